@@ -1,0 +1,6 @@
+//! Lambda entry point; the logic is `ferrocart::api::me`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    ferrocart::runtime::serve_http(ferrocart::api::me::handle).await
+}

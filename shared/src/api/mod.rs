@@ -1,0 +1,20 @@
+//! HTTP handlers, one module per function. Each is `handle(&AppContext, Request)`, callable in-process
+//! by tests, and returns `Err` only through [`crate::ApiError`], which the runtime maps to a response.
+
+pub mod login;
+pub mod logout;
+pub mod me;
+pub mod refresh;
+pub mod register;
+
+use serde::Serialize;
+
+/// The token pair answered by login and refresh.
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+}

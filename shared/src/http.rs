@@ -1,0 +1,258 @@
+//! Request parsing and response helpers for HTTP handlers.
+//!
+//! [`parse_json`] enforces, in order: the body size limit (413), a JSON media type (415),
+//! well-formed JSON (400 `malformed_json`), and the target type's shape, where unknown fields
+//! (400 `unknown_field`), missing fields (400 `missing_field`) and wrong types (400 `invalid_type`)
+//! name the offending field.
+
+use crate::error::ApiError;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Serialises `value` as a JSON response with `status`. Never cached by shared caches.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let (status, body) = match serde_json::to_vec(value) {
+        Ok(b) => (status, b),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                br#"{"error":{"code":"internal_error","message":"internal error","field":null}}"#
+                    .to_vec(),
+            )
+        }
+    };
+    let mut r = Response::new(Body::Text(String::from_utf8(body).unwrap_or_default()));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// An empty response (e.g. 204).
+pub fn empty_response(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(Body::Empty);
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses the request body as strict JSON into `T` (which should `#[serde(deny_unknown_fields)]`).
+pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > max_bytes {
+        return Err(ApiError::PayloadTooLarge { limit: max_bytes });
+    }
+    let media_ok = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_json_media_type);
+    if !media_ok {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        });
+    }
+    parse_json_bytes(bytes)
+}
+
+/// The JSON part of [`parse_json`], for bodies that arrived some other way.
+pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Validation {
+            code: "malformed_json",
+            message: "request body is empty; expected a JSON object".into(),
+            field: None,
+        });
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    let err = match result {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let msg = inner.to_string();
+    // serde's messages are stable enough to classify; the position suffix is noise to a client.
+    let clean = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let field_of = |p: &str| (p != "." && !p.is_empty()).then(|| p.to_string());
+    let backticked = |m: &str| m.split('`').nth(1).map(str::to_string);
+    let (code, field) = match inner.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            ("malformed_json", None)
+        }
+        serde_json::error::Category::Io => ("malformed_json", None),
+        serde_json::error::Category::Data => {
+            if clean.starts_with("unknown field") {
+                // The path already ends with the unknown field's own name.
+                let full = field_of(&path).or_else(|| backticked(&clean));
+                ("unknown_field", full)
+            } else if clean.starts_with("missing field") {
+                let name = backticked(&clean).unwrap_or_default();
+                let full = match field_of(&path) {
+                    Some(parent) => format!("{parent}.{name}"),
+                    None => name,
+                };
+                ("missing_field", Some(full))
+            } else if clean.starts_with("invalid type") {
+                ("invalid_type", field_of(&path))
+            } else {
+                ("invalid_value", field_of(&path))
+            }
+        }
+    };
+    let message = if code == "malformed_json" {
+        format!("request body is not valid JSON: {clean}")
+    } else {
+        clean
+    };
+    Err(ApiError::Validation {
+        code,
+        message,
+        field,
+    })
+}
+
+/// The bearer token of the `Authorization` header, if there is exactly one well-formed one.
+pub fn bearer_token(req: &Request) -> Option<&str> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let v = value.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+        profile: Option<Profile>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Profile {
+        age: u8,
+    }
+
+    fn req(ct: Option<&str>, body: &str) -> Request {
+        let mut b = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/x");
+        if let Some(ct) = ct {
+            b = b.header("content-type", ct);
+        }
+        b.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    fn err(ct: Option<&str>, body: &str) -> (u16, String, Option<String>) {
+        match parse_json::<Login>(&req(ct, body), 64) {
+            Ok(v) => panic!("expected an error, got {v:?}"),
+            Err(e) => {
+                let field = match &e {
+                    ApiError::Validation { field, .. } => field.clone(),
+                    _ => None,
+                };
+                (e.status().as_u16(), e.code().to_string(), field)
+            }
+        }
+    }
+
+    #[test]
+    fn classifies_every_bad_body() {
+        let j = Some("application/json");
+        assert_eq!(err(j, &"x".repeat(65)).0, 413);
+        assert_eq!(
+            err(None, r#"{"email":"a","password":"b"}"#).1,
+            "unsupported_media_type"
+        );
+        assert_eq!(err(Some("text/plain"), r#"{}"#).0, 415);
+        assert_eq!(err(j, "").1, "malformed_json");
+        assert_eq!(err(j, "{\"email\":").1, "malformed_json");
+        assert_eq!(err(j, "[1,2]").1, "invalid_type");
+        assert_eq!(
+            err(j, r#"{"email":"a"}"#),
+            (400, "missing_field".into(), Some("password".into()))
+        );
+        assert_eq!(
+            err(j, r#"{"email":1,"password":"b"}"#),
+            (400, "invalid_type".into(), Some("email".into()))
+        );
+        assert_eq!(
+            err(j, r#"{"email":"a","password":"b","role":"admin"}"#),
+            (400, "unknown_field".into(), Some("role".into()))
+        );
+        assert_eq!(
+            err(j, r#"{"email":"a","password":"b","profile":{"age":300}}"#),
+            (400, "invalid_value".into(), Some("profile.age".into()))
+        );
+        assert_eq!(
+            err(j, r#"{"email":"a","password":"b","profile":{"x":1}}"#)
+                .2
+                .as_deref(),
+            Some("profile.x")
+        );
+    }
+
+    #[test]
+    fn accepts_json_media_types_with_parameters() {
+        let ok = parse_json::<Login>(
+            &req(
+                Some("Application/JSON; charset=utf-8"),
+                r#"{"email":"a","password":"b"}"#,
+            ),
+            64,
+        );
+        assert!(ok.is_ok());
+        assert!(is_json_media_type("application/vnd.api+json"));
+        assert!(!is_json_media_type("application/jsonp"));
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        let mk = |v: &str| {
+            lambda_http::http::Request::builder()
+                .header("authorization", v)
+                .body(Body::Empty)
+                .unwrap()
+        };
+        assert_eq!(bearer_token(&mk("Bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(&mk("bearer  abc ")), Some("abc"));
+        assert_eq!(bearer_token(&mk("Basic abc")), None);
+        assert_eq!(bearer_token(&mk("Bearer ")), None);
+    }
+}

@@ -1,0 +1,59 @@
+//! Identifier newtypes. Ids are UUIDv7 (time-ordered) rendered as lowercase hyphenated strings.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::now_v7().to_string())
+            }
+            /// Parses an id that came from outside (path, token, message); `None` unless it is a UUID.
+            pub fn parse(s: &str) -> Option<Self> {
+                uuid::Uuid::try_parse(s).ok().map(|u| Self(u.to_string()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A registered user.
+    UserId
+);
+id_type!(
+    /// One login session (the family of refresh tokens issued from one login).
+    SessionId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_only_uuids_and_normalises_case() {
+        let id = UserId::generate();
+        assert_eq!(UserId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(
+            UserId::parse(&id.as_str().to_uppercase()).map(|u| u.to_string()),
+            Some(id.to_string())
+        );
+        assert!(UserId::parse("USER#x").is_none());
+        assert!(UserId::parse("").is_none());
+    }
+}

@@ -1,0 +1,31 @@
+//! What every HTTP function's `main` calls: logs, context built once, then the Lambda loop.
+//! Handler errors become responses here (the one mapping lives in [`crate::error`]).
+
+use crate::context::AppContext;
+use crate::error::ApiError;
+use lambda_http::{Body, Request, Response, service_fn};
+use std::convert::Infallible;
+use std::future::Future;
+
+pub async fn serve_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static AppContext, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
+{
+    crate::telemetry::init();
+    let ctx = match AppContext::from_env().await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            return Err(e.into());
+        }
+    };
+    // Built once per sandbox and never dropped: borrowing it for 'static keeps handlers simple.
+    let ctx: &'static AppContext = Box::leak(Box::new(ctx));
+    let handler = &handler;
+    lambda_http::run(service_fn(move |req: Request| {
+        let fut = handler(ctx, req);
+        async move { Ok::<_, Infallible>(fut.await.unwrap_or_else(ApiError::into_response)) }
+    }))
+    .await
+}

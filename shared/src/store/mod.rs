@@ -1,0 +1,161 @@
+//! Data access: one DynamoDB table, items as serde structs through serde_dynamo, keys from
+//! [`crate::keys`]. Invariants are conditions or transactions on the write itself.
+
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+use crate::error::BoxError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conditional check failed")]
+    ConditionFailed,
+    /// A transaction was cancelled; one reason code per action, in order (`None` = that action was fine).
+    #[error("transaction cancelled: {reasons:?}")]
+    TransactionCanceled { reasons: Vec<Option<String>> },
+    #[error("dynamodb {operation} failed")]
+    Dynamo {
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    #[error("item could not be converted")]
+    Serde(#[from] serde_dynamo::Error),
+}
+
+impl StoreError {
+    /// Maps an SDK error, recognising a failed condition.
+    pub fn from_sdk<E, R>(operation: &'static str, e: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        if e.code() == Some("ConditionalCheckFailedException") {
+            return Self::ConditionFailed;
+        }
+        if let SdkError::ServiceError(service) = &e {
+            let err = service.err();
+            if err.code() == Some("TransactionCanceledException") {
+                // The typed reasons are only on the TransactWriteItems error; parse the message
+                // form "... [ConditionalCheckFailed, None]" as a fallback for other callers.
+                let reasons = err
+                    .message()
+                    .and_then(|m| {
+                        m.rsplit_once('[')
+                            .map(|(_, r)| r.trim_end_matches(']').to_string())
+                    })
+                    .map(|r| {
+                        r.split(',')
+                            .map(|s| s.trim())
+                            .map(|s| (s != "None").then(|| s.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Self::TransactionCanceled { reasons };
+            }
+        }
+        Self::Dynamo {
+            operation,
+            source: Box::new(e),
+        }
+    }
+
+    /// True when action `index` of a cancelled transaction failed its condition.
+    pub fn condition_failed_at(&self, index: usize) -> bool {
+        match self {
+            Self::TransactionCanceled { reasons } => reasons
+                .get(index)
+                .and_then(|r| r.as_deref())
+                .is_some_and(|r| r == "ConditionalCheckFailed"),
+            Self::ConditionFailed => true,
+            _ => false,
+        }
+    }
+}
+
+/// Maps a TransactWriteItems error, keeping the per-action cancellation reasons.
+pub fn from_transact_error<R>(
+    e: SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> StoreError
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    if let SdkError::ServiceError(service) = &e {
+        if let TransactWriteItemsError::TransactionCanceledException(c) = service.err() {
+            let reasons = c
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().filter(|c| *c != "None").map(str::to_string))
+                .collect();
+            return StoreError::TransactionCanceled { reasons };
+        }
+    }
+    StoreError::from_sdk("TransactWriteItems", e)
+}
+
+/// The table and its client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub client: Client,
+    pub table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Reads one item by key. `consistent` for reads that must see the latest write.
+    pub async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &crate::keys::Key,
+        consistent: bool,
+    ) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        match out.item {
+            Some(item) => Ok(Some(serde_dynamo::from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The key attributes of `key` as an item fragment.
+pub fn key_item(key: &crate::keys::Key) -> Item {
+    HashMap::from([
+        (
+            crate::keys::PK.to_string(),
+            AttributeValue::S(key.pk.clone()),
+        ),
+        (
+            crate::keys::SK.to_string(),
+            AttributeValue::S(key.sk.clone()),
+        ),
+    ])
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}

@@ -1,0 +1,141 @@
+//! Users: a profile item plus an email guard item that makes the email unique.
+
+use super::{Store, StoreError, from_transact_error, key_item, s};
+use crate::auth::Role;
+use crate::ids::UserId;
+use crate::keys;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+pub const USER_ENTITY: &str = "User";
+pub const EMAIL_ENTITY: &str = "UserEmail";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub user_id: UserId,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+impl UserItem {
+    pub fn new(
+        email: String,
+        name: Option<String>,
+        phone: Option<String>,
+        role: Role,
+        password_hash: String,
+        now: u64,
+    ) -> Self {
+        let user_id = UserId::generate();
+        let k = keys::user(&user_id);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: USER_ENTITY.into(),
+            user_id,
+            email,
+            name,
+            phone,
+            role,
+            password_hash,
+            created_at: crate::time::rfc3339(now),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EmailItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    user_id: UserId,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateUser {
+    Created,
+    EmailTaken,
+}
+
+impl Store {
+    /// Creates the user and claims its email in one transaction; a taken email changes nothing.
+    pub async fn create_user(&self, user: &UserItem) -> Result<CreateUser, StoreError> {
+        let ek = keys::user_email(&user.email);
+        let guard = EmailItem {
+            pk: ek.pk,
+            sk: ek.sk,
+            entity: EMAIL_ENTITY.into(),
+            user_id: user.user_id.clone(),
+        };
+        let put = |item| {
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map(|p| TransactWriteItem::builder().put(p).build())
+        };
+        let actions = vec![
+            put(serde_dynamo::to_item(&guard)?).map_err(build_err)?,
+            put(serde_dynamo::to_item(user)?).map_err(build_err)?,
+        ];
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(from_transact_error)
+        {
+            Ok(_) => Ok(CreateUser::Created),
+            Err(e) if e.condition_failed_at(0) => Ok(CreateUser::EmailTaken),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn get_user(&self, id: &UserId) -> Result<Option<UserItem>, StoreError> {
+        self.get(&keys::user(id), true).await
+    }
+
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserItem>, StoreError> {
+        let Some(guard) = self
+            .get::<EmailItem>(&keys::user_email(email), true)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.get_user(&guard.user_id).await
+    }
+
+    /// Sets a user's role (admin tooling). `ConditionFailed` if the user does not exist.
+    pub async fn set_role(&self, id: &UserId, role: Role) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::user(id))))
+            .update_expression("SET #role = :role")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":role", s(role.as_str()))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+}
+
+pub(crate) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Dynamo {
+        operation: "build request",
+        source: Box::new(e),
+    }
+}
