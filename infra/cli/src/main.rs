@@ -1,1 +1,427 @@
-fn main() {}
+//! `ferrocart`: the developer's command for the local stack and admin tasks.
+//!
+//! ```text
+//! ferrocart dev [--no-seed]              run the whole shop locally until Ctrl-C
+//! ferrocart run [--no-seed] -- CMD...    bring the stack up, run CMD against it, tear it down
+//! ferrocart seed [--aws --table T]       load demo data (re-runnable)
+//! ferrocart create-admin --email E [--password P] [--name N] [--aws --table T]
+//!                                        create an admin, or promote an existing user
+//!                                        (password also from FERROCART_ADMIN_PASSWORD)
+//! ferrocart routes                       the HTTP routes declared in template.yaml, as JSON
+//! ferrocart bench-password [--iterations N]
+//!                                        time Argon2id at the parameters in use
+//! ```
+//! Data commands target the local stack unless `--aws` is given (then the usual AWS
+//! configuration chain applies and `--table` names the deployed table).
+
+mod gateway;
+mod lambda;
+mod resources;
+mod seed;
+mod services;
+mod template;
+
+use anyhow::{Context, Result, anyhow, bail};
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use ferrocart::store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const API_PORT: u16 = 3000;
+const CONTROL_PORT: u16 = 9001;
+const REGION: &str = "us-east-1";
+
+fn project_root() -> Result<PathBuf> {
+    if let Ok(r) = std::env::var("FERROCART_ROOT") {
+        return Ok(PathBuf::from(r));
+    }
+    let mut dir = std::env::current_dir()?;
+    loop {
+        if dir.join("template.yaml").is_file() && dir.join("Cargo.toml").is_file() {
+            return Ok(dir);
+        }
+        if !dir.pop() {
+            bail!(
+                "run this inside the Ferrocart repository (no template.yaml found above the current directory)"
+            );
+        }
+    }
+}
+
+fn bin_dir(root: &Path) -> PathBuf {
+    if let Ok(d) = std::env::var("FERROCART_BIN_DIR") {
+        return PathBuf::from(d);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    target.join("debug")
+}
+
+/// What every local function and test sees: local endpoints, dummy credentials, a fixed region.
+fn local_aws_env() -> BTreeMap<String, String> {
+    let ddb = format!("http://127.0.0.1:{}", services::DYNAMODB_PORT);
+    let moto = format!("http://127.0.0.1:{}", services::MOTO_PORT);
+    BTreeMap::from([
+        ("AWS_REGION".into(), REGION.into()),
+        ("AWS_DEFAULT_REGION".into(), REGION.into()),
+        ("AWS_ACCESS_KEY_ID".into(), "local".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "local".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("AWS_ENDPOINT_URL_DYNAMODB".into(), ddb),
+        ("AWS_ENDPOINT_URL_S3".into(), moto.clone()),
+        ("AWS_ENDPOINT_URL_SQS".into(), moto.clone()),
+        ("AWS_ENDPOINT_URL_SESV2".into(), moto),
+    ])
+}
+
+fn local_dynamodb() -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(format!("http://127.0.0.1:{}", services::DYNAMODB_PORT))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "ferrocart-local",
+        ))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+fn load_template(root: &Path) -> Result<template::Template> {
+    let overrides = template::load_env_overrides(&root.join("infra/local-env.json"))?;
+    template::Template::load(&root.join("template.yaml"), &overrides)
+}
+
+struct Stack {
+    _children: Vec<tokio::process::Child>,
+    pools: Vec<Arc<lambda::Pool>>,
+    table: String,
+}
+
+impl Stack {
+    async fn up(root: &Path, seed: bool) -> Result<Self> {
+        let started = Instant::now();
+        let tpl = load_template(root)?;
+        let table = tpl
+            .tables
+            .first()
+            .map(|t| t.local_name.clone())
+            .ok_or_else(|| anyhow!("template declares no DynamoDB table"))?;
+        for (port, what) in [
+            (services::DYNAMODB_PORT, "DynamoDB Local"),
+            (services::MOTO_PORT, "moto"),
+            (API_PORT, "HTTP API"),
+            (CONTROL_PORT, "Lambda invoke API"),
+        ] {
+            services::ensure_free(port, what).await?;
+        }
+        // Check every function binary exists before starting anything.
+        let base_env = local_aws_env();
+        let bins = bin_dir(root);
+        let mut pools = Vec::new();
+        for f in &tpl.functions {
+            pools.push(lambda::Pool::new(f.clone(), &bins, base_env.clone(), 8)?);
+        }
+
+        let children = vec![services::start_dynamodb(root)?, services::start_moto(root)?];
+        services::wait_for_port(
+            services::DYNAMODB_PORT,
+            "DynamoDB Local",
+            Duration::from_secs(60),
+        )
+        .await?;
+        services::wait_for_port(services::MOTO_PORT, "moto", Duration::from_secs(60)).await?;
+
+        let ddb = local_dynamodb();
+        let ready = Instant::now();
+        loop {
+            match ddb.list_tables().send().await {
+                Ok(_) => break,
+                Err(e) if ready.elapsed() > Duration::from_secs(30) => {
+                    return Err(anyhow!("DynamoDB Local not answering: {e:?}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        for t in &tpl.tables {
+            resources::create_table(&ddb, t).await?;
+            eprintln!(
+                "[stack] table {} created from template resource {}",
+                t.local_name, t.logical_id
+            );
+        }
+        if seed {
+            seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
+        }
+
+        let gw = Arc::new(gateway::Gateway {
+            routes: tpl.routes.clone(),
+            pools: pools
+                .iter()
+                .map(|p| (p.function.logical_id.clone(), p.clone()))
+                .collect::<HashMap<_, _>>(),
+            domain: format!("127.0.0.1:{API_PORT}"),
+        });
+        let api = tokio::net::TcpListener::bind(("127.0.0.1", API_PORT)).await?;
+        let control = tokio::net::TcpListener::bind(("127.0.0.1", CONTROL_PORT)).await?;
+        let (a, c) = (gateway::api_router(gw.clone()), gateway::control_router(gw));
+        tokio::spawn(async move { axum::serve(api, a).await });
+        tokio::spawn(async move { axum::serve(control, c).await });
+        // One warm sandbox per function, as after a first request.
+        for p in &pools {
+            p.spawn_sandbox().await?;
+        }
+
+        eprintln!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());
+        eprintln!("[stack] HTTP API        http://127.0.0.1:{API_PORT}");
+        for r in &tpl.routes {
+            eprintln!("[stack]   {:6} {:30} -> {}", r.method, r.path, r.function);
+        }
+        eprintln!(
+            "[stack] Lambda invoke   http://127.0.0.1:{CONTROL_PORT}/2015-03-31/functions/<name>/invocations"
+        );
+        eprintln!(
+            "[stack] DynamoDB Local  http://127.0.0.1:{} (table {table})",
+            services::DYNAMODB_PORT
+        );
+        eprintln!(
+            "[stack] moto S3/SQS/SES http://127.0.0.1:{}",
+            services::MOTO_PORT
+        );
+        Ok(Self {
+            _children: children,
+            pools,
+            table,
+        })
+    }
+
+    async fn down(self) {
+        for p in &self.pools {
+            p.shutdown().await;
+        }
+        drop(self._children); // kill_on_drop
+        eprintln!("[stack] stopped");
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+struct Args(Vec<String>);
+
+impl Args {
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|a| a != name);
+        before != self.0.len()
+    }
+    fn value(&mut self, name: &str) -> Result<Option<String>> {
+        match self.0.iter().position(|a| a == name) {
+            None => Ok(None),
+            Some(i) if i + 1 < self.0.len() => {
+                let v = self.0.remove(i + 1);
+                self.0.remove(i);
+                Ok(Some(v))
+            }
+            Some(_) => bail!("{name} needs a value"),
+        }
+    }
+    fn done(&self) -> Result<()> {
+        match self.0.first() {
+            Some(a) => bail!("unexpected argument {a:?} (see the top of infra/cli/src/main.rs)"),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn data_store(args: &mut Args) -> Result<Store> {
+    if args.flag("--aws") {
+        let table = args
+            .value("--table")?
+            .ok_or_else(|| anyhow!("--aws needs --table <deployed table name>"))?;
+        let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Store::new(aws_sdk_dynamodb::Client::new(&conf), table))
+    } else {
+        let root = project_root()?;
+        let table = load_template(&root)?
+            .tables
+            .first()
+            .map(|t| t.local_name.clone())
+            .ok_or_else(|| anyhow!("template declares no table"))?;
+        Ok(Store::new(local_dynamodb(), table))
+    }
+}
+
+fn bench_password(iterations: usize) -> Result<()> {
+    use ferrocart::auth::password;
+    let pw = "correct horse battery staple";
+    let hash = password::hash_blocking(pw)?;
+    let mut hashes = Vec::with_capacity(iterations);
+    let mut verifies = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let t = Instant::now();
+        std::hint::black_box(password::hash_blocking(pw)?);
+        hashes.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(password::verify_blocking(pw, &hash));
+        verifies.push(t.elapsed());
+    }
+    let stats = |v: &mut Vec<Duration>| {
+        v.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        (ms(v[0]), ms(v[v.len() / 2]), ms(v[v.len() - 1]))
+    };
+    let (hmin, hmed, hmax) = stats(&mut hashes);
+    let (vmin, vmed, vmax) = stats(&mut verifies);
+    println!(
+        "argon2id m={} KiB t={} p={} ({} iterations, {} build)",
+        password::M_COST_KIB,
+        password::T_COST,
+        password::P_COST,
+        iterations,
+        if cfg!(debug_assertions) {
+            "debug, argon2 at opt-level 3"
+        } else {
+            "release"
+        }
+    );
+    println!("hash   (register): min {hmin:.1} ms, median {hmed:.1} ms, max {hmax:.1} ms");
+    println!("verify (login):    min {vmin:.1} ms, median {vmed:.1} ms, max {vmax:.1} ms");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.is_empty() {
+        bail!(
+            "usage: ferrocart <dev|run|seed|create-admin|routes|bench-password> (see infra/cli/src/main.rs)"
+        );
+    }
+    let cmd = raw.remove(0);
+    // Everything after `--` belongs to the command `run` starts.
+    let trailing = match raw.iter().position(|a| a == "--") {
+        Some(i) => {
+            let t = raw.split_off(i);
+            t[1..].to_vec()
+        }
+        None => Vec::new(),
+    };
+    let mut args = Args(raw);
+    match cmd.as_str() {
+        "dev" => {
+            let seed = !args.flag("--no-seed");
+            args.done()?;
+            let root = project_root()?;
+            let stack = Stack::up(&root, seed).await?;
+            eprintln!("[stack] press Ctrl-C to stop");
+            shutdown_signal().await;
+            stack.down().await;
+        }
+        "run" => {
+            let seed = !args.flag("--no-seed");
+            args.done()?;
+            if trailing.is_empty() {
+                bail!("usage: ferrocart run [--no-seed] -- <command> [args...]");
+            }
+            let root = project_root()?;
+            let stack = Stack::up(&root, seed).await?;
+            let mut child = tokio::process::Command::new(&trailing[0]);
+            child
+                .args(&trailing[1..])
+                .envs(local_aws_env())
+                .env("FERROCART_API_URL", format!("http://127.0.0.1:{API_PORT}"))
+                .env(
+                    "FERROCART_LAMBDA_URL",
+                    format!("http://127.0.0.1:{CONTROL_PORT}"),
+                )
+                .env("FERROCART_TABLE", &stack.table)
+                .kill_on_drop(true);
+            let status = tokio::select! {
+                s = child.status() => s.with_context(|| format!("running {}", trailing[0]))?,
+                _ = shutdown_signal() => { stack.down().await; std::process::exit(130) }
+            };
+            stack.down().await;
+            std::process::exit(status.code().unwrap_or(1));
+        }
+        "seed" => {
+            let store = data_store(&mut args).await?;
+            args.done()?;
+            seed::seed(&store).await?;
+        }
+        "create-admin" => {
+            let email = args
+                .value("--email")?
+                .ok_or_else(|| anyhow!("--email is required"))?;
+            let password = match args.value("--password")? {
+                Some(p) => p,
+                None => std::env::var("FERROCART_ADMIN_PASSWORD")
+                    .map_err(|_| anyhow!("give --password or set FERROCART_ADMIN_PASSWORD"))?,
+            };
+            let name = args
+                .value("--name")?
+                .unwrap_or_else(|| "Administrator".into());
+            let store = data_store(&mut args).await?;
+            args.done()?;
+            let created = seed::ensure_user(
+                &store,
+                &email,
+                &password,
+                &name,
+                ferrocart::auth::Role::Admin,
+            )
+            .await?;
+            println!(
+                "{} {email} as admin",
+                if created {
+                    "created"
+                } else {
+                    "promoted existing user (password unchanged)"
+                }
+            );
+        }
+        "routes" => {
+            args.done()?;
+            let root = project_root()?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&load_template(&root)?.routes)?
+            );
+        }
+        "bench-password" => {
+            let n = args
+                .value("--iterations")?
+                .map(|v| v.parse())
+                .transpose()?
+                .unwrap_or(20usize);
+            args.done()?;
+            bench_password(n.max(1))?;
+        }
+        other => bail!("unknown command {other:?}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Reads what the local stack needs from `template.yaml`, so nothing is declared twice:
+//! HTTP routes and the function behind each, every function's binary, environment and timeout,
+//! and the DynamoDB tables. `!Ref` to a table or parameter is resolved to its local value.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value as Json;
+use serde_yaml_ng::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub function: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical_id: String,
+    pub binary: String,
+    pub env: BTreeMap<String, String>,
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub logical_id: String,
+    pub local_name: String,
+    pub properties: Value,
+}
+
+#[derive(Debug)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    pub routes: Vec<Route>,
+    pub tables: Vec<Table>,
+}
+
+/// Local name of a table: its literal `TableName`, else `ferrocart-<logical id, lowercase>`.
+fn local_table_name(logical_id: &str, props: &Value) -> String {
+    props
+        .get("TableName")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("ferrocart-{}", logical_id.to_lowercase()))
+}
+
+fn tag_name(v: &Value) -> Option<(String, &Value)> {
+    match v {
+        Value::Tagged(t) => Some((
+            t.tag.to_string().trim_start_matches('!').to_string(),
+            &t.value,
+        )),
+        Value::Mapping(m) if m.len() == 1 => {
+            let (k, v) = m.iter().next()?;
+            let k = k.as_str()?;
+            (k == "Ref" || k.starts_with("Fn::"))
+                .then(|| (k.trim_start_matches("Fn::").to_string(), v))
+        }
+        _ => None,
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `sam local`-style overrides: `Parameters` apply to every function, `<LogicalId>` to one.
+pub fn load_env_overrides(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    if !path.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let json: Json =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (scope, vars) in json.as_object().into_iter().flatten() {
+        let mut m = BTreeMap::new();
+        for (k, v) in vars.as_object().into_iter().flatten() {
+            let v = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            m.insert(k.clone(), v);
+        }
+        out.insert(scope.clone(), m);
+    }
+    Ok(out)
+}
+
+impl Template {
+    pub fn load(
+        path: &Path,
+        env_overrides: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let doc: Value = serde_yaml_ng::from_str(&text)
+            .with_context(|| format!("parsing {}", path.display()))?;
+        let resources = doc
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| anyhow!("template has no Resources"))?;
+
+        let mut tables = Vec::new();
+        for (id, res) in resources {
+            let id = id.as_str().unwrap_or_default();
+            if res.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table") {
+                let props = res.get("Properties").cloned().unwrap_or(Value::Null);
+                tables.push(Table {
+                    logical_id: id.to_string(),
+                    local_name: local_table_name(id, &props),
+                    properties: props,
+                });
+            }
+        }
+        let params: BTreeMap<String, Option<String>> = doc
+            .get("Parameters")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.get("Default").and_then(scalar))))
+            .collect();
+        let resolve = |v: &Value| -> Option<String> {
+            if let Some(s) = scalar(v) {
+                return Some(s);
+            }
+            let (tag, arg) = tag_name(v)?;
+            if tag != "Ref" {
+                return None;
+            }
+            let name = arg.as_str()?;
+            if let Some(t) = tables.iter().find(|t| t.logical_id == name) {
+                return Some(t.local_name.clone());
+            }
+            params.get(name).cloned().flatten()
+        };
+
+        let globals = doc.get("Globals").and_then(|g| g.get("Function"));
+        let global_env = globals
+            .and_then(|g| g.get("Environment"))
+            .and_then(|e| e.get("Variables"))
+            .and_then(Value::as_mapping);
+        let global_num = |key: &str, default: u64| {
+            globals
+                .and_then(|g| g.get(key))
+                .and_then(Value::as_u64)
+                .unwrap_or(default)
+        };
+
+        let mut functions = Vec::new();
+        let mut routes = Vec::new();
+        for (id, res) in resources {
+            let id = id.as_str().unwrap_or_default().to_string();
+            if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let props = res.get("Properties").cloned().unwrap_or(Value::Null);
+            let binary = res
+                .get("Metadata")
+                .and_then(|m| m.get("BuildProperties"))
+                .and_then(|b| b.get("Binary"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow!("{id}: Metadata.BuildProperties.Binary is required"))?
+                .to_string();
+
+            let mut raw: Vec<(String, Value)> = Vec::new();
+            for vars in [
+                global_env,
+                props
+                    .get("Environment")
+                    .and_then(|e| e.get("Variables"))
+                    .and_then(Value::as_mapping),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (k, v) in vars {
+                    if let Some(k) = k.as_str() {
+                        raw.retain(|(rk, _)| rk != k);
+                        raw.push((k.to_string(), v.clone()));
+                    }
+                }
+            }
+            let mut env = BTreeMap::new();
+            let mut unresolved = Vec::new();
+            let overrides = |k: &str| {
+                env_overrides
+                    .get(&id)
+                    .and_then(|m| m.get(k))
+                    .or_else(|| env_overrides.get("Parameters").and_then(|m| m.get(k)))
+                    .cloned()
+            };
+            for (k, v) in &raw {
+                match overrides(k).or_else(|| resolve(v)) {
+                    Some(val) => {
+                        env.insert(k.clone(), val);
+                    }
+                    None => unresolved.push(k.clone()),
+                }
+            }
+            if !unresolved.is_empty() {
+                bail!(
+                    "{id}: no local value for {}: set it under \"Parameters\" in infra/local-env.json",
+                    unresolved.join(", ")
+                );
+            }
+
+            for (_, event) in props
+                .get("Events")
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+            {
+                if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                    continue;
+                }
+                let p = event.get("Properties");
+                let method = p
+                    .and_then(|p| p.get("Method"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("{id}: HttpApi event without Method"))?;
+                let path = p
+                    .and_then(|p| p.get("Path"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("{id}: HttpApi event without Path"))?;
+                routes.push(Route {
+                    method: method.to_uppercase(),
+                    path: path.to_string(),
+                    function: id.clone(),
+                });
+            }
+            functions.push(Function {
+                logical_id: id.clone(),
+                binary,
+                env,
+                timeout_secs: props
+                    .get("Timeout")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(global_num("Timeout", 3)),
+                memory_mb: props
+                    .get("MemorySize")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(global_num("MemorySize", 128)),
+            });
+        }
+        routes.sort();
+        Ok(Self {
+            functions,
+            routes,
+            tables,
+        })
+    }
+}
