@@ -129,10 +129,10 @@ impl ApiError {
             },
         };
         let mut response = crate::http::json_response(status, &body);
-        if let Self::TooManyRequests { retry_after } = &self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Self::TooManyRequests { retry_after } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

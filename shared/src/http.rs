@@ -83,8 +83,23 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
             field: None,
         });
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    // Syntax first, over the whole body (trailing garbage included), then the shape.
+    let result: Result<T, _> = match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        Err(e) => {
+            return Err(ApiError::Validation {
+                code: "malformed_json",
+                message: format!(
+                    "request body is not valid JSON: {}",
+                    e.to_string().split(" at line ").next().unwrap_or_default()
+                ),
+                field: None,
+            });
+        }
+        Ok(_) => {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize(de)
+        }
+    };
     let err = match result {
         Ok(v) => return Ok(v),
         Err(e) => e,
@@ -204,6 +219,11 @@ mod tests {
         assert_eq!(err(j, "").1, "malformed_json");
         assert_eq!(err(j, "{\"email\":").1, "malformed_json");
         assert_eq!(err(j, "[1,2]").1, "invalid_type");
+        assert_eq!(
+            err(j, r#"{"email":"a","password":"b"} x"#).1,
+            "malformed_json"
+        );
+        assert_eq!(err(j, r#"{"email":"a"}}"#).1, "malformed_json");
         assert_eq!(
             err(j, r#"{"email":"a"}"#),
             (400, "missing_field".into(), Some("password".into()))

@@ -1,1 +1,148 @@
-//! Integration tests live in tests/*.rs.
+//! Helpers for the integration tests in `tests/tests/`. They talk to the local stack the way a
+//! frontend would (HTTP on 127.0.0.1:3000), or to its Lambda invoke API with raw events.
+//! Start the stack with the tests: `make test` (see README.md).
+
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub fn api_url() -> String {
+    std::env::var("FERROCART_API_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into())
+}
+
+pub fn lambda_url() -> String {
+    std::env::var("FERROCART_LAMBDA_URL").unwrap_or_else(|_| "http://127.0.0.1:9001".into())
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// A response with its body parsed as JSON (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: Value,
+}
+
+impl Resp {
+    pub async fn from(r: reqwest::Response) -> Self {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.unwrap_or_default();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    /// The stable error code of an error body.
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.json["error"]["field"].as_str()
+    }
+}
+
+fn unreachable(e: reqwest::Error) -> ! {
+    panic!(
+        "local stack not reachable at {} ({e}); run the tests with `make test`",
+        api_url()
+    )
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Resp {
+    match req.send().await {
+        Ok(r) => Resp::from(r).await,
+        Err(e) => unreachable(e),
+    }
+}
+
+pub async fn post_json(path: &str, body: &Value) -> Resp {
+    send(client().post(format!("{}{path}", api_url())).json(body)).await
+}
+
+pub async fn get_auth(path: &str, token: &str) -> Resp {
+    send(
+        client()
+            .get(format!("{}{path}", api_url()))
+            .bearer_auth(token),
+    )
+    .await
+}
+
+pub async fn register(email: &str, password: &str) -> Resp {
+    post_json(
+        "/auth/register",
+        &serde_json::json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+pub async fn login(email: &str, password: &str) -> Resp {
+    post_json(
+        "/auth/login",
+        &serde_json::json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+/// Registers a fresh customer and logs in; returns (email, password, token pair).
+pub async fn new_customer(tag: &str) -> (String, String, Value) {
+    let email = unique_email(tag);
+    let password = "correct horse battery".to_string();
+    let r = register(&email, &password).await;
+    assert_eq!(r.status, 201, "register: {:?}", r.json);
+    let l = login(&email, &password).await;
+    assert_eq!(l.status, 200, "login: {:?}", l.json);
+    (email, password, l.json)
+}
+
+/// Invokes a function by name with a raw event through the local Lambda invoke API.
+pub async fn invoke(function: &str, event: &Value) -> Value {
+    let url = format!(
+        "{}/2015-03-31/functions/{function}/invocations",
+        lambda_url()
+    );
+    let r = match client().post(url).json(event).send().await {
+        Ok(r) => r,
+        Err(e) => unreachable(e),
+    };
+    assert!(
+        r.headers().get("x-amz-function-error").is_none(),
+        "{function} failed: {:?}",
+        r.text().await
+    );
+    r.json().await.expect("function response is JSON")
+}
+
+/// Waits out the last seconds of a fixed login-throttle window (900 s, the template's default),
+/// so a test that counts attempts never straddles two windows.
+pub async fn avoid_throttle_window_edge() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let left = 900 - now % 900;
+    if left < 20 {
+        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
+    }
+}

@@ -23,6 +23,15 @@ use std::time::Instant;
 /// API Gateway's payload limit.
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// The parts of an HTTP request an event is built from.
+pub struct Incoming {
+    pub method: String,
+    pub path: String,
+    pub raw_query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
 pub struct Gateway {
     pub routes: Vec<Route>,
     pub pools: HashMap<String, Arc<Pool>>,
@@ -63,12 +72,13 @@ fn decode(s: &str) -> String {
     let mut i = 0;
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -143,16 +153,15 @@ impl Gateway {
         best
     }
 
-    pub fn event(
-        &self,
-        route: &Route,
-        params: Map<String, Value>,
-        method: &str,
-        path: &str,
-        raw_query: &str,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Value {
+    pub fn event(&self, route: &Route, params: Map<String, Value>, req: &Incoming) -> Value {
+        let Incoming {
+            method,
+            path,
+            raw_query,
+            headers,
+            body,
+        } = req;
+        let (method, path, raw_query) = (method.as_str(), path.as_str(), raw_query.as_str());
         let mut hdrs: Map<String, Value> = Map::new();
         let mut cookies = Vec::new();
         for (name, value) in headers {
@@ -347,7 +356,14 @@ async fn handle_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let Some(pool) = gw.pools.get(&route.function) else {
         return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     };
-    let event = gw.event(route, params, &method, &path, &query, &headers, &body);
+    let incoming = Incoming {
+        method: method.clone(),
+        path: path.clone(),
+        raw_query: query,
+        headers,
+        body,
+    };
+    let event = gw.event(route, params, &incoming);
     let outcome = pool.invoke(Bytes::from(event.to_string())).await;
     let resp = to_http(outcome);
     eprintln!(

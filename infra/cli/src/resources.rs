@@ -87,29 +87,26 @@ pub async fn create_table(client: &Client, table: &Table) -> Result<()> {
         Err(e) if format!("{e:?}").contains("ResourceInUseException") => {}
         Err(e) => return Err(anyhow!("creating table {}: {e:?}", table.local_name)),
     }
-    if let Some(ttl) = p.get("TimeToLiveSpecification") {
-        if ttl.get("Enabled").and_then(Value::as_bool) == Some(true) {
-            client
-                .update_time_to_live()
-                .table_name(&table.local_name)
-                .time_to_live_specification(
-                    TimeToLiveSpecification::builder()
-                        .attribute_name(s(ttl, "AttributeName")?)
-                        .enabled(true)
-                        .build()?,
-                )
-                .send()
-                .await
-                .map(|_| ())
-                .or_else(|e| {
-                    // Already enabled is fine on a re-run.
-                    if format!("{e:?}").contains("already enabled") {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .with_context(|| format!("enabling TTL on {}", table.local_name))?;
+    let ttl = p.get("TimeToLiveSpecification");
+    if let Some(ttl) = ttl
+        && ttl.get("Enabled").and_then(Value::as_bool) == Some(true)
+    {
+        let result = client
+            .update_time_to_live()
+            .table_name(&table.local_name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(s(ttl, "AttributeName")?)
+                    .enabled(true)
+                    .build()?,
+            )
+            .send()
+            .await;
+        // Already enabled is fine on a re-run.
+        if let Err(e) = result
+            && !format!("{e:?}").contains("already enabled")
+        {
+            return Err(e).with_context(|| format!("enabling TTL on {}", table.local_name));
         }
     }
     Ok(())

@@ -88,15 +88,15 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    if let SdkError::ServiceError(service) = &e {
-        if let TransactWriteItemsError::TransactionCanceledException(c) = service.err() {
-            let reasons = c
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().filter(|c| *c != "None").map(str::to_string))
-                .collect();
-            return StoreError::TransactionCanceled { reasons };
-        }
+    if let SdkError::ServiceError(service) = &e
+        && let TransactWriteItemsError::TransactionCanceledException(c) = service.err()
+    {
+        let reasons = c
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code().filter(|c| *c != "None").map(str::to_string))
+            .collect();
+        return StoreError::TransactionCanceled { reasons };
     }
     StoreError::from_sdk("TransactWriteItems", e)
 }

@@ -81,7 +81,7 @@ struct SpentItem {
 #[derive(Debug)]
 pub enum Rotation {
     /// The token was live and is now spent; the session now holds `new_hash`.
-    Rotated(SessionItem),
+    Rotated(Box<SessionItem>),
     /// The token was already spent: the session has been revoked.
     Reused,
     /// Unknown, expired or revoked session, or a token that never belonged to it.
@@ -158,10 +158,10 @@ impl Store {
             .await
             .map_err(from_transact_error);
         match result {
-            Ok(_) => Ok(Rotation::Rotated(SessionItem {
+            Ok(_) => Ok(Rotation::Rotated(Box::new(SessionItem {
                 refresh_hash: new_hash.to_string(),
                 ..session
-            })),
+            }))),
             // Lost a race with another use of the same token: that is reuse.
             Err(StoreError::TransactionCanceled { .. }) => {
                 self.reuse_or_invalid(id, old_hash, now).await

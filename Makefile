@@ -1,0 +1,41 @@
+# Ferrocart developer commands. The two that matter:
+#   make dev    run the whole shop locally (http://127.0.0.1:3000) with demo data, until Ctrl-C
+#   make test   run every test (unit + integration against a fresh local stack)
+
+CARGO ?= cargo
+BIN   := $(or $(CARGO_TARGET_DIR),target)/debug
+
+.PHONY: setup build dev test lint ci bench-password create-admin routes clean-local
+
+setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
+	bash infra/local/install.sh
+
+build:
+	$(CARGO) build --workspace --bins
+
+dev: setup build  ## DynamoDB Local + moto + every function behind a local HTTP API, seeded
+	$(BIN)/ferrocart dev
+
+test: setup       ## unit tests, then integration tests against a fresh local stack
+	$(CARGO) build --workspace --all-targets
+	$(BIN)/ferrocart run -- $(CARGO) test --workspace
+
+lint: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	.local/venv/bin/cfn-lint template.yaml
+
+ci: lint test
+
+bench-password:   ## Argon2id time at the parameters in use (release build)
+	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30
+
+create-admin:     ## make create-admin EMAIL=you@example.com (password read from FERROCART_ADMIN_PASSWORD)
+	@test -n "$(EMAIL)" || { echo "usage: FERROCART_ADMIN_PASSWORD=... make create-admin EMAIL=you@example.com"; exit 2; }
+	$(CARGO) run -q -p ferrocart-cli -- create-admin --email "$(EMAIL)"
+
+routes:
+	$(CARGO) run -q -p ferrocart-cli -- routes
+
+clean-local:      ## remove the installed local servers (.local/)
+	rm -rf .local

@@ -1,0 +1,314 @@
+//! Accounts end to end through the local HTTP API: register, login, refresh, logout, /me,
+//! throttling, token rotation and reuse, and the generic login failure.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart_tests::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn register_normalises_email_and_rejects_duplicates() {
+    let email = unique_email("Dup");
+    let shouting = format!("  {}  ", email.to_uppercase());
+    let r = register(&shouting, "correct horse battery").await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert_eq!(r.json["email"], email.to_lowercase());
+    assert!(uuid::Uuid::parse_str(r.json["user_id"].as_str().unwrap()).is_ok());
+    let again = register(&email.to_lowercase(), "another password").await;
+    assert_eq!((again.status, again.code()), (409, "email_taken"));
+}
+
+#[tokio::test]
+async fn concurrent_registrations_of_one_email_create_one_account() {
+    let email = unique_email("race");
+    let tries = (0..10).map(|_| register(&email, "correct horse battery"));
+    let results = futures::future::join_all(tries).await;
+    let created = results.iter().filter(|r| r.status == 201).count();
+    let taken = results.iter().filter(|r| r.status == 409).count();
+    assert_eq!(
+        (created, taken),
+        (1, 9),
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn login_returns_a_bearer_pair_and_me_returns_the_profile() {
+    let email = unique_email("me");
+    let r = post_json(
+        "/auth/register",
+        &json!({"email": email, "password": "pässwörd-ünicode", "name": "Ada Lovelace", "phone": "+44 20 7946 0958"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let l = login(&email, "pässwörd-ünicode").await;
+    assert_eq!(l.status, 200, "{:?}", l.json);
+    assert_eq!(l.json["token_type"], "Bearer");
+    assert_eq!(l.json["expires_in"], 900);
+    assert!(l.json["refresh_token"].as_str().unwrap().len() > 40);
+    assert_eq!(l.headers["cache-control"], "no-store");
+    let me = get_auth("/me", l.json["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.status, 200, "{:?}", me.json);
+    assert_eq!(me.json["email"], email);
+    assert_eq!(me.json["name"], "Ada Lovelace");
+    assert_eq!(me.json["phone"], "+442079460958");
+    assert_eq!(me.json["role"], "customer");
+    assert!(me.json.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_look_the_same() {
+    let (email, _, _) = new_customer("generic").await;
+    let wrong = login(&email, "not the password").await;
+    let unknown = login(&unique_email("ghost"), "not the password").await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        wrong.json, unknown.json,
+        "bodies must not tell the two apart"
+    );
+    assert_eq!(wrong.code(), "invalid_credentials");
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_retry_after() {
+    avoid_throttle_window_edge().await;
+    let (email, password, _) = new_customer("throttle").await;
+    for i in 0..5 {
+        let r = login(&email, "wrong password!").await;
+        assert_eq!(r.status, 401, "attempt {i}: {:?}", r.json);
+    }
+    let r = login(&email, "wrong password!").await;
+    assert_eq!((r.status, r.code()), (429, "too_many_requests"));
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Even the right password waits now, so guessing gains nothing.
+    let r = login(&email, &password).await;
+    assert_eq!(r.status, 429);
+    // Another account is unaffected.
+    let (other, other_pw, _) = new_customer("throttle-other").await;
+    assert_eq!(login(&other, &other_pw).await.status, 200);
+}
+
+#[tokio::test]
+async fn concurrent_guesses_cannot_exceed_the_budget() {
+    avoid_throttle_window_edge().await;
+    let (email, _, _) = new_customer("throttle-race").await;
+    let guesses = (0..12).map(|_| login(&email, "wrong password!"));
+    let results = futures::future::join_all(guesses).await;
+    let checked = results.iter().filter(|r| r.status == 401).count();
+    let throttled = results.iter().filter(|r| r.status == 429).count();
+    // The successful registration login used one attempt and then cleared the counter.
+    assert_eq!(
+        (checked, throttled),
+        (5, 7),
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_resets_the_failure_count() {
+    avoid_throttle_window_edge().await;
+    let (email, password, _) = new_customer("reset").await;
+    for _ in 0..4 {
+        assert_eq!(login(&email, "wrong password!").await.status, 401);
+    }
+    assert_eq!(login(&email, &password).await.status, 200);
+    for _ in 0..4 {
+        assert_eq!(login(&email, "wrong password!").await.status, 401);
+    }
+    assert_eq!(login(&email, &password).await.status, 200);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_session() {
+    let (_, _, pair) = new_customer("rotate").await;
+    let first = pair["refresh_token"].as_str().unwrap().to_string();
+    let r1 = post_json("/auth/refresh", &json!({"refresh_token": first})).await;
+    assert_eq!(r1.status, 200, "{:?}", r1.json);
+    let second = r1.json["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    let access2 = r1.json["access_token"].as_str().unwrap().to_string();
+    assert_eq!(get_auth("/me", &access2).await.status, 200);
+
+    // The spent token is presented again: the whole session is revoked.
+    let reuse = post_json("/auth/refresh", &json!({"refresh_token": first})).await;
+    assert_eq!((reuse.status, reuse.code()), (401, "refresh_token_reused"));
+    let after = post_json("/auth/refresh", &json!({"refresh_token": second})).await;
+    assert_eq!(
+        after.status, 401,
+        "the live token of a revoked session is dead too"
+    );
+    let me = get_auth("/me", &access2).await;
+    assert_eq!((me.status, me.code()), (401, "session_revoked"));
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_with_one_token_give_at_most_one_pair() {
+    let (_, _, pair) = new_customer("rotate-race").await;
+    let token = pair["refresh_token"].as_str().unwrap().to_string();
+    let body = json!({"refresh_token": token});
+    let results =
+        futures::future::join_all((0..5).map(|_| post_json("/auth/refresh", &body))).await;
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    let denied = results.iter().filter(|r| r.status == 401).count();
+    assert!(
+        ok <= 1,
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(ok + denied, 5);
+}
+
+#[tokio::test]
+async fn refresh_rejects_malformed_and_unknown_tokens() {
+    for t in [
+        "",
+        "garbage",
+        "0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f71.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let r = post_json("/auth/refresh", &json!({"refresh_token": t})).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "invalid_refresh_token"),
+            "{t:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_access_and_refresh_at_once() {
+    let (_, _, pair) = new_customer("logout").await;
+    let access = pair["access_token"].as_str().unwrap();
+    let r = send(
+        client()
+            .post(format!("{}/auth/logout", api_url()))
+            .bearer_auth(access),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(get_auth("/me", access).await.code(), "session_revoked");
+    let r = post_json(
+        "/auth/refresh",
+        &json!({"refresh_token": pair["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let r = send(
+        client()
+            .post(format!("{}/auth/logout", api_url()))
+            .bearer_auth(access),
+    )
+    .await;
+    assert_eq!(r.status, 401, "a revoked session cannot log out again");
+}
+
+#[tokio::test]
+async fn sessions_are_independent() {
+    let (email, password, a) = new_customer("two-devices").await;
+    let b = login(&email, &password).await.json;
+    let r = send(
+        client()
+            .post(format!("{}/auth/logout", api_url()))
+            .bearer_auth(a["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        get_auth("/me", b["access_token"].as_str().unwrap())
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn me_requires_a_valid_token() {
+    let r = send(client().get(format!("{}/me", api_url()))).await;
+    assert_eq!((r.status, r.code()), (401, "missing_token"));
+    assert!(r.headers.contains_key("www-authenticate"));
+    for bad in [
+        "Bearer",
+        "Bearer not.a.jwt",
+        "Basic dXNlcjpwYXNz",
+        "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    ] {
+        let r = send(
+            client()
+                .get(format!("{}/me", api_url()))
+                .header("authorization", bad),
+        )
+        .await;
+        assert_eq!(r.status, 401, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn tokens_signed_elsewhere_or_with_none_are_rejected() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let (_, _, pair) = new_customer("forge").await;
+    let real = pair["access_token"].as_str().unwrap();
+    let claims: serde_json::Value = {
+        use base64::Engine;
+        let payload = real.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    // Promote ourselves to admin with a key we made up.
+    let mut forged = claims.clone();
+    forged["role"] = json!("admin");
+    let mut h = Header::new(Algorithm::HS256);
+    h.typ = Some("at+jwt".into());
+    let t = jsonwebtoken::encode(
+        &h,
+        &forged,
+        &EncodingKey::from_secret(b"guessed-secret-guessed-secret-!!"),
+    )
+    .unwrap();
+    assert_eq!(get_auth("/me", &t).await.code(), "invalid_token");
+    // alg: none with the same claims.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let none = format!(
+        "{}.{}.",
+        b64.encode(br#"{"alg":"none","typ":"at+jwt"}"#),
+        b64.encode(serde_json::to_vec(&forged).unwrap())
+    );
+    assert_eq!(get_auth("/me", &none).await.code(), "invalid_token");
+    // A tampered payload with the original signature.
+    let parts: Vec<&str> = real.split('.').collect();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(serde_json::to_vec(&forged).unwrap()),
+        parts[2]
+    );
+    assert_eq!(get_auth("/me", &tampered).await.code(), "invalid_token");
+}
+
+#[tokio::test]
+async fn seeded_admin_has_the_admin_role_and_customers_cannot_claim_it() {
+    let l = login("admin@ferrocart.local", "ferrocart-admin-demo").await;
+    assert_eq!(
+        l.status, 200,
+        "seeded admin (make dev / make test seed it): {:?}",
+        l.json
+    );
+    let me = get_auth("/me", l.json["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.json["role"], "admin");
+    let r = post_json(
+        "/auth/register",
+        &json!({"email": unique_email("wannabe"), "password": "correct horse battery", "role": "admin"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code(), r.field()),
+        (400, "unknown_field", Some("role"))
+    );
+}
