@@ -42,6 +42,12 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Largest request body accepted, in bytes (413 above it).
     pub max_body_bytes: usize,
+    /// Base URL that media object keys are appended to (the CDN in AWS).
+    pub media_base_url: String,
+    /// Bucket that product photos are uploaded into (create-image-upload).
+    pub upload_bucket: Option<String>,
+    /// Largest accepted image upload, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -84,6 +90,12 @@ impl Config {
                 login_window_secs: number("LOGIN_WINDOW_SECONDS", 900)?.max(1),
             },
             max_body_bytes: number("MAX_BODY_BYTES", 16 * 1024)? as usize,
+            media_base_url: get("MEDIA_BASE_URL")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            upload_bucket: get("UPLOAD_BUCKET").filter(|v| !v.trim().is_empty()),
+            max_upload_bytes: number("MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
         })
     }
 }

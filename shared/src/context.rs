@@ -8,6 +8,7 @@ pub struct AppContext {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenService,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl AppContext {
@@ -16,16 +17,28 @@ impl AppContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(config, aws_sdk_dynamodb::Client::new(&sdk)))
+        let s3 = s3_client(&sdk);
+        Ok(Self::new(config, aws_sdk_dynamodb::Client::new(&sdk), s3))
     }
 
-    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
         let tokens = TokenService::new(&config.auth);
         let store = Store::new(dynamodb, config.table_name.clone());
         Self {
             config,
             store,
             tokens,
+            s3,
         }
     }
+}
+
+/// An S3 client. `S3_FORCE_PATH_STYLE=true` selects path-style addressing, which endpoints
+/// without per-bucket DNS (the local stack) need; AWS itself uses virtual-hosted style.
+pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let path_style = std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true");
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(path_style)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }

@@ -35,6 +35,92 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Re
     r
 }
 
+/// A public, cacheable JSON response with a strong `ETag` (SHA-256 of the body). A request whose
+/// `If-None-Match` lists that tag gets 304 with no body. `cache_control` is sent on both.
+pub fn cacheable_json<T: Serialize + ?Sized>(
+    req: &Request,
+    value: &T,
+    cache_control: &'static str,
+) -> Response<Body> {
+    let mut r = json_response(StatusCode::OK, value);
+    if r.status() != StatusCode::OK {
+        return r;
+    }
+    let digest = crate::auth::refresh::hash(&String::from_utf8_lossy(r.body().as_ref()));
+    let etag = format!("\"{}\"", &digest[..32]);
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*");
+    if matches {
+        r = Response::new(Body::Empty);
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+    }
+    let h = r.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    r
+}
+
+/// The query-string parameters, rejecting any not in `allowed` (400 `unknown_parameter`) and
+/// repeated ones (400 `repeated_parameter`), so a cache never fragments on junk.
+pub fn query_params(
+    req: &Request,
+    allowed: &[&str],
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    use lambda_http::RequestExt;
+    let q = req.query_string_parameters();
+    let mut out = std::collections::HashMap::new();
+    for (k, _) in q.iter() {
+        if !allowed.contains(&k) {
+            return Err(ApiError::validation(
+                "unknown_parameter",
+                k,
+                format!(
+                    "unknown query parameter `{k}`; expected one of {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        let all = q.all(k).unwrap_or_default();
+        if all.len() > 1 {
+            return Err(ApiError::validation(
+                "repeated_parameter",
+                k,
+                format!("query parameter `{k}` may appear once"),
+            ));
+        }
+        if let Some(v) = all.first() {
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// A path parameter that must be a UUID-shaped id; anything else is 404 (no such thing here).
+pub fn path_id<T>(
+    req: &Request,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &'static str,
+) -> Result<T, ApiError> {
+    use lambda_http::RequestExt;
+    req.path_parameters()
+        .first(name)
+        .and_then(parse)
+        .ok_or(ApiError::NotFound(what))
+}
+
 /// An empty response (e.g. 204).
 pub fn empty_response(status: StatusCode) -> Response<Body> {
     let mut r = Response::new(Body::Empty);

@@ -37,6 +37,14 @@ id_type!(
     UserId
 );
 id_type!(
+    /// A product in the catalog.
+    ProductId
+);
+id_type!(
+    /// One uploaded product image (its variants share this id).
+    ImageId
+);
+id_type!(
     /// One login session (the family of refresh tokens issued from one login).
     SessionId
 );

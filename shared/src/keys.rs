@@ -1,7 +1,7 @@
 //! Every single-table key string, built here and nowhere else (see docs/data-model.md).
 //! The unit tests pin the exact strings: changing one is a data migration, not a refactor.
 
-use crate::ids::{SessionId, UserId};
+use crate::ids::{ImageId, ProductId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Attribute names of the table's keys and indexes.
@@ -10,6 +10,8 @@ pub const SK: &str = "sk";
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI3: &str = "gsi3";
 pub const TTL: &str = "ttl";
 
 /// A primary key (partition + sort).
@@ -63,6 +65,83 @@ pub fn login_failures(normalised_email: &str, window_start: u64) -> Key {
     )
 }
 
+/// A product: `PRODUCT#<id>` / `PRODUCT`.
+pub fn product(id: &ProductId) -> Key {
+    Key::new(format!("PRODUCT#{id}"), "PRODUCT")
+}
+
+/// The partition holding a product with its stock and images (`Query pk = PRODUCT#<id>`).
+pub fn product_partition(id: &ProductId) -> String {
+    format!("PRODUCT#{id}")
+}
+
+/// A product's stock in one warehouse: `PRODUCT#<id>` / `STOCK#<warehouse>`.
+pub fn product_stock(id: &ProductId, warehouse: &str) -> Key {
+    Key::new(format!("PRODUCT#{id}"), format!("STOCK#{warehouse}"))
+}
+
+/// One uploaded image of a product: `PRODUCT#<id>` / `IMAGE#<image id>`.
+pub fn product_image(id: &ProductId, image: &ImageId) -> Key {
+    Key::new(format!("PRODUCT#{id}"), format!("IMAGE#{image}"))
+}
+
+/// The sort key that orders products in every listing: name (case-folded, at most 64 characters;
+/// `#` is replaced so it cannot collide with the separator), then id for ties.
+pub fn product_sort(name: &str, id: &ProductId) -> String {
+    let folded: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '#' { ' ' } else { c })
+        .take(64)
+        .collect();
+    format!("PRODUCT#{folded}#{id}")
+}
+
+/// GSI1 partition of a category's active products.
+pub fn category_products_gsi1(category: &str) -> String {
+    format!("CATEGORY#{category}")
+}
+
+/// GSI2 partition of a brand's active products.
+pub fn brand_products_gsi2(brand: &str) -> String {
+    format!("BRAND#{brand}")
+}
+
+/// GSI2 sort key: category first, so "brand X in category Y" is one `begins_with` query.
+pub fn brand_products_gsi2_sk(category: &str, product_sort: &str) -> String {
+    format!("CATEGORY#{category}#{product_sort}")
+}
+
+/// The `begins_with` prefix selecting one category inside a brand's GSI2 partition.
+pub fn brand_products_gsi2_category_prefix(category: &str) -> String {
+    format!("CATEGORY#{category}#")
+}
+
+/// GSI3 partition of every active product.
+pub const ACTIVE_PRODUCTS_GSI3: &str = "CATALOG#ACTIVE";
+
+/// A category: `CATEGORY#<slug>` / `CATEGORY`, listed under GSI1 `CATALOG#CATEGORIES` / `<position>#<slug>`.
+pub fn category(slug: &str) -> Key {
+    Key::new(format!("CATEGORY#{slug}"), "CATEGORY")
+}
+pub const CATEGORIES_GSI1: &str = "CATALOG#CATEGORIES";
+pub fn category_list_sk(position: u32, slug: &str) -> String {
+    format!("{position:04}#{slug}")
+}
+
+/// A brand: `BRAND#<slug>` / `BRAND`, listed under GSI1 `CATALOG#BRANDS`.
+pub fn brand(slug: &str) -> Key {
+    Key::new(format!("BRAND#{slug}"), "BRAND")
+}
+pub const BRANDS_GSI1: &str = "CATALOG#BRANDS";
+
+/// A warehouse: `WAREHOUSE#<id>` / `WAREHOUSE`, listed under GSI1 `CATALOG#WAREHOUSES`.
+pub fn warehouse(id: &str) -> Key {
+    Key::new(format!("WAREHOUSE#{id}"), "WAREHOUSE")
+}
+pub const WAREHOUSES_GSI1: &str = "CATALOG#WAREHOUSES";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +171,36 @@ mod tests {
         assert_eq!(
             g.sk,
             "SESSION#001795204680#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f71"
+        );
+        let p = ProductId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72").unwrap();
+        let i = ImageId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73").unwrap();
+        assert_eq!(
+            product(&p).pk,
+            "PRODUCT#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
+        );
+        assert_eq!(product(&p).sk, "PRODUCT");
+        assert_eq!(product_stock(&p, "lon-1").sk, "STOCK#lon-1");
+        assert_eq!(
+            product_image(&p, &i).sk,
+            "IMAGE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73"
+        );
+        assert_eq!(
+            product_sort("  Red #1 Kettle ", &p),
+            "PRODUCT#red  1 kettle#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
+        );
+        assert_eq!(category_products_gsi1("kitchen"), "CATEGORY#kitchen");
+        assert_eq!(brand_products_gsi2("acme"), "BRAND#acme");
+        assert_eq!(ACTIVE_PRODUCTS_GSI3, "CATALOG#ACTIVE");
+        assert_eq!(category("kitchen").pk, "CATEGORY#kitchen");
+        assert_eq!(category_list_sk(3, "kitchen"), "0003#kitchen");
+        assert_eq!(warehouse("lon-1").pk, "WAREHOUSE#lon-1");
+        assert_eq!(
+            brand_products_gsi2_sk("kitchen", "PRODUCT#kettle#x"),
+            "CATEGORY#kitchen#PRODUCT#kettle#x"
+        );
+        assert_eq!(
+            brand_products_gsi2_category_prefix("kitchen"),
+            "CATEGORY#kitchen#"
         );
         let f = login_failures("a@b.co", 900);
         assert_eq!(

@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod money;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;

@@ -12,7 +12,26 @@ where
     F: Fn(&'static AppContext, Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
 {
+    serve_http_requiring(&[], handler).await
+}
+
+/// As [`serve_http`], and start-up fails unless each of `required` is set and not empty.
+pub async fn serve_http_requiring<F, Fut>(
+    required: &'static [&'static str],
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static AppContext, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
+{
     crate::telemetry::init();
+    for name in required {
+        if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
+            let e = crate::config::ConfigError::Missing(name);
+            tracing::error!(error = %e, "start-up failed");
+            return Err(e.into());
+        }
+    }
     let ctx = match AppContext::from_env().await {
         Ok(ctx) => ctx,
         Err(e) => {

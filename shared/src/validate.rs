@@ -91,6 +91,80 @@ pub fn phone(p: Option<&str>) -> Result<Option<String>, ApiError> {
     Ok(Some(format!("+{digits}")))
 }
 
+/// A slug (category, brand, warehouse id): 1-40 of `a-z`, `0-9`, `-`.
+pub fn slug(s: &str, field: &str) -> Result<String, ApiError> {
+    let ok = (1..=40).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(ApiError::Validation {
+            code: "invalid_slug",
+            message: format!("{field} must be 1-40 characters of a-z, 0-9 and -"),
+            field: Some(field.to_string()),
+        })
+    }
+}
+
+/// A product name: trimmed, 1-200 characters, no control characters.
+pub fn product_name(n: &str) -> Result<String, ApiError> {
+    let n = n.trim();
+    let count = n.chars().count();
+    if count == 0 || count > 200 || n.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "invalid_name",
+            "name",
+            "name must be 1-200 printable characters",
+        ));
+    }
+    Ok(n.to_string())
+}
+
+/// A product description: at most 5000 characters (newlines and tabs allowed).
+pub fn description(d: &str) -> Result<String, ApiError> {
+    let d = d.trim();
+    if d.chars().count() > 5000 || d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::validation(
+            "invalid_description",
+            "description",
+            "description must be at most 5000 characters",
+        ));
+    }
+    Ok(d.to_string())
+}
+
+/// A price in minor units: 0 to [`crate::money::MAX_PRICE_MINOR`].
+pub fn price(p: i64) -> Result<i64, ApiError> {
+    if (0..=crate::money::MAX_PRICE_MINOR).contains(&p) {
+        Ok(p)
+    } else {
+        Err(ApiError::validation(
+            "invalid_price",
+            "price",
+            format!(
+                "price must be a whole number of minor units from 0 to {}",
+                crate::money::MAX_PRICE_MINOR
+            ),
+        ))
+    }
+}
+
+/// A supported ISO 4217 currency code (case-insensitive; returned upper case).
+pub fn currency(c: &str) -> Result<String, ApiError> {
+    let up = c.trim().to_ascii_uppercase();
+    if crate::money::exponent(&up).is_some() {
+        Ok(up)
+    } else {
+        let known: Vec<&str> = crate::money::CURRENCIES.iter().map(|(c, _)| *c).collect();
+        Err(ApiError::validation(
+            "invalid_currency",
+            "currency",
+            format!("currency must be one of {}", known.join(", ")),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +217,27 @@ mod tests {
             "password_too_long"
         );
         assert_eq!(code(password("short").unwrap_err()), "password_too_short");
+    }
+
+    #[test]
+    fn catalog_fields() {
+        assert!(slug("kitchen-2", "category").is_ok());
+        for bad in ["", "Kitchen", "a b", "a#b", &"x".repeat(41)] {
+            assert_eq!(
+                code(slug(bad, "category").unwrap_err()),
+                "invalid_slug",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(product_name("  Kettle ").unwrap(), "Kettle");
+        assert!(product_name("").is_err());
+        assert!(description("line 1\nline 2").is_ok());
+        assert!(description(&"x".repeat(5001)).is_err());
+        assert!(price(0).is_ok());
+        assert!(price(-1).is_err());
+        assert!(price(100_000_001).is_err());
+        assert_eq!(currency("eur").unwrap(), "EUR");
+        assert!(currency("EURO").is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod lambda;
 mod resources;
 mod seed;
 mod services;
+mod sqs;
 mod template;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -93,6 +94,31 @@ fn local_dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
+fn local_credentials() -> Credentials {
+    Credentials::new("local", "local", None, None, "ferrocart-local")
+}
+
+fn local_s3() -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .endpoint_url(template::MOTO_URL)
+        .force_path_style(true)
+        .credentials_provider(local_credentials())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+fn local_sqs() -> aws_sdk_sqs::Client {
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new(REGION))
+        .endpoint_url(template::MOTO_URL)
+        .credentials_provider(local_credentials())
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
 fn load_template(root: &Path) -> Result<template::Template> {
     let overrides = template::load_env_overrides(&root.join("infra/local-env.json"))?;
     template::Template::load(&root.join("template.yaml"), &overrides)
@@ -156,6 +182,9 @@ impl Stack {
                 t.local_name, t.logical_id
             );
         }
+        let (s3, sqs) = (local_s3(), local_sqs());
+        resources::create_queues(&sqs, &tpl).await?;
+        resources::create_buckets(&s3, &tpl).await?;
         if seed {
             seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
         }
@@ -176,6 +205,30 @@ impl Stack {
         // One warm sandbox per function, as after a first request.
         for p in &pools {
             p.spawn_sandbox().await?;
+        }
+        for source in &tpl.sqs_sources {
+            let queue = tpl
+                .queues
+                .iter()
+                .find(|q| q.logical_id == source.queue)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: SQS event names unknown queue {}",
+                        source.function,
+                        source.queue
+                    )
+                })?;
+            let pool = pools
+                .iter()
+                .find(|p| p.function.logical_id == source.function)
+                .ok_or_else(|| anyhow!("no function {}", source.function))?;
+            sqs::spawn(
+                sqs.clone(),
+                source.clone(),
+                queue.local_name.clone(),
+                pool.clone(),
+            );
+            eprintln!("[stack] queue {} -> {}", queue.local_name, source.function);
         }
 
         eprintln!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());

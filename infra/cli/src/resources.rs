@@ -111,3 +111,146 @@ pub async fn create_table(client: &Client, table: &Table) -> Result<()> {
     }
     Ok(())
 }
+
+/// Creates the template's queues in moto: dead-letter targets first, then the queues that redrive
+/// to them, with their visibility timeout, retention, delay and redrive policy.
+pub async fn create_queues(
+    sqs: &aws_sdk_sqs::Client,
+    tpl: &crate::template::Template,
+) -> Result<()> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let mut ordered: Vec<&crate::template::Resource> = tpl.queues.iter().collect();
+    ordered.sort_by_key(|q| q.properties.get("RedrivePolicy").is_some());
+    for q in ordered {
+        let p = &q.properties;
+        let mut req = sqs.create_queue().queue_name(&q.local_name);
+        for (prop, attr) in [
+            ("VisibilityTimeout", A::VisibilityTimeout),
+            ("MessageRetentionPeriod", A::MessageRetentionPeriod),
+            ("DelaySeconds", A::DelaySeconds),
+            (
+                "ReceiveMessageWaitTimeSeconds",
+                A::ReceiveMessageWaitTimeSeconds,
+            ),
+        ] {
+            if let Some(v) = p.get(prop).and_then(|v| v.as_u64()) {
+                req = req.attributes(attr, v.to_string());
+            }
+        }
+        if let Some(r) = p.get("RedrivePolicy") {
+            let target = r
+                .get("deadLetterTargetArn")
+                .and_then(|v| crate::template::get_att(tag_arg(v)?, &tpl.buckets, &tpl.queues))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: RedrivePolicy.deadLetterTargetArn must be !GetAtt <Queue>.Arn",
+                        q.logical_id
+                    )
+                })?;
+            let max = r
+                .get("maxReceiveCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(5);
+            req = req.attributes(
+                A::RedrivePolicy,
+                serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": max})
+                    .to_string(),
+            );
+        }
+        req.send()
+            .await
+            .with_context(|| format!("creating queue {}", q.local_name))?;
+        eprintln!(
+            "[stack] queue {} created from template resource {}",
+            q.local_name, q.logical_id
+        );
+    }
+    Ok(())
+}
+
+fn tag_arg(v: &Value) -> Option<&Value> {
+    match v {
+        Value::Tagged(t) => Some(&t.value),
+        Value::Mapping(m) => m.iter().next().map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// Creates the template's buckets in moto and wires their queue notifications (event types and
+/// key-prefix filters as declared), so uploads reach the queue as they do in AWS.
+pub async fn create_buckets(
+    s3: &aws_sdk_s3::Client,
+    tpl: &crate::template::Template,
+) -> Result<()> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    for b in &tpl.buckets {
+        match s3.create_bucket().bucket(&b.local_name).send().await {
+            Ok(_) => {}
+            Err(e) if format!("{e:?}").contains("BucketAlreadyOwnedByYou") => {}
+            Err(e) => return Err(anyhow!("creating bucket {}: {e:?}", b.local_name)),
+        }
+        let mut configs = Vec::new();
+        let queue_configs = b
+            .properties
+            .get("NotificationConfiguration")
+            .and_then(|n| n.get("QueueConfigurations"))
+            .and_then(Value::as_sequence);
+        for qc in queue_configs.into_iter().flatten() {
+            let arn = qc
+                .get("Queue")
+                .and_then(tag_arg)
+                .and_then(|a| crate::template::get_att(a, &tpl.buckets, &tpl.queues))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: notification Queue must be !GetAtt <Queue>.Arn",
+                        b.logical_id
+                    )
+                })?;
+            let mut c = QueueConfiguration::builder()
+                .queue_arn(arn)
+                .events(Event::from(s(qc, "Event")?));
+            let rules = qc
+                .get("Filter")
+                .and_then(|f| f.get("S3Key"))
+                .and_then(|k| k.get("Rules"))
+                .and_then(Value::as_sequence);
+            if let Some(rules) = rules {
+                let mut key = S3KeyFilter::builder();
+                for r in rules {
+                    key = key.filter_rules(
+                        FilterRule::builder()
+                            .name(FilterRuleName::from(s(r, "Name")?.to_lowercase().as_str()))
+                            .value(s(r, "Value")?)
+                            .build(),
+                    );
+                }
+                c = c.filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(key.build())
+                        .build(),
+                );
+            }
+            configs.push(c.build()?);
+        }
+        if !configs.is_empty() {
+            s3.put_bucket_notification_configuration()
+                .bucket(&b.local_name)
+                .notification_configuration(
+                    NotificationConfiguration::builder()
+                        .set_queue_configurations(Some(configs))
+                        .build(),
+                )
+                .send()
+                .await
+                .with_context(|| format!("notification configuration of {}", b.local_name))?;
+        }
+        eprintln!(
+            "[stack] bucket {} created from template resource {}",
+            b.local_name, b.logical_id
+        );
+    }
+    Ok(())
+}

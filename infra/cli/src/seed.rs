@@ -49,6 +49,8 @@ pub async fn seed(store: &Store) -> Result<()> {
         Role::Customer,
     )
     .await?;
+    let (created, total) = catalog::seed(store).await?;
+    eprintln!("[seed] demo catalog: {created} of {total} products created (the rest existed)");
     eprintln!(
         "[seed] demo admin {} ({}), demo customer {} ({})",
         DEMO_ADMIN.0,
@@ -57,4 +59,297 @@ pub async fn seed(store: &Store) -> Result<()> {
         if c { "created" } else { "kept" }
     );
     Ok(())
+}
+
+/// The demo catalog: 8 categories, 6 brands, 3 warehouses, 208 products (204 active, 4 drafts),
+/// stock per warehouse. Ids are fixed, so a re-run finds what exists and leaves it alone
+/// (stock and prices changed since are kept).
+pub mod catalog {
+    use anyhow::Result;
+    use ferrocart::ids::ProductId;
+    use ferrocart::keys;
+    use ferrocart::store::Store;
+    use ferrocart::store::catalog::{
+        BrandItem, CategoryItem, NewProduct, ProductItem, ProductStatus, StockItem, WarehouseItem,
+    };
+    use futures::StreamExt;
+
+    pub const CATEGORIES: [(&str, &str, [&str; 13]); 8] = [
+        (
+            "kitchen",
+            "Kitchen",
+            [
+                "Kettle",
+                "Toaster",
+                "Chef's Knife",
+                "Cutting Board",
+                "Saucepan",
+                "Frying Pan",
+                "Colander",
+                "Whisk",
+                "Spatula",
+                "Teapot",
+                "Mixing Bowl",
+                "Grater",
+                "Pepper Mill",
+            ],
+        ),
+        (
+            "garden",
+            "Garden",
+            [
+                "Hose",
+                "Trowel",
+                "Pruner",
+                "Watering Can",
+                "Rake",
+                "Planter",
+                "Gloves",
+                "Kneeler",
+                "Sprinkler",
+                "Bird Feeder",
+                "Wheelbarrow",
+                "Shears",
+                "Seed Tray",
+            ],
+        ),
+        (
+            "office",
+            "Office",
+            [
+                "Notebook",
+                "Desk Lamp",
+                "Stapler",
+                "Fountain Pen",
+                "Desk Organiser",
+                "Monitor Stand",
+                "Paper Tray",
+                "Whiteboard",
+                "Letter Opener",
+                "Bookend",
+                "Pencil Case",
+                "Planner",
+                "Mouse Pad",
+            ],
+        ),
+        (
+            "outdoor",
+            "Outdoor",
+            [
+                "Tent",
+                "Sleeping Bag",
+                "Headlamp",
+                "Camping Stove",
+                "Water Bottle",
+                "Backpack",
+                "Compass",
+                "Hammock",
+                "Lantern",
+                "Trekking Pole",
+                "Cooler",
+                "Camp Chair",
+                "Dry Bag",
+            ],
+        ),
+        (
+            "bath",
+            "Bath",
+            [
+                "Towel",
+                "Bath Mat",
+                "Soap Dish",
+                "Shower Caddy",
+                "Toothbrush Holder",
+                "Robe",
+                "Loofah",
+                "Mirror",
+                "Laundry Basket",
+                "Tumbler",
+                "Bath Brush",
+                "Hand Towel",
+                "Scale",
+            ],
+        ),
+        (
+            "lighting",
+            "Lighting",
+            [
+                "Floor Lamp",
+                "Pendant",
+                "Table Lamp",
+                "String Lights",
+                "Wall Sconce",
+                "Night Light",
+                "Reading Lamp",
+                "Candle Holder",
+                "LED Strip",
+                "Lamp Shade",
+                "Torch",
+                "Spotlight",
+                "Bulb Set",
+            ],
+        ),
+        (
+            "textiles",
+            "Textiles",
+            [
+                "Throw",
+                "Cushion",
+                "Duvet",
+                "Pillowcase",
+                "Rug",
+                "Curtain",
+                "Tablecloth",
+                "Napkin Set",
+                "Blanket",
+                "Apron",
+                "Tea Towel",
+                "Runner",
+                "Quilt",
+            ],
+        ),
+        (
+            "storage",
+            "Storage",
+            [
+                "Basket",
+                "Crate",
+                "Shelf",
+                "Box Set",
+                "Hook Rail",
+                "Drawer Divider",
+                "Jar Set",
+                "Wardrobe Bag",
+                "Shoe Rack",
+                "Coat Stand",
+                "Bin",
+                "Trunk",
+                "Caddy",
+            ],
+        ),
+    ];
+    pub const BRANDS: [(&str, &str); 6] = [
+        ("northwind", "Northwind"),
+        ("fjord", "Fjord & Co"),
+        ("oakline", "Oakline"),
+        ("brightside", "Brightside"),
+        ("tern", "Tern"),
+        ("mosaic", "Mosaic"),
+    ];
+    pub const WAREHOUSES: [(&str, &str, &str, u32); 3] = [
+        ("ams-1", "Amsterdam", "NL", 1),
+        ("lon-1", "London", "GB", 2),
+        ("ber-1", "Berlin", "DE", 3),
+    ];
+    const STYLES: [&str; 2] = ["Classic", "Studio"];
+
+    /// The fixed id of demo product `n`.
+    pub fn product_id(n: u32) -> ProductId {
+        let u = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n as u128);
+        ProductId::parse(&u.to_string()).expect("a uuid")
+    }
+
+    fn pseudo(n: u32, salt: u32) -> u32 {
+        // A small deterministic mix, so prices and stock look varied but never change between runs.
+        let mut x = n.wrapping_mul(2_654_435_761) ^ salt.wrapping_mul(40_503);
+        x ^= x >> 13;
+        x = x.wrapping_mul(1_274_126_177);
+        x ^ (x >> 16)
+    }
+
+    pub async fn seed(store: &Store) -> Result<(usize, usize)> {
+        for (i, (slug, name, _)) in CATEGORIES.iter().enumerate() {
+            store
+                .put_new(&CategoryItem::new(slug, name, i as u32 + 1))
+                .await?;
+        }
+        for (slug, name) in BRANDS {
+            store.put_new(&BrandItem::new(slug, name)).await?;
+        }
+        for (id, name, country, priority) in WAREHOUSES {
+            store
+                .put_new(&WarehouseItem::new(id, name, country, priority))
+                .await?;
+        }
+        let mut products = Vec::new();
+        let mut n = 0u32;
+        for (slug, _, nouns) in CATEGORIES {
+            for style in STYLES {
+                for noun in nouns {
+                    products.push((n, slug, format!("{style} {noun}")));
+                    n += 1;
+                }
+            }
+        }
+        let now = ferrocart::time::now_unix();
+        let results: Vec<Result<bool>> =
+            futures::stream::iter(products.into_iter().map(|(n, category, name)| async move {
+                let id = product_id(n);
+                let brand = BRANDS[(pseudo(n, 1) % BRANDS.len() as u32) as usize].0;
+                let status = if n % 52 == 51 {
+                    ProductStatus::Draft
+                } else {
+                    ProductStatus::Active
+                };
+                // Most products well stocked, some low, some sold out.
+                let stock: Vec<i64> = WAREHOUSES
+                    .iter()
+                    .enumerate()
+                    .map(|(w, _)| match pseudo(n, 7 + w as u32) % 10 {
+                        0 => 0,
+                        1 => 1,
+                        _ => (pseudo(n, 20 + w as u32) % 60) as i64,
+                    })
+                    .collect();
+                let mut product = ProductItem::new(
+                    id.clone(),
+                    NewProduct {
+                        description: format!(
+                            "The {name} from {}: a demo product for the Ferrocart local stack.",
+                            BRANDS
+                                .iter()
+                                .find(|b| b.0 == brand)
+                                .map(|b| b.1)
+                                .unwrap_or(brand)
+                        ),
+                        name,
+                        category: category.to_string(),
+                        brand: brand.to_string(),
+                        price: 299 + (pseudo(n, 3) % 300) as i64 * 50,
+                        currency: "EUR".into(),
+                        status,
+                    },
+                    now,
+                );
+                product.stock_available = stock.iter().sum();
+                if !store.put_new(&product).await? {
+                    return Ok(false);
+                }
+                for ((wh, ..), qty) in WAREHOUSES.iter().zip(stock) {
+                    let k = keys::product_stock(&id, wh);
+                    store
+                        .put_new(&StockItem {
+                            pk: k.pk,
+                            sk: k.sk,
+                            entity: "Stock".into(),
+                            product_id: id.clone(),
+                            warehouse_id: wh.to_string(),
+                            quantity: qty,
+                            updated_at: product.created_at.clone(),
+                        })
+                        .await?;
+                }
+                Ok(true)
+            }))
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let mut created = 0;
+        for r in &results {
+            if *r.as_ref().map_err(|e| anyhow::anyhow!("{e}"))? {
+                created += 1;
+            }
+        }
+        Ok((created, results.len()))
+    }
 }

@@ -31,11 +31,44 @@ pub struct Table {
     pub properties: Value,
 }
 
+/// An S3 bucket or SQS queue: its local name and CloudFormation properties.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub logical_id: String,
+    pub local_name: String,
+    pub properties: Value,
+}
+
+/// An SQS queue feeding a function (an `SQS` event).
+#[derive(Debug, Clone)]
+pub struct SqsSource {
+    pub function: String,
+    pub queue: String,
+    pub batch_size: u32,
+    pub report_batch_item_failures: bool,
+}
+
 #[derive(Debug)]
 pub struct Template {
     pub functions: Vec<Function>,
     pub routes: Vec<Route>,
     pub tables: Vec<Table>,
+    pub buckets: Vec<Resource>,
+    pub queues: Vec<Resource>,
+    pub sqs_sources: Vec<SqsSource>,
+}
+
+/// moto's default account, and the local region.
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+pub const MOTO_URL: &str = "http://127.0.0.1:4566";
+
+pub fn queue_arn(name: &str) -> String {
+    format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
+}
+
+pub fn queue_url(name: &str) -> String {
+    format!("{MOTO_URL}/{ACCOUNT}/{name}")
 }
 
 /// Local name of a table: its literal `TableName`, else `ferrocart-<logical id, lowercase>`.
@@ -122,6 +155,32 @@ impl Template {
                 });
             }
         }
+        let mut buckets = Vec::new();
+        let mut queues = Vec::new();
+        for (id, res) in resources {
+            let id = id.as_str().unwrap_or_default();
+            let props = res.get("Properties").cloned().unwrap_or(Value::Null);
+            let local = |name_prop: &str| {
+                props
+                    .get(name_prop)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("ferrocart-{}", id.to_lowercase()))
+            };
+            match res.get("Type").and_then(Value::as_str) {
+                Some("AWS::S3::Bucket") => buckets.push(Resource {
+                    logical_id: id.to_string(),
+                    local_name: local("BucketName"),
+                    properties: props.clone(),
+                }),
+                Some("AWS::SQS::Queue") => queues.push(Resource {
+                    logical_id: id.to_string(),
+                    local_name: local("QueueName"),
+                    properties: props.clone(),
+                }),
+                _ => {}
+            }
+        }
         let params: BTreeMap<String, Option<String>> = doc
             .get("Parameters")
             .and_then(Value::as_mapping)
@@ -134,14 +193,23 @@ impl Template {
                 return Some(s);
             }
             let (tag, arg) = tag_name(v)?;
-            if tag != "Ref" {
-                return None;
+            match tag.as_str() {
+                "Ref" => {
+                    let name = arg.as_str()?;
+                    if let Some(t) = tables.iter().find(|t| t.logical_id == name) {
+                        return Some(t.local_name.clone());
+                    }
+                    if let Some(b) = buckets.iter().find(|b| b.logical_id == name) {
+                        return Some(b.local_name.clone());
+                    }
+                    if let Some(q) = queues.iter().find(|q| q.logical_id == name) {
+                        return Some(queue_url(&q.local_name));
+                    }
+                    params.get(name).cloned().flatten()
+                }
+                "GetAtt" => get_att(arg, &buckets, &queues),
+                _ => None,
             }
-            let name = arg.as_str()?;
-            if let Some(t) = tables.iter().find(|t| t.logical_id == name) {
-                return Some(t.local_name.clone());
-            }
-            params.get(name).cloned().flatten()
         };
 
         let globals = doc.get("Globals").and_then(|g| g.get("Function"));
@@ -158,6 +226,7 @@ impl Template {
 
         let mut functions = Vec::new();
         let mut routes = Vec::new();
+        let mut sqs_sources = Vec::new();
         for (id, res) in resources {
             let id = id.as_str().unwrap_or_default().to_string();
             if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -220,6 +289,38 @@ impl Template {
                 .into_iter()
                 .flatten()
             {
+                if event.get("Type").and_then(Value::as_str) == Some("SQS") {
+                    let p = event.get("Properties");
+                    let queue = p
+                        .and_then(|p| p.get("Queue"))
+                        .and_then(|q| tag_name(q).map(|(_, a)| a.clone()))
+                        .and_then(|a| match a {
+                            Value::String(s) => s.split('.').next().map(str::to_string),
+                            Value::Sequence(s) => {
+                                s.first().and_then(Value::as_str).map(str::to_string)
+                            }
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            anyhow!("{id}: SQS event needs Queue: !GetAtt <Queue>.Arn")
+                        })?;
+                    sqs_sources.push(SqsSource {
+                        function: id.clone(),
+                        queue,
+                        batch_size: p
+                            .and_then(|p| p.get("BatchSize"))
+                            .and_then(Value::as_u64)
+                            .unwrap_or(10) as u32,
+                        report_batch_item_failures: p
+                            .and_then(|p| p.get("FunctionResponseTypes"))
+                            .and_then(Value::as_sequence)
+                            .is_some_and(|s| {
+                                s.iter()
+                                    .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
+                            }),
+                    });
+                    continue;
+                }
                 if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
                     continue;
                 }
@@ -257,6 +358,39 @@ impl Template {
             functions,
             routes,
             tables,
+            buckets,
+            queues,
+            sqs_sources,
         })
     }
+}
+
+/// `!GetAtt X.Attr` (or `[X, Attr]`) for the attributes the local stack can know.
+pub fn get_att(arg: &Value, buckets: &[Resource], queues: &[Resource]) -> Option<String> {
+    let (id, attr) = match arg {
+        Value::String(s) => {
+            let (a, b) = s.split_once('.')?;
+            (a.to_string(), b.to_string())
+        }
+        Value::Sequence(s) => (
+            s.first()?.as_str()?.to_string(),
+            s.get(1)?.as_str()?.to_string(),
+        ),
+        _ => return None,
+    };
+    if let Some(q) = queues.iter().find(|q| q.logical_id == id) {
+        return match attr.as_str() {
+            "Arn" => Some(queue_arn(&q.local_name)),
+            "QueueName" => Some(q.local_name.clone()),
+            "QueueUrl" => Some(queue_url(&q.local_name)),
+            _ => None,
+        };
+    }
+    if let Some(b) = buckets.iter().find(|b| b.logical_id == id) {
+        return match attr.as_str() {
+            "Arn" => Some(format!("arn:aws:s3:::{}", b.local_name)),
+            _ => None,
+        };
+    }
+    None
 }

@@ -1,11 +1,19 @@
 //! HTTP handlers, one module per function. Each is `handle(&AppContext, Request)`, callable in-process
 //! by tests, and returns `Err` only through [`crate::ApiError`], which the runtime maps to a response.
 
+pub mod create_image_upload;
+pub mod create_product;
+pub mod get_product;
+pub mod list_categories;
+pub mod list_products;
 pub mod login;
 pub mod logout;
 pub mod me;
+pub mod product_view;
 pub mod refresh;
 pub mod register;
+pub mod set_stock;
+pub mod update_product;
 
 use serde::Serialize;
 

@@ -1,0 +1,104 @@
+//! `POST /admin/products/{id}/images` (admin) `{content_type, content_length}` → 201 a presigned S3
+//! PUT into the uploads prefix. The content type and exact length are signed into the URL, so S3
+//! refuses any other type or size. The image-resize consumer takes it from there.
+
+use crate::auth::{authenticate, require_admin};
+use crate::ids::{ImageId, ProductId};
+use crate::{ApiError, AppContext, http};
+use aws_sdk_s3::presigning::PresigningConfig;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const ACCEPTED_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
+pub const UPLOAD_URL_TTL_SECS: u64 = 900;
+
+/// The object key an image is uploaded to; image-resize parses it back.
+pub fn upload_key(product: &ProductId, image: &ImageId) -> String {
+    format!("uploads/{product}/{image}")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadRequest {
+    content_type: String,
+    content_length: u64,
+}
+
+#[derive(Serialize)]
+struct Upload {
+    method: &'static str,
+    url: String,
+    headers: BTreeMap<String, String>,
+    expires_in: u64,
+}
+
+#[derive(Serialize)]
+struct UploadResponse {
+    image_id: String,
+    upload: Upload,
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(ctx, &req).await?;
+    require_admin(&principal)?;
+    let id = http::path_id(&req, "id", ProductId::parse, "product")?;
+    let body: UploadRequest = http::parse_json(&req, ctx.config.max_body_bytes)?;
+    let content_type = body.content_type.trim().to_ascii_lowercase();
+    if !ACCEPTED_TYPES.contains(&content_type.as_str()) {
+        return Err(ApiError::validation(
+            "unsupported_image_type",
+            "content_type",
+            format!("content_type must be one of {}", ACCEPTED_TYPES.join(", ")),
+        ));
+    }
+    let max = ctx.config.max_upload_bytes;
+    if body.content_length == 0 || body.content_length > max {
+        return Err(ApiError::validation(
+            "invalid_content_length",
+            "content_length",
+            format!("content_length must be from 1 to {max} bytes"),
+        ));
+    }
+    ctx.store
+        .get_product(&id, true)
+        .await?
+        .ok_or(ApiError::NotFound("product"))?;
+    let bucket = ctx
+        .config
+        .upload_bucket
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("UPLOAD_BUCKET is not configured"))?;
+    let image_id = ImageId::generate();
+    let presign = PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_TTL_SECS))
+        .map_err(ApiError::internal)?;
+    let presigned = ctx
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key(upload_key(&id, &image_id))
+        .content_type(&content_type)
+        .content_length(body.content_length as i64)
+        .presigned(presign)
+        .await
+        .map_err(ApiError::internal)?;
+    let headers = presigned
+        .headers()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .collect();
+    tracing::info!(product_id = %id, image_id = %image_id, admin = %principal.user_id, "image upload issued");
+    Ok(http::json_response(
+        StatusCode::CREATED,
+        &UploadResponse {
+            image_id: image_id.to_string(),
+            upload: Upload {
+                method: "PUT",
+                url: presigned.uri().to_string(),
+                headers,
+                expires_in: UPLOAD_URL_TTL_SECS,
+            },
+        },
+    ))
+}

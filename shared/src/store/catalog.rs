@@ -1,0 +1,789 @@
+//! The catalog: categories, brands, warehouses, products, per-warehouse stock and image records.
+//!
+//! Only *active* products carry index keys, so the three listing indexes are sparse:
+//! gsi1 = a category's products, gsi2 = a brand's products grouped by category, gsi3 = all.
+//! Every listing is ordered by [`keys::product_sort`] (name, then id).
+
+use super::users::build_err;
+use super::{Item, Store, StoreError, from_transact_error, key_item, n, s};
+use crate::ids::{ImageId, ProductId};
+use crate::keys;
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageVariant {
+    pub width: u32,
+    pub height: u32,
+    /// `webp` or `jpeg`.
+    pub format: String,
+    /// Object key in the media bucket.
+    pub key: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductImage {
+    pub image_id: ImageId,
+    pub variants: Vec<ImageVariant>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProductItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub product_id: ProductId,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub brand: String,
+    /// Unit price in the currency's minor unit.
+    pub price: i64,
+    pub currency: String,
+    pub status: ProductStatus,
+    /// Units that can still be sold (on hand over all warehouses, less open reservations).
+    pub stock_available: i64,
+    /// Ready images by id (ids are time-ordered, so the map's order is upload order).
+    #[serde(default)]
+    pub images: BTreeMap<String, ProductImage>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+}
+
+/// The listing-index attributes of a product, present only while it is active.
+pub struct IndexKeys {
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    pub gsi3pk: String,
+    pub gsi3sk: String,
+}
+
+impl IndexKeys {
+    pub fn for_product(id: &ProductId, name: &str, category: &str, brand: &str) -> Self {
+        let sort = keys::product_sort(name, id);
+        Self {
+            gsi1pk: keys::category_products_gsi1(category),
+            gsi1sk: sort.clone(),
+            gsi2pk: keys::brand_products_gsi2(brand),
+            gsi2sk: keys::brand_products_gsi2_sk(category, &sort),
+            gsi3pk: keys::ACTIVE_PRODUCTS_GSI3.to_string(),
+            gsi3sk: sort,
+        }
+    }
+
+    fn pairs(self) -> [(&'static str, String); 6] {
+        [
+            ("gsi1pk", self.gsi1pk),
+            ("gsi1sk", self.gsi1sk),
+            ("gsi2pk", self.gsi2pk),
+            ("gsi2sk", self.gsi2sk),
+            ("gsi3pk", self.gsi3pk),
+            ("gsi3sk", self.gsi3sk),
+        ]
+    }
+}
+
+pub struct NewProduct {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub brand: String,
+    pub price: i64,
+    pub currency: String,
+    pub status: ProductStatus,
+}
+
+impl ProductItem {
+    pub fn new(id: ProductId, p: NewProduct, now: u64) -> Self {
+        let k = keys::product(&id);
+        let ts = crate::time::rfc3339(now);
+        let mut item = Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Product".into(),
+            product_id: id,
+            name: p.name,
+            description: p.description,
+            category: p.category,
+            brand: p.brand,
+            price: p.price,
+            currency: p.currency,
+            status: p.status,
+            stock_available: 0,
+            images: BTreeMap::new(),
+            created_at: ts.clone(),
+            updated_at: ts,
+            version: 1,
+            gsi1pk: None,
+            gsi1sk: None,
+            gsi2pk: None,
+            gsi2sk: None,
+            gsi3pk: None,
+            gsi3sk: None,
+        };
+        if item.status == ProductStatus::Active {
+            let k =
+                IndexKeys::for_product(&item.product_id, &item.name, &item.category, &item.brand);
+            item.gsi1pk = Some(k.gsi1pk);
+            item.gsi1sk = Some(k.gsi1sk);
+            item.gsi2pk = Some(k.gsi2pk);
+            item.gsi2sk = Some(k.gsi2sk);
+            item.gsi3pk = Some(k.gsi3pk);
+            item.gsi3sk = Some(k.gsi3sk);
+        }
+        item
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub slug: String,
+    pub name: String,
+    pub position: u32,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+}
+
+impl CategoryItem {
+    pub fn new(slug: &str, name: &str, position: u32) -> Self {
+        let k = keys::category(slug);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Category".into(),
+            slug: slug.into(),
+            name: name.into(),
+            position,
+            gsi1pk: keys::CATEGORIES_GSI1.into(),
+            gsi1sk: keys::category_list_sk(position, slug),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrandItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub slug: String,
+    pub name: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+}
+
+impl BrandItem {
+    pub fn new(slug: &str, name: &str) -> Self {
+        let k = keys::brand(slug);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Brand".into(),
+            slug: slug.into(),
+            name: name.into(),
+            gsi1pk: keys::BRANDS_GSI1.into(),
+            gsi1sk: slug.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WarehouseItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub warehouse_id: String,
+    pub name: String,
+    pub country: String,
+    /// Lower ships first when stock allows.
+    pub priority: u32,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+}
+
+impl WarehouseItem {
+    pub fn new(id: &str, name: &str, country: &str, priority: u32) -> Self {
+        let k = keys::warehouse(id);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Warehouse".into(),
+            warehouse_id: id.into(),
+            name: name.into(),
+            country: country.into(),
+            priority,
+            gsi1pk: keys::WAREHOUSES_GSI1.into(),
+            gsi1sk: id.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StockItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub product_id: ProductId,
+    pub warehouse_id: String,
+    /// Units on hand in this warehouse.
+    pub quantity: i64,
+    pub updated_at: String,
+}
+
+/// Outcome of processing one uploaded image; also the record that makes processing run once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageStatus {
+    Ready,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImageRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub product_id: ProductId,
+    pub image_id: ImageId,
+    pub source_key: String,
+    pub status: ImageStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub variants: Vec<ImageVariant>,
+    pub processed_at: String,
+}
+
+/// Which listing to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductFilter {
+    All,
+    Category(String),
+    Brand(String),
+    CategoryAndBrand { category: String, brand: String },
+}
+
+/// Where a listing page starts: the index keys of the last item of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageKey {
+    pub pk: String,
+    pub sk: String,
+    pub ipk: String,
+    pub isk: String,
+}
+
+pub struct ProductPage {
+    pub items: Vec<ProductItem>,
+    pub next: Option<PageKey>,
+}
+
+impl ProductFilter {
+    /// (index, partition attribute, sort attribute, partition value, sort prefix)
+    fn index(
+        &self,
+    ) -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        Option<String>,
+    ) {
+        match self {
+            Self::All => (
+                "gsi3",
+                "gsi3pk",
+                "gsi3sk",
+                keys::ACTIVE_PRODUCTS_GSI3.into(),
+                None,
+            ),
+            Self::Category(c) => (
+                "gsi1",
+                "gsi1pk",
+                "gsi1sk",
+                keys::category_products_gsi1(c),
+                None,
+            ),
+            Self::Brand(b) => (
+                "gsi2",
+                "gsi2pk",
+                "gsi2sk",
+                keys::brand_products_gsi2(b),
+                None,
+            ),
+            Self::CategoryAndBrand { category, brand } => (
+                "gsi2",
+                "gsi2pk",
+                "gsi2sk",
+                keys::brand_products_gsi2(brand),
+                Some(keys::brand_products_gsi2_category_prefix(category)),
+            ),
+        }
+    }
+
+    /// True if `key` could have come from this listing (guards tampered cursors).
+    pub fn owns(&self, key: &PageKey) -> bool {
+        let (_, _, _, partition, prefix) = self.index();
+        key.ipk == partition
+            && key.pk.starts_with("PRODUCT#")
+            && key.sk == "PRODUCT"
+            && prefix.is_none_or(|p| key.isk.starts_with(&p))
+    }
+}
+
+impl Store {
+    /// One page of active products: exactly one Query. Reads `limit + 1` items so the last page
+    /// is known to be last (no empty trailing page).
+    pub async fn list_products(
+        &self,
+        filter: &ProductFilter,
+        limit: usize,
+        start: Option<&PageKey>,
+    ) -> Result<ProductPage, StoreError> {
+        let (index, pk_attr, sk_attr, partition, prefix) = filter.index();
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_names("#p", pk_attr)
+            .expression_attribute_values(":p", s(&partition))
+            .limit((limit + 1) as i32)
+            .scan_index_forward(true);
+        q = match &prefix {
+            Some(pre) => q
+                .key_condition_expression("#p = :p AND begins_with(#s, :pre)")
+                .expression_attribute_names("#s", sk_attr)
+                .expression_attribute_values(":pre", s(pre)),
+            None => q.key_condition_expression("#p = :p"),
+        };
+        if let Some(k) = start {
+            let esk: Item = [
+                ("pk".to_string(), s(&k.pk)),
+                ("sk".to_string(), s(&k.sk)),
+                (pk_attr.to_string(), s(&k.ipk)),
+                (sk_attr.to_string(), s(&k.isk)),
+            ]
+            .into_iter()
+            .collect();
+            q = q.set_exclusive_start_key(Some(esk));
+        }
+        let out = q
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        let mut items: Vec<ProductItem> = serde_dynamo::from_items(out.items.unwrap_or_default())?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| {
+                let (ipk, isk) = match index {
+                    "gsi1" => (last.gsi1pk.clone(), last.gsi1sk.clone()),
+                    "gsi2" => (last.gsi2pk.clone(), last.gsi2sk.clone()),
+                    _ => (last.gsi3pk.clone(), last.gsi3sk.clone()),
+                };
+                PageKey {
+                    pk: last.pk.clone(),
+                    sk: last.sk.clone(),
+                    ipk: ipk.unwrap_or_default(),
+                    isk: isk.unwrap_or_default(),
+                }
+            })
+        } else {
+            None
+        };
+        Ok(ProductPage { items, next })
+    }
+
+    pub async fn get_product(
+        &self,
+        id: &ProductId,
+        consistent: bool,
+    ) -> Result<Option<ProductItem>, StoreError> {
+        self.get(&keys::product(id), consistent).await
+    }
+
+    pub async fn list_categories(&self) -> Result<Vec<CategoryItem>, StoreError> {
+        self.query_gsi1_all(keys::CATEGORIES_GSI1).await
+    }
+
+    pub async fn list_warehouses(&self) -> Result<Vec<WarehouseItem>, StoreError> {
+        self.query_gsi1_all(keys::WAREHOUSES_GSI1).await
+    }
+
+    /// Every item of a small, bounded GSI1 partition (catalog lists), following pages.
+    async fn query_gsi1_all<T: serde::de::DeserializeOwned>(
+        &self,
+        partition: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :p")
+                .expression_attribute_values(":p", s(partition))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            out.extend(serde_dynamo::from_items::<_, T>(
+                page.items.unwrap_or_default(),
+            )?);
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Creates a product if its category and brand exist. `Err(ConditionFailed)`-style outcomes are
+    /// returned as [`CreateProduct`].
+    pub async fn create_product(&self, p: &ProductItem) -> Result<CreateProduct, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(p)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        let exists = |k: keys::Key| {
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&k)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(build_err)
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(exists(keys::category(&p.category))?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(exists(keys::brand(&p.brand))?)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(from_transact_error);
+        match result {
+            Ok(_) => Ok(CreateProduct::Created),
+            Err(e) if e.condition_failed_at(1) => Ok(CreateProduct::UnknownCategory),
+            Err(e) if e.condition_failed_at(2) => Ok(CreateProduct::UnknownBrand),
+            Err(e) if e.condition_failed_at(0) => Ok(CreateProduct::Exists),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Applies a change to a product if it is still at `expected_version`. `Ok(false)` on a
+    /// version conflict (someone else changed it first).
+    pub async fn update_product(
+        &self,
+        updated: &ProductItem,
+        expected_version: u64,
+    ) -> Result<bool, StoreError> {
+        let mut set = vec![
+            "#name = :name",
+            "description = :description",
+            "price = :price",
+            "currency = :currency",
+            "#status = :status",
+            "updated_at = :updated_at",
+            "version = :new_version",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        let mut remove = Vec::new();
+        let mut values: Item = [
+            (":name", s(&updated.name)),
+            (":description", s(&updated.description)),
+            (":price", n(updated.price)),
+            (":currency", s(&updated.currency)),
+            (":status", serde_dynamo::to_attribute_value(updated.status)?),
+            (":updated_at", s(&updated.updated_at)),
+            (":new_version", n(expected_version + 1)),
+            (":expected", n(expected_version)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let index = IndexKeys::for_product(
+            &updated.product_id,
+            &updated.name,
+            &updated.category,
+            &updated.brand,
+        );
+        for (attr, value) in index.pairs() {
+            if updated.status == ProductStatus::Active {
+                set.push(format!("{attr} = :{attr}"));
+                values.insert(format!(":{attr}"), s(value));
+            } else {
+                remove.push(attr.to_string());
+            }
+        }
+        let mut expr = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::product(&updated.product_id))))
+            .update_expression(expr)
+            .condition_expression("version = :expected")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Current per-warehouse stock of a product (strongly consistent).
+    pub async fn product_stock(&self, id: &ProductId) -> Result<Vec<StockItem>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :p AND begins_with(sk, :s)")
+            .expression_attribute_values(":p", s(keys::product_partition(id)))
+            .expression_attribute_values(":s", s("STOCK#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        Ok(serde_dynamo::from_items(out.items.unwrap_or_default())?)
+    }
+
+    /// Sets on-hand quantities for some warehouses and moves `stock_available` by the difference,
+    /// in one transaction that fails if any quantity changed since `current` was read, a warehouse
+    /// does not exist, or available stock would go below zero (units already reserved).
+    pub async fn set_stock(
+        &self,
+        id: &ProductId,
+        current: &[StockItem],
+        new: &[(String, i64)],
+        now: u64,
+    ) -> Result<SetStock, StoreError> {
+        let ts = crate::time::rfc3339(now);
+        let mut actions = Vec::new();
+        let mut delta = 0i64;
+        for (wh, qty) in new {
+            let old = current
+                .iter()
+                .find(|c| &c.warehouse_id == wh)
+                .map(|c| c.quantity);
+            delta += qty - old.unwrap_or(0);
+            let k = keys::product_stock(id, wh);
+            let item = StockItem {
+                pk: k.pk,
+                sk: k.sk,
+                entity: "Stock".into(),
+                product_id: id.clone(),
+                warehouse_id: wh.clone(),
+                quantity: *qty,
+                updated_at: ts.clone(),
+            };
+            let mut put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(serde_dynamo::to_item(&item)?));
+            put = match old {
+                Some(q) => put
+                    .condition_expression("quantity = :old")
+                    .expression_attribute_values(":old", n(q)),
+                None => put.condition_expression("attribute_not_exists(pk)"),
+            };
+            actions.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build_err)?)
+                    .build(),
+            );
+            actions.push(
+                TransactWriteItem::builder()
+                    .condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_item(&keys::warehouse(wh))))
+                            .condition_expression("attribute_exists(pk)")
+                            .build()
+                            .map_err(build_err)?,
+                    )
+                    .build(),
+            );
+        }
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::product(id))))
+            .update_expression("ADD stock_available :delta SET updated_at = :ts")
+            .expression_attribute_values(":delta", n(delta))
+            .expression_attribute_values(":ts", s(&ts));
+        update = if delta < 0 {
+            update
+                .condition_expression("attribute_exists(pk) AND stock_available >= :need")
+                .expression_attribute_values(":need", n(-delta))
+        } else {
+            update.condition_expression("attribute_exists(pk)")
+        };
+        actions.push(
+            TransactWriteItem::builder()
+                .update(update.build().map_err(build_err)?)
+                .build(),
+        );
+        let product_index = actions.len() - 1;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(from_transact_error);
+        match result {
+            Ok(_) => Ok(SetStock::Done { delta }),
+            Err(e) => {
+                for (i, (wh, _)) in new.iter().enumerate() {
+                    if e.condition_failed_at(2 * i + 1) {
+                        return Ok(SetStock::UnknownWarehouse(wh.clone()));
+                    }
+                }
+                if (0..new.len()).any(|i| e.condition_failed_at(2 * i)) {
+                    return Ok(SetStock::Conflict);
+                }
+                if e.condition_failed_at(product_index) {
+                    return Ok(SetStock::BelowReserved);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The processing record of an uploaded image, if it was processed.
+    pub async fn get_image_record(
+        &self,
+        p: &ProductId,
+        i: &ImageId,
+    ) -> Result<Option<ImageRecord>, StoreError> {
+        self.get(&keys::product_image(p, i), true).await
+    }
+
+    /// Records an image's outcome once; a ready image is also added to its product, in the same
+    /// transaction. `Ok(false)` if it was already recorded (a duplicate delivery) or the product is gone.
+    pub async fn record_image(&self, record: &ImageRecord) -> Result<RecordImage, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(record)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        let mut tx = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build());
+        if record.status == ImageStatus::Ready {
+            let image = ProductImage {
+                image_id: record.image_id.clone(),
+                variants: record.variants.clone(),
+            };
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&keys::product(&record.product_id))))
+                .update_expression("SET images.#id = :img")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#id", record.image_id.as_str())
+                .expression_attribute_values(":img", serde_dynamo::to_attribute_value(&image)?)
+                .build()
+                .map_err(build_err)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        match tx.send().await.map_err(from_transact_error) {
+            Ok(_) => Ok(RecordImage::Recorded),
+            Err(e) if e.condition_failed_at(0) => Ok(RecordImage::AlreadyRecorded),
+            Err(e) if e.condition_failed_at(1) => Ok(RecordImage::ProductGone),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes an item unless one with its key exists (seeding). `Ok(false)` if it existed.
+    pub async fn put_new<T: Serialize>(&self, item: &T) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(item)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("PutItem", e));
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateProduct {
+    Created,
+    Exists,
+    UnknownCategory,
+    UnknownBrand,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SetStock {
+    Done {
+        delta: i64,
+    },
+    UnknownWarehouse(String),
+    /// A quantity changed since it was read; read again and retry.
+    Conflict,
+    /// The new on-hand total is below what is already reserved by open orders.
+    BelowReserved,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RecordImage {
+    Recorded,
+    AlreadyRecorded,
+    ProductGone,
+}
