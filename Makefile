@@ -18,7 +18,7 @@ dev: setup build  ## DynamoDB Local + moto + every function behind a local HTTP 
 
 test: setup       ## unit tests, then integration tests against a fresh local stack
 	$(CARGO) build --workspace --all-targets
-	$(BIN)/ferrocart run -- $(CARGO) test --workspace
+	$(BIN)/ferrocart run -- $(CARGO) test --workspace --no-fail-fast
 
 lint: setup
 	$(CARGO) fmt --all --check

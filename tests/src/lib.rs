@@ -146,3 +146,62 @@ pub async fn avoid_throttle_window_edge() {
         tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
     }
 }
+
+/// An admin access token (the seeded demo admin), logged in once per test binary.
+pub async fn admin_token() -> String {
+    static TOKEN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TOKEN
+        .get_or_init(|| async {
+            let r = login("admin@ferrocart.local", "ferrocart-admin-demo").await;
+            assert_eq!(r.status, 200, "seeded admin login: {:?}", r.json);
+            r.json["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .await
+        .clone()
+}
+
+/// Sends `method path` with a bearer token and an optional JSON body.
+pub async fn call(method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = client().request(method, format!("{}{path}", api_url()));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    send(req).await
+}
+
+/// The table the local stack uses, for assertions on what was (or was not) written.
+pub async fn store() -> ferrocart::store::Store {
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let table = std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into());
+    ferrocart::store::Store::new(aws_sdk_dynamodb::Client::new(&conf), table)
+}
+
+/// A photo-like RGB image (gradients plus deterministic noise) so encoders do real work.
+pub fn photo(w: u32, h: u32) -> image::RgbImage {
+    let mut seed = 0x2545_F491u32;
+    image::RgbImage::from_fn(w, h, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let n = seed & 31;
+        image::Rgb([
+            ((x * 255 / w.max(1)) + n).min(255) as u8,
+            ((y * 255 / h.max(1)) + n).min(255) as u8,
+            (((x + y) * 127 / (w + h).max(1)) + n).min(255) as u8,
+        ])
+    })
+}
+
+/// Encodes an image in `format` (JPEG or PNG).
+pub fn encoded(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}

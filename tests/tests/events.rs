@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::sqs::SqsEvent;
 use ferrocart_tests::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -13,8 +14,16 @@ fn load(rel: &str) -> Value {
     let path = repo_root().join("events").join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let v: Value = serde_json::from_str(&text).unwrap();
-    serde_json::from_value::<ApiGatewayV2httpRequest>(v.clone())
-        .unwrap_or_else(|e| panic!("{rel} is not a payload 2.0 event: {e}"));
+    if SQS_FUNCTIONS
+        .iter()
+        .any(|f| rel.starts_with(&format!("{f}/")))
+    {
+        serde_json::from_value::<SqsEvent>(v.clone())
+            .unwrap_or_else(|e| panic!("{rel} is not an SQS event: {e}"));
+    } else {
+        serde_json::from_value::<ApiGatewayV2httpRequest>(v.clone())
+            .unwrap_or_else(|e| panic!("{rel} is not a payload 2.0 event: {e}"));
+    }
     v
 }
 
@@ -22,8 +31,29 @@ fn body_of(resp: &Value) -> Value {
     serde_json::from_str(resp["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
 }
 
+/// Functions fed by SQS; their fixtures are SQS events.
+const SQS_FUNCTIONS: &[&str] = &["image-resize"];
+
+/// (SQS fixture, message ids the function must report as failed)
+const SQS_CASES: &[(&str, &[&str])] = &[
+    ("image-resize/s3-test-event.json", &[]),
+    (
+        "image-resize/poison-and-unknown-key.json",
+        &["0a1b2c3d-0000-4000-8000-000000000001"],
+    ),
+];
+
 /// (fixture, expected status, expected error code or "" for success)
 const CASES: &[(&str, u16, &str)] = &[
+    ("list-products/first-page.json", 200, ""),
+    ("list-products/bad-limit.json", 400, "invalid_limit"),
+    ("get-product/unknown-id.json", 404, "not_found"),
+    ("get-product/demo-product.json", 200, ""),
+    ("list-categories/all.json", 200, ""),
+    ("create-product/no-token.json", 401, "missing_token"),
+    ("update-product/no-token.json", 401, "missing_token"),
+    ("set-stock/no-token.json", 401, "missing_token"),
+    ("create-image-upload/no-token.json", 401, "missing_token"),
     ("register/unknown-field.json", 400, "unknown_field"),
     ("register/base64-invalid-email.json", 400, "invalid_email"),
     ("login/valid-demo-customer.json", 200, ""),
@@ -54,6 +84,21 @@ async fn fixtures_run_through_their_functions() {
 }
 
 #[tokio::test]
+async fn sqs_fixtures_report_exactly_their_failed_messages() {
+    for (rel, failed) in SQS_CASES {
+        let function = rel.split('/').next().unwrap();
+        let resp = invoke(function, &load(rel)).await;
+        let got: Vec<&str> = resp["batchItemFailures"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rel}: {resp}"))
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, *failed, "{rel}");
+    }
+}
+
+#[tokio::test]
 async fn valid_register_fixture_creates_an_account() {
     // The fixture's email is fixed; give it a fresh one so the test can run again on the same stack.
     let mut event = load("register/valid.json");
@@ -77,7 +122,11 @@ fn every_function_has_fixtures_and_every_fixture_a_function() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(functions, fixtures);
-    let covered: BTreeSet<&str> = CASES.iter().map(|(rel, ..)| *rel).collect();
+    let covered: BTreeSet<&str> = CASES
+        .iter()
+        .map(|(rel, ..)| *rel)
+        .chain(SQS_CASES.iter().map(|(rel, _)| *rel))
+        .collect();
     for f in &fixtures {
         for e in std::fs::read_dir(repo_root().join("events").join(f)).unwrap() {
             let rel = format!("{f}/{}", e.unwrap().file_name().into_string().unwrap());

@@ -226,7 +226,7 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
-            let n = (seed & 31) as u32;
+            let n = seed & 31;
             image::Rgb([
                 ((x * 255 / w.max(1)) + n).min(255) as u8,
                 ((y * 255 / h.max(1)) + n).min(255) as u8,

@@ -430,6 +430,40 @@ async fn handle_routes(State(gw): State<Arc<Gateway>>) -> Response {
     axum::Json(&gw.routes).into_response()
 }
 
+/// The local stand-in for CloudFront in front of a private bucket (origin access control): reads
+/// the object with credentials and serves it with its stored content type and cache headers.
+pub fn cdn_router(s3: aws_sdk_s3::Client, bucket: String) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let (s3, bucket) = (s3.clone(), bucket.clone());
+        async move {
+            if req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD {
+                return message(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            }
+            let key = decode(req.uri().path().trim_start_matches('/'));
+            match s3.get_object().bucket(&bucket).key(&key).send().await {
+                Ok(out) => {
+                    let mut headers = HeaderMap::new();
+                    for (name, value) in [
+                        ("content-type", out.content_type().map(str::to_string)),
+                        ("cache-control", out.cache_control().map(str::to_string)),
+                        ("etag", out.e_tag().map(str::to_string)),
+                    ] {
+                        if let Some(Ok(v)) = value.map(|v| HeaderValue::from_str(&v)) {
+                            headers.insert(name, v);
+                        }
+                    }
+                    match out.body.collect().await {
+                        Ok(b) => (StatusCode::OK, headers, b.into_bytes()).into_response(),
+                        Err(_) => message(StatusCode::BAD_GATEWAY, "Bad Gateway"),
+                    }
+                }
+                // CloudFront with OAC answers 403 for a missing object (no ListBucket).
+                Err(_) => message(StatusCode::FORBIDDEN, "Access Denied"),
+            }
+        }
+    })
+}
+
 pub fn api_router(gw: Arc<Gateway>) -> Router {
     Router::new().fallback(handle_api).with_state(gw)
 }

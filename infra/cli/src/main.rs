@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 const API_PORT: u16 = 3000;
 const CONTROL_PORT: u16 = 9001;
+const CDN_PORT: u16 = 3001;
 const REGION: &str = "us-east-1";
 
 fn project_root() -> Result<PathBuf> {
@@ -144,6 +145,7 @@ impl Stack {
             (services::MOTO_PORT, "moto"),
             (API_PORT, "HTTP API"),
             (CONTROL_PORT, "Lambda invoke API"),
+            (CDN_PORT, "media CDN"),
         ] {
             services::ensure_free(port, what).await?;
         }
@@ -202,6 +204,11 @@ impl Stack {
         let (a, c) = (gateway::api_router(gw.clone()), gateway::control_router(gw));
         tokio::spawn(async move { axum::serve(api, a).await });
         tokio::spawn(async move { axum::serve(control, c).await });
+        if let Some(bucket) = tpl.cdn_buckets.first() {
+            let cdn = tokio::net::TcpListener::bind(("127.0.0.1", CDN_PORT)).await?;
+            let router = gateway::cdn_router(s3.clone(), bucket.clone());
+            tokio::spawn(async move { axum::serve(cdn, router).await });
+        }
         // One warm sandbox per function, as after a first request.
         for p in &pools {
             p.spawn_sandbox().await?;

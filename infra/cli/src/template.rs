@@ -56,6 +56,8 @@ pub struct Template {
     pub buckets: Vec<Resource>,
     pub queues: Vec<Resource>,
     pub sqs_sources: Vec<SqsSource>,
+    /// Buckets served by a CloudFront distribution (an S3 origin), by local name.
+    pub cdn_buckets: Vec<String>,
 }
 
 /// moto's default account, and the local region.
@@ -73,11 +75,16 @@ pub fn queue_url(name: &str) -> String {
 
 /// Local name of a table: its literal `TableName`, else `ferrocart-<logical id, lowercase>`.
 fn local_table_name(logical_id: &str, props: &Value) -> String {
-    props
-        .get("TableName")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("ferrocart-{}", logical_id.to_lowercase()))
+    local_name(logical_id, props, "TableName")
+}
+
+/// A resource's literal name property (a plain string, not `!Sub`/`!Ref`), else
+/// `ferrocart-<logical id, lowercase>`.
+fn local_name(logical_id: &str, props: &Value, name_prop: &str) -> String {
+    match props.get(name_prop) {
+        Some(Value::String(s)) => s.clone(),
+        _ => format!("ferrocart-{}", logical_id.to_lowercase()),
+    }
 }
 
 fn tag_name(v: &Value) -> Option<(String, &Value)> {
@@ -160,13 +167,7 @@ impl Template {
         for (id, res) in resources {
             let id = id.as_str().unwrap_or_default();
             let props = res.get("Properties").cloned().unwrap_or(Value::Null);
-            let local = |name_prop: &str| {
-                props
-                    .get(name_prop)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("ferrocart-{}", id.to_lowercase()))
-            };
+            let local = |name_prop: &str| local_name(id, &props, name_prop);
             match res.get("Type").and_then(Value::as_str) {
                 Some("AWS::S3::Bucket") => buckets.push(Resource {
                     logical_id: id.to_string(),
@@ -354,6 +355,31 @@ impl Template {
             });
         }
         routes.sort();
+        let mut cdn_buckets = Vec::new();
+        for (_, res) in resources {
+            if res.get("Type").and_then(Value::as_str) != Some("AWS::CloudFront::Distribution") {
+                continue;
+            }
+            let origins = res
+                .get("Properties")
+                .and_then(|p| p.get("DistributionConfig"))
+                .and_then(|d| d.get("Origins"))
+                .and_then(Value::as_sequence);
+            for o in origins.into_iter().flatten() {
+                let Some((tag, arg)) = o.get("DomainName").and_then(tag_name) else {
+                    continue;
+                };
+                let target = arg
+                    .as_str()
+                    .and_then(|s| s.split('.').next())
+                    .unwrap_or_default();
+                if tag == "GetAtt"
+                    && let Some(b) = buckets.iter().find(|b| b.logical_id == target)
+                {
+                    cdn_buckets.push(b.local_name.clone());
+                }
+            }
+        }
         Ok(Self {
             functions,
             routes,
@@ -361,6 +387,7 @@ impl Template {
             buckets,
             queues,
             sqs_sources,
+            cdn_buckets,
         })
     }
 }

@@ -84,9 +84,11 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         .presigned(presign)
         .await
         .map_err(ApiError::internal)?;
+    // Only the headers the signature covers; the client must send exactly these.
     let headers = presigned
         .headers()
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .filter(|(k, _)| k == "content-type" || k == "content-length")
         .collect();
     tracing::info!(product_id = %id, image_id = %image_id, admin = %principal.user_id, "image upload issued");
     Ok(http::json_response(

@@ -1,0 +1,362 @@
+//! Admin catalog endpoints: authorisation, validation, updates, stock.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart_tests::*;
+use serde_json::{Value, json};
+
+fn product_body(name: &str) -> Value {
+    json!({"name": name, "description": "Test product", "category": "kitchen", "brand": "tern",
+           "price": 1999, "currency": "EUR", "status": "active"})
+}
+
+async fn create(name: &str) -> Value {
+    let r = call(
+        "POST",
+        "/admin/products",
+        Some(&admin_token().await),
+        Some(&product_body(name)),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert!(
+        r.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/products/")
+    );
+    r.json
+}
+
+#[tokio::test]
+async fn admin_routes_need_an_admin() {
+    let (_, _, customer) = new_customer("not-admin").await;
+    let customer = customer["access_token"].as_str().unwrap().to_string();
+    let pid = create("Authz Probe").await["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let routes = [
+        ("POST", "/admin/products".to_string(), product_body("x")),
+        (
+            "PATCH",
+            format!("/admin/products/{pid}"),
+            json!({"price": 1}),
+        ),
+        (
+            "PUT",
+            format!("/admin/products/{pid}/stock"),
+            json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 1}]}),
+        ),
+        (
+            "POST",
+            format!("/admin/products/{pid}/images"),
+            json!({"content_type": "image/jpeg", "content_length": 10}),
+        ),
+    ];
+    for (method, path, body) in &routes {
+        let r = call(method, path, None, Some(body)).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "missing_token"),
+            "{method} {path}"
+        );
+        let r = call(method, path, Some(&customer), Some(body)).await;
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "{method} {path}");
+    }
+    // Nothing changed by the refused calls.
+    let p = call("GET", &format!("/products/{pid}"), None, None).await;
+    assert_eq!(p.json["price"], 1999);
+    assert_eq!(p.json["availability"], "out_of_stock");
+}
+
+#[tokio::test]
+async fn create_validates_every_field() {
+    let token = admin_token().await;
+    let mut cases: Vec<(Value, &str, &str)> = Vec::new();
+    let with = |k: &str, v: Value| {
+        let mut b = product_body("Valid Name");
+        b[k] = v;
+        b
+    };
+    cases.push((with("price", json!(12.5)), "invalid_type", "price"));
+    cases.push((with("price", json!(-1)), "invalid_price", "price"));
+    cases.push((with("price", json!("1999")), "invalid_type", "price"));
+    cases.push((with("price", json!(100_000_001)), "invalid_price", "price"));
+    cases.push((
+        with("currency", json!("EURO")),
+        "invalid_currency",
+        "currency",
+    ));
+    cases.push((
+        with("category", json!("no-such")),
+        "unknown_category",
+        "category",
+    ));
+    cases.push((with("brand", json!("no-such")), "unknown_brand", "brand"));
+    cases.push((
+        with("category", json!("Bad Slug")),
+        "invalid_slug",
+        "category",
+    ));
+    cases.push((with("status", json!("deleted")), "invalid_value", "status"));
+    cases.push((with("name", json!("")), "invalid_name", "name"));
+    cases.push((
+        with("stock_available", json!(5)),
+        "unknown_field",
+        "stock_available",
+    ));
+    for (body, code, field) in cases {
+        let r = call("POST", "/admin/products", Some(&token), Some(&body)).await;
+        assert_eq!(
+            (r.status, r.code(), r.field()),
+            (400, code, Some(field)),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn patch_renames_reprices_and_hides() {
+    let token = admin_token().await;
+    let p = create("Aaaa Patch Probe").await;
+    let id = p["product_id"].as_str().unwrap();
+    let path = format!("/admin/products/{id}");
+    let r = call(
+        "PATCH",
+        &path,
+        Some(&token),
+        Some(&json!({"name": "Zzzz Patch Probe", "price": 2500})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(
+        (
+            r.json["name"].as_str(),
+            r.json["price"].as_i64(),
+            r.json["version"].as_u64()
+        ),
+        (Some("Zzzz Patch Probe"), Some(2500), Some(2))
+    );
+    let listing = call(
+        "GET",
+        "/products?category=kitchen&brand=tern&limit=100",
+        None,
+        None,
+    )
+    .await;
+    let names: Vec<&str> = listing.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Zzzz Patch Probe") && !names.contains(&"Aaaa Patch Probe"));
+    let r = call(
+        "PATCH",
+        &path,
+        Some(&token),
+        Some(&json!({"status": "draft"})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        call("GET", &format!("/products/{id}"), None, None)
+            .await
+            .status,
+        404
+    );
+    let listing = call(
+        "GET",
+        "/products?category=kitchen&brand=tern&limit=100",
+        None,
+        None,
+    )
+    .await;
+    assert!(
+        !listing.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["product_id"] == id)
+    );
+    let r = call("PATCH", &path, Some(&token), Some(&json!({}))).await;
+    assert_eq!((r.status, r.code()), (400, "empty_patch"));
+    let r = call(
+        "PATCH",
+        "/admin/products/01900000-0000-7000-8000-00000000ffff",
+        Some(&token),
+        Some(&json!({"price": 1})),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn stock_is_set_per_warehouse_and_moves_availability() {
+    let token = admin_token().await;
+    let id = create("Stock Probe").await["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/admin/products/{id}/stock");
+    let set = |body: Value| {
+        let (token, path) = (token.clone(), path.clone());
+        async move { call("PUT", &path, Some(&token), Some(&body)).await }
+    };
+    let r = set(json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 4}]})).await;
+    assert_eq!(
+        (r.status, r.json["stock_available"].as_i64()),
+        (200, Some(4)),
+        "{:?}",
+        r.json
+    );
+    assert_eq!(
+        call("GET", &format!("/products/{id}"), None, None)
+            .await
+            .json["availability"],
+        "low_stock"
+    );
+    let r = set(json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 10}, {"warehouse_id": "ams-1", "quantity": 1}]})).await;
+    assert_eq!(r.json["stock_available"], 11);
+    assert_eq!(
+        r.json["warehouses"],
+        json!([{"warehouse_id": "ams-1", "quantity": 1}, {"warehouse_id": "lon-1", "quantity": 10}])
+    );
+    for (body, code) in [
+        (
+            json!({"warehouses": [{"warehouse_id": "nowhere", "quantity": 5}]}),
+            "unknown_warehouse",
+        ),
+        (
+            json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": -5}]}),
+            "invalid_quantity",
+        ),
+        (
+            json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 1.5}]}),
+            "invalid_type",
+        ),
+        (
+            json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 1}, {"warehouse_id": "ams-1", "quantity": 2}]}),
+            "duplicate_warehouse",
+        ),
+        (json!({"warehouses": []}), "invalid_warehouses"),
+    ] {
+        let r = set(body.clone()).await;
+        assert_eq!((r.status, r.code()), (400, code), "{body}");
+    }
+    // A mix with one unknown warehouse changes nothing at all.
+    let r = set(json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 50}, {"warehouse_id": "nowhere", "quantity": 5}]})).await;
+    assert_eq!(r.status, 400);
+    let r = set(json!({"warehouses": [{"warehouse_id": "ber-1", "quantity": 0}]})).await;
+    assert_eq!(
+        r.json["stock_available"], 11,
+        "the refused request must not have written ams-1"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_stock_updates_keep_the_total_consistent() {
+    let token = admin_token().await;
+    let id = create("Stock Race").await["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/admin/products/{id}/stock");
+    let calls = (0..6).map(|i| {
+        let warehouse = ["ams-1", "lon-1", "ber-1"][i % 3];
+        let body = json!({"warehouses": [{"warehouse_id": warehouse, "quantity": 10 + i}]});
+        let (token, path) = (token.clone(), path.clone());
+        async move { call("PUT", &path, Some(&token), Some(&body)).await }
+    });
+    let results = futures::future::join_all(calls).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == 200 || (r.status == 409 && r.code() == "concurrent_update"))
+    );
+    // Whatever order they landed in, available stock equals the sum of the warehouses.
+    let r = call(
+        "PUT",
+        &path,
+        Some(&token),
+        Some(&json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 1}]})),
+    )
+    .await;
+    let sum: i64 = r.json["warehouses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["quantity"].as_i64().unwrap())
+        .sum();
+    assert_eq!(r.json["stock_available"].as_i64(), Some(sum));
+}
+
+#[tokio::test]
+async fn image_upload_requests_are_validated() {
+    let token = admin_token().await;
+    let id = create("Upload Probe").await["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/admin/products/{id}/images");
+    for (body, code) in [
+        (
+            json!({"content_type": "image/gif", "content_length": 100}),
+            "unsupported_image_type",
+        ),
+        (
+            json!({"content_type": "text/plain", "content_length": 100}),
+            "unsupported_image_type",
+        ),
+        (
+            json!({"content_type": "image/jpeg", "content_length": 15 * 1024 * 1024 + 1}),
+            "invalid_content_length",
+        ),
+        (
+            json!({"content_type": "image/jpeg", "content_length": 0}),
+            "invalid_content_length",
+        ),
+        (
+            json!({"content_type": "image/jpeg", "content_length": -1}),
+            "invalid_value",
+        ),
+    ] {
+        let r = call("POST", &path, Some(&token), Some(&body)).await;
+        assert_eq!((r.status, r.code()), (400, code), "{body}");
+    }
+    let r = call(
+        "POST",
+        "/admin/products/01900000-0000-7000-8000-00000000ffff/images",
+        Some(&token),
+        Some(&json!({"content_type": "image/png", "content_length": 10})),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = call(
+        "POST",
+        &path,
+        Some(&token),
+        Some(&json!({"content_type": "image/png", "content_length": 1234})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let up = &r.json["upload"];
+    assert_eq!(up["method"], "PUT");
+    assert_eq!(
+        up["headers"],
+        json!({"content-type": "image/png", "content-length": "1234"})
+    );
+    let url = up["url"].as_str().unwrap();
+    assert!(
+        url.contains(&format!(
+            "uploads/{id}/{}",
+            r.json["image_id"].as_str().unwrap()
+        )),
+        "{url}"
+    );
+    assert!(
+        url.contains("X-Amz-Signature=") && url.contains("content-length%3Bcontent-type"),
+        "size and type are signed: {url}"
+    );
+}

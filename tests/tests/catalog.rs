@@ -1,0 +1,210 @@
+//! The public catalog through the local HTTP API: complete pagination, filters, order, caching.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart_tests::*;
+use serde_json::Value;
+use std::collections::HashSet;
+
+async fn get(path: &str) -> Resp {
+    send(client().get(format!("{}{path}", api_url()))).await
+}
+
+/// Walks a listing to the end; returns every item in order and the number of pages.
+async fn walk(query: &str, limit: usize) -> (Vec<Value>, usize) {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut path = format!("/products?limit={limit}{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let r = get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {:?}", r.json);
+        let page = r.json["items"].as_array().unwrap().clone();
+        assert!(page.len() <= limit);
+        pages += 1;
+        items.extend(page);
+        match r.json["next_cursor"].as_str() {
+            Some(c) => {
+                assert!(!c.is_empty());
+                cursor = Some(c.to_string());
+            }
+            None => return (items, pages),
+        }
+        assert!(pages < 1000, "pagination does not end");
+    }
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["product_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sort_key(i: &Value) -> (String, String) {
+    (
+        i["name"].as_str().unwrap().to_lowercase(),
+        i["product_id"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn every_page_walk_returns_each_active_product_exactly_once_in_name_order() {
+    let (small, pages) = walk("", 37).await;
+    let (large, _) = walk("", 100).await;
+    let small_ids = ids(&small);
+    let unique: HashSet<&String> = small_ids.iter().collect();
+    assert_eq!(unique.len(), small_ids.len(), "a product appeared twice");
+    assert!(
+        small_ids.len() >= 200,
+        "seeded catalog has 204 active products, got {}",
+        small_ids.len()
+    );
+    assert_eq!(
+        pages,
+        small_ids.len().div_ceil(37),
+        "no empty trailing page"
+    );
+    assert_eq!(small_ids, ids(&large), "page size must not change the walk");
+    let keys: Vec<_> = small.iter().map(sort_key).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        keys, sorted,
+        "documented order: name (case-folded), then id"
+    );
+    for i in &small {
+        assert!(i["price"].is_i64() && i["currency"] == "EUR");
+        assert!(
+            ["in_stock", "low_stock", "out_of_stock"]
+                .contains(&i["availability"].as_str().unwrap())
+        );
+    }
+}
+
+#[tokio::test]
+async fn filters_select_exactly_their_products() {
+    let (all, _) = walk("", 100).await;
+    for (query, pred) in [
+        (
+            "&category=kitchen",
+            Box::new(|i: &Value| i["category"] == "kitchen") as Box<dyn Fn(&Value) -> bool>,
+        ),
+        ("&brand=fjord", Box::new(|i: &Value| i["brand"] == "fjord")),
+        (
+            "&category=garden&brand=tern",
+            Box::new(|i: &Value| i["category"] == "garden" && i["brand"] == "tern"),
+        ),
+    ] {
+        let (got, _) = walk(query, 7).await;
+        let mut expected: Vec<String> = all
+            .iter()
+            .filter(|i| pred(i))
+            .map(|i| i["product_id"].as_str().unwrap().to_string())
+            .collect();
+        let mut got_ids = ids(&got);
+        assert!(!got_ids.is_empty(), "{query}");
+        assert!(got.iter().all(&pred), "{query}");
+        expected.sort();
+        got_ids.sort();
+        assert_eq!(got_ids, expected, "{query}");
+    }
+    let (none, _) = walk("&category=no-such-category", 10).await;
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn drafts_are_not_listed_or_shown() {
+    // Demo product 51 is a draft (every 52nd).
+    let draft = "01900000-0000-7000-8000-000000000033";
+    let (all, _) = walk("", 100).await;
+    assert!(!ids(&all).contains(&draft.to_string()));
+    assert_eq!(get(&format!("/products/{draft}")).await.status, 404);
+    let active = all[0]["product_id"].as_str().unwrap();
+    let r = get(&format!("/products/{active}")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.json["description"].is_string() && r.json["images"].is_array());
+}
+
+#[tokio::test]
+async fn listings_are_cacheable_and_answer_304() {
+    for path in [
+        "/products?limit=5",
+        "/categories",
+        "/products/01900000-0000-7000-8000-000000000001",
+    ] {
+        let r = get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        let cc = r.headers["cache-control"].to_str().unwrap();
+        assert!(
+            cc.starts_with("public") && cc.contains("s-maxage"),
+            "{path}: {cc}"
+        );
+        let etag = r.headers["etag"].to_str().unwrap().to_string();
+        let again = send(
+            client()
+                .get(format!("{}{path}", api_url()))
+                .header("if-none-match", &etag),
+        )
+        .await;
+        assert_eq!(again.status, 304, "{path}");
+        assert_eq!(again.headers["etag"].to_str().unwrap(), etag);
+        let other = send(
+            client()
+                .get(format!("{}{path}", api_url()))
+                .header("if-none-match", "\"nope\""),
+        )
+        .await;
+        assert_eq!(other.status, 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn bad_queries_are_400_and_unknown_ids_404() {
+    for (query, code) in [
+        ("limit=0", "invalid_limit"),
+        ("limit=101", "invalid_limit"),
+        ("limit=ten", "invalid_limit"),
+        ("limit=-1", "invalid_limit"),
+        ("sort=price", "unknown_parameter"),
+        ("category=Kitchen!", "invalid_slug"),
+        ("cursor=not-a-cursor", "invalid_cursor"),
+        ("limit=1&limit=2", "repeated_parameter"),
+    ] {
+        let r = get(&format!("/products?{query}")).await;
+        assert_eq!((r.status, r.code()), (400, code), "{query}: {:?}", r.json);
+    }
+    // A cursor from one listing is refused by another.
+    let r = get("/products?limit=2&category=kitchen").await;
+    let c = r.json["next_cursor"].as_str().unwrap();
+    let r = get(&format!("/products?limit=2&category=garden&cursor={c}")).await;
+    assert_eq!((r.status, r.code()), (400, "invalid_cursor"));
+    for id in [
+        "01900000-0000-7000-8000-00000000ffff",
+        "not-a-uuid",
+        "%00",
+        "..%2F..%2Fetc",
+    ] {
+        assert_eq!(get(&format!("/products/{id}")).await.status, 404, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn categories_come_in_navigation_order() {
+    let r = get("/categories").await;
+    let slugs: Vec<&str> = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        [
+            "kitchen", "garden", "office", "outdoor", "bath", "lighting", "textiles", "storage"
+        ]
+    );
+}
