@@ -5,7 +5,7 @@
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug
 
-.PHONY: setup build dev test lint ci bench-password create-admin routes clean-local
+.PHONY: setup build dev test lint ci bench-password bench-resize create-admin routes clean-local
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
 	bash infra/local/install.sh
@@ -29,6 +29,9 @@ ci: lint test
 
 bench-password:   ## Argon2id time at the parameters in use (release build)
 	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30
+
+bench-resize:     ## image-resize vs sharp on the same 12 MP JPEG (installs sharp into .local/bench)
+	bash infra/bench/resize.sh 10
 
 create-admin:     ## make create-admin EMAIL=you@example.com (password read from FERROCART_ADMIN_PASSWORD)
 	@test -n "$(EMAIL)" || { echo "usage: FERROCART_ADMIN_PASSWORD=... make create-admin EMAIL=you@example.com"; exit 2; }

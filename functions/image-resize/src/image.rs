@@ -90,8 +90,15 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 }
 
 /// Decodes and orients, then resizes to every width in [`WIDTHS`] (each from the next larger
-/// result, which keeps a 12 MP source to one large resize) and encodes each as WebP and JPEG.
+/// result, which keeps a 12 MP source to one large resize) and encodes each as WebP and JPEG,
+/// the encodes in parallel when the machine has more than one core.
 pub fn process(bytes: &[u8]) -> Result<Vec<Variant>, Rejection> {
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
+    process_with(bytes, parallel)
+}
+
+/// [`process`] with the encodes on one thread (`parallel = false`) or one thread each.
+pub fn process_with(bytes: &[u8], parallel: bool) -> Result<Vec<Variant>, Rejection> {
     let format = image::guess_format(bytes).map_err(|_| Rejection::NotAnImage)?;
     match format {
         ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP => {}
@@ -126,10 +133,72 @@ pub fn process(bytes: &[u8]) -> Result<Vec<Variant>, Rejection> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| classify(&e))?;
+    let swaps = matches!(
+        orientation,
+        image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH
+    );
+    // Variant sizes follow the full-size, upright image.
+    let (ow, oh) = if swaps { (h, w) } else { (w, h) };
+    let sizes = target_sizes(ow, oh);
+    let img = if format == ImageFormat::Jpeg {
+        drop(decoder);
+        // Shrink on load: decode at 1/2, 1/4 or 1/8 scale (in the DCT domain) when even that is
+        // at least as large as the biggest variant; far fewer pixels to decode and resize.
+        let (need_w, need_h) = sizes[0];
+        let (need_w, need_h) = if swaps {
+            (need_h, need_w)
+        } else {
+            (need_w, need_h)
+        };
+        DynamicImage::ImageRgb8(decode_jpeg_scaled(bytes, need_w, need_h)?)
+    } else {
+        DynamicImage::from_decoder(decoder).map_err(|e| classify(&e))?
+    };
+    let mut img = img;
     img.apply_orientation(orientation);
     let rgb = flatten(img);
-    variants(rgb)
+    variants(rgb, &sizes, parallel)
+}
+
+/// Decodes a JPEG at the smallest DCT scale whose output is still at least `min_w` x `min_h`.
+fn decode_jpeg_scaled(bytes: &[u8], min_w: u32, min_h: u32) -> Result<image::RgbImage, Rejection> {
+    let corrupt = |e: jpeg_decoder::Error| Rejection::Corrupt(e.to_string());
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.read_info().map_err(corrupt)?;
+    let (w, h) = d
+        .scale(
+            min_w.min(u16::MAX as u32) as u16,
+            min_h.min(u16::MAX as u32) as u16,
+        )
+        .map_err(corrupt)?;
+    let pixels = d.decode().map_err(corrupt)?;
+    let format = d.info().map(|i| i.pixel_format);
+    let (w, h) = (w as u32, h as u32);
+    let rgb = match format {
+        Some(jpeg_decoder::PixelFormat::RGB24) => pixels,
+        Some(jpeg_decoder::PixelFormat::L8) => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+        Some(jpeg_decoder::PixelFormat::L16) => pixels
+            .chunks_exact(2)
+            .flat_map(|c| {
+                let l = c[0];
+                [l, l, l]
+            })
+            .collect(),
+        Some(jpeg_decoder::PixelFormat::CMYK32) => pixels
+            .chunks_exact(4)
+            .flat_map(|c| {
+                let k = 255 - c[3] as u32;
+                let ch = |v: u8| ((255 - v as u32) * k / 255) as u8;
+                [ch(c[0]), ch(c[1]), ch(c[2])]
+            })
+            .collect(),
+        None => return Err(Rejection::Corrupt("JPEG without frame information".into())),
+    };
+    image::RgbImage::from_raw(w, h, rgb)
+        .ok_or_else(|| Rejection::Corrupt("JPEG pixel data is short".into()))
 }
 
 fn classify(e: &image::ImageError) -> Rejection {
@@ -177,14 +246,18 @@ fn target_sizes(w: u32, h: u32) -> Vec<(u32, u32)> {
     sizes
 }
 
-fn variants(rgb: image::RgbImage) -> Result<Vec<Variant>, Rejection> {
+fn variants(
+    rgb: image::RgbImage,
+    sizes: &[(u32, u32)],
+    parallel: bool,
+) -> Result<Vec<Variant>, Rejection> {
     let (w, h) = rgb.dimensions();
     let mut current = Image::from_vec_u8(w, h, rgb.into_raw(), PixelType::U8x3)
         .map_err(|e| Rejection::Corrupt(e.to_string()))?;
     let mut resizer = Resizer::new();
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    let mut out = Vec::new();
-    for (tw, th) in target_sizes(w, h) {
+    let mut resized: Vec<(u32, u32, Vec<u8>)> = Vec::new();
+    for &(tw, th) in sizes {
         if (tw, th) != (current.width(), current.height()) {
             let mut dst = Image::new(tw, th, PixelType::U8x3);
             resizer
@@ -192,27 +265,62 @@ fn variants(rgb: image::RgbImage) -> Result<Vec<Variant>, Rejection> {
                 .map_err(|e| Rejection::Corrupt(e.to_string()))?;
             current = dst;
         }
-        let pixels = current.buffer();
-        out.push(Variant {
-            width: tw,
-            height: th,
-            format: Format::Webp,
-            bytes: webp::Encoder::from_rgb(pixels, tw, th)
-                .encode(WEBP_QUALITY)
-                .to_vec(),
-        });
-        let mut jpeg = Vec::with_capacity(pixels.len() / 8);
-        jpeg_encoder::Encoder::new(&mut jpeg, JPEG_QUALITY)
-            .encode(pixels, tw as u16, th as u16, jpeg_encoder::ColorType::Rgb)
-            .map_err(|e| Rejection::Corrupt(e.to_string()))?;
-        out.push(Variant {
-            width: tw,
-            height: th,
-            format: Format::Jpeg,
-            bytes: jpeg,
-        });
+        resized.push((tw, th, current.buffer().to_vec()));
     }
-    Ok(out)
+    let jobs: Vec<(u32, u32, &[u8], Format)> = resized
+        .iter()
+        .flat_map(|(w, h, px)| {
+            [
+                (*w, *h, px.as_slice(), Format::Webp),
+                (*w, *h, px.as_slice(), Format::Jpeg),
+            ]
+        })
+        .collect();
+    if parallel {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .iter()
+                .map(|&(w, h, px, f)| s.spawn(move || encode(w, h, px, f)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Rejection::Corrupt("encoder panicked".into())))
+                })
+                .collect()
+        })
+    } else {
+        jobs.iter()
+            .map(|&(w, h, px, f)| encode(w, h, px, f))
+            .collect()
+    }
+}
+
+fn encode(width: u32, height: u32, pixels: &[u8], format: Format) -> Result<Variant, Rejection> {
+    let bytes = match format {
+        Format::Webp => webp::Encoder::from_rgb(pixels, width, height)
+            .encode(WEBP_QUALITY)
+            .to_vec(),
+        Format::Jpeg => {
+            let mut jpeg = Vec::with_capacity(pixels.len() / 8);
+            jpeg_encoder::Encoder::new(&mut jpeg, JPEG_QUALITY)
+                .encode(
+                    pixels,
+                    width as u16,
+                    height as u16,
+                    jpeg_encoder::ColorType::Rgb,
+                )
+                .map_err(|e| Rejection::Corrupt(e.to_string()))?;
+            jpeg
+        }
+    };
+    Ok(Variant {
+        width,
+        height,
+        format,
+        bytes,
+    })
 }
 
 #[cfg(test)]
@@ -236,6 +344,10 @@ mod tests {
     }
 
     fn encode(img: &DynamicImage, f: ImageFormat) -> Vec<u8> {
+        encode_image(img, f)
+    }
+
+    fn encode_image(img: &DynamicImage, f: ImageFormat) -> Vec<u8> {
         let mut v = Cursor::new(Vec::new());
         img.write_to(&mut v, f).unwrap();
         v.into_inner()
@@ -273,6 +385,53 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn shrink_on_load_keeps_exact_sizes_and_parallel_matches_sequential() {
+        // 4000x3000 decodes at 1/2 scale for a 1200 px variant; sizes still come from the full image.
+        let src = DynamicImage::ImageRgb8(synthetic(4000, 3000));
+        let jpeg = encode(&src, ImageFormat::Jpeg);
+        let par = process_with(&jpeg, true).unwrap();
+        let seq = process_with(&jpeg, false).unwrap();
+        assert_eq!(
+            par.iter().map(|v| (v.width, v.height)).collect::<Vec<_>>(),
+            [
+                (1200, 900),
+                (1200, 900),
+                (480, 360),
+                (480, 360),
+                (160, 120),
+                (160, 120)
+            ]
+        );
+        for (a, b) in par.iter().zip(&seq) {
+            assert_eq!(
+                a.bytes, b.bytes,
+                "encoding is deterministic whatever the threading"
+            );
+        }
+        // Odd sizes round the same way as before: 1601x1001 -> 1200x750.
+        let odd = encode(
+            &DynamicImage::ImageRgb8(synthetic(1601, 1001)),
+            ImageFormat::Jpeg,
+        );
+        assert_eq!(
+            (
+                process(&odd).unwrap()[0].width,
+                process(&odd).unwrap()[0].height
+            ),
+            (1200, 750)
+        );
+        // A rotated 4000x3000 JPEG: upright 3000x4000, so 1200x1600.
+        let rotated = insert_exif_orientation(&jpeg, 6);
+        assert_eq!(
+            (
+                process(&rotated).unwrap()[0].width,
+                process(&rotated).unwrap()[0].height
+            ),
+            (1200, 1600)
+        );
     }
 
     #[test]
