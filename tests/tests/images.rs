@@ -302,3 +302,48 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[tokio::test]
+async fn a_product_takes_at_most_twenty_images() {
+    use ferrocart::store::catalog::{ImageVariant, RecordImage};
+    let product = new_product("Many Photos").await;
+    let store = store().await;
+    let pid = ProductId::parse(&product).unwrap();
+    for n in 0..20 {
+        let image_id = ImageId::generate();
+        let k = ferrocart::keys::product_image(&pid, &image_id);
+        let record = ImageRecord {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "ProductImage".into(),
+            product_id: pid.clone(),
+            image_id: image_id.clone(),
+            source_key: format!("uploads/{product}/{image_id}"),
+            status: ImageStatus::Ready,
+            reason: None,
+            variants: vec![ImageVariant {
+                width: 160,
+                height: 120,
+                format: "webp".into(),
+                key: format!("media/x/{n}.webp"),
+                bytes: 1,
+            }],
+            processed_at: "2026-11-21T19:58:00Z".into(),
+        };
+        assert_eq!(
+            store.record_image(&record).await.unwrap(),
+            RecordImage::Recorded
+        );
+    }
+    let body = json!({"content_type": "image/png", "content_length": 100});
+    let r = call(
+        "POST",
+        &format!("/admin/products/{product}/images"),
+        Some(&admin_token().await),
+        Some(&body),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (409, "too_many_images"));
+    let p = call("GET", &format!("/products/{product}"), None, None).await;
+    assert_eq!(p.json["images"].as_array().unwrap().len(), 20);
+}

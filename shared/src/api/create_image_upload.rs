@@ -14,6 +14,9 @@ use std::time::Duration;
 
 pub const ACCEPTED_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 pub const UPLOAD_URL_TTL_SECS: u64 = 900;
+/// Ready images a product may have. Each adds about 1 KB to the product item, which every
+/// listing page reads, so the cap keeps catalog reads cheap (and far from the 400 KB item limit).
+pub const MAX_IMAGES_PER_PRODUCT: usize = 20;
 
 /// The object key an image is uploaded to; image-resize parses it back.
 pub fn upload_key(product: &ProductId, image: &ImageId) -> String {
@@ -62,10 +65,17 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             format!("content_length must be from 1 to {max} bytes"),
         ));
     }
-    ctx.store
+    let product = ctx
+        .store
         .get_product(&id, true)
         .await?
         .ok_or(ApiError::NotFound("product"))?;
+    if product.images.len() >= MAX_IMAGES_PER_PRODUCT {
+        return Err(ApiError::conflict(
+            "too_many_images",
+            format!("a product can have at most {MAX_IMAGES_PER_PRODUCT} images"),
+        ));
+    }
     let bucket = ctx
         .config
         .upload_bucket
