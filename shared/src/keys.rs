@@ -121,6 +121,16 @@ pub fn brand_products_gsi2_category_prefix(category: &str) -> String {
 /// GSI3 partition of every active product.
 pub const ACTIVE_PRODUCTS_GSI3: &str = "CATALOG#ACTIVE";
 
+/// A user's cart header (line count, currency): `CART#<user>` / `CART`.
+pub fn cart(user: &UserId) -> Key {
+    Key::new(format!("CART#{user}"), "CART")
+}
+
+/// One line of a user's cart: `CART#<user>` / `LINE#<product>`.
+pub fn cart_line(user: &UserId, product: &ProductId) -> Key {
+    Key::new(format!("CART#{user}"), format!("LINE#{product}"))
+}
+
 /// A category: `CATEGORY#<slug>` / `CATEGORY`, listed under GSI1 `CATALOG#CATEGORIES` / `<position>#<slug>`.
 pub fn category(slug: &str) -> Key {
     Key::new(format!("CATEGORY#{slug}"), "CATEGORY")
@@ -187,6 +197,12 @@ mod tests {
         assert_eq!(
             product_sort("  Red #1 Kettle ", &p),
             "PRODUCT#red  1 kettle#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
+        );
+        assert_eq!(cart(&u).pk, "CART#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70");
+        assert_eq!(cart(&u).sk, "CART");
+        assert_eq!(
+            cart_line(&u, &p).sk,
+            "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
         );
         assert_eq!(category_products_gsi1("kitchen"), "CATEGORY#kitchen");
         assert_eq!(brand_products_gsi2("acme"), "BRAND#acme");

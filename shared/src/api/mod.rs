@@ -1,8 +1,11 @@
 //! HTTP handlers, one module per function. Each is `handle(&AppContext, Request)`, callable in-process
 //! by tests, and returns `Err` only through [`crate::ApiError`], which the runtime maps to a response.
 
+pub mod add_to_cart;
+pub mod cart_view;
 pub mod create_image_upload;
 pub mod create_product;
+pub mod get_cart;
 pub mod get_product;
 pub mod list_categories;
 pub mod list_products;
@@ -12,7 +15,9 @@ pub mod me;
 pub mod product_view;
 pub mod refresh;
 pub mod register;
+pub mod remove_cart_item;
 pub mod set_stock;
+pub mod update_cart_item;
 pub mod update_product;
 
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! Data access: one DynamoDB table, items as serde structs through serde_dynamo, keys from
 //! [`crate::keys`]. Invariants are conditions or transactions on the write itself.
 
+pub mod cart;
 pub mod catalog;
 pub mod sessions;
 pub mod throttle;
