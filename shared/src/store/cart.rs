@@ -293,10 +293,11 @@ impl Store {
                     .send()
                     .await
                     .map_err(|e| StoreError::from_sdk("BatchGetItem", e))?;
-                if let Some(mut found) = resp.responses {
-                    if let Some(items) = found.remove(&self.table) {
-                        out.extend(serde_dynamo::from_items::<_, ProductItem>(items)?);
-                    }
+                if let Some(items) = resp
+                    .responses
+                    .and_then(|mut found| found.remove(&self.table))
+                {
+                    out.extend(serde_dynamo::from_items::<_, ProductItem>(items)?);
                 }
                 pending = resp
                     .unprocessed_keys
