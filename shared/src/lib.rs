@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod money;
+pub mod payments;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;
