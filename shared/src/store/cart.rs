@@ -60,39 +60,24 @@ impl Store {
         &self,
         user: &UserId,
     ) -> Result<(CartHeader, Vec<CartLineItem>), StoreError> {
-        let pk = keys::cart(user).pk;
         let mut header = CartHeader::default();
         let mut lines = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :p")
-                .expression_attribute_values(":p", s(&pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let sk = item
-                    .get("sk")
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                if sk == "CART" {
-                    header = serde_dynamo::from_item(item)?;
-                } else if sk.starts_with("LINE#") {
-                    lines.push(serde_dynamo::from_item(item)?);
-                }
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok((header, lines)),
+        for item in self
+            .query_partition(None, &keys::cart(user).pk, None, true)
+            .await?
+        {
+            let sk = item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if sk == "CART" {
+                header = serde_dynamo::from_item(item)?;
+            } else if sk.starts_with("LINE#") {
+                lines.push(serde_dynamo::from_item(item)?);
             }
         }
+        Ok((header, lines))
     }
 
     /// Adds `quantity` of `product` (priced in `currency`) to the cart: to its line if there is

@@ -436,33 +436,20 @@ impl Store {
         self.query_gsi1_all(keys::WAREHOUSES_GSI1).await
     }
 
-    /// Every item of a small, bounded GSI1 partition (catalog lists), following pages.
+    /// Every item of a small, bounded GSI1 partition (catalog lists).
     async fn query_gsi1_all<T: serde::de::DeserializeOwned>(
         &self,
         partition: &str,
     ) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("gsi1pk = :p")
-                .expression_attribute_values(":p", s(partition))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            out.extend(serde_dynamo::from_items::<_, T>(
-                page.items.unwrap_or_default(),
-            )?);
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        let items = self
+            .query_partition(
+                Some((keys::GSI1, keys::GSI1_PK, keys::GSI1_SK)),
+                partition,
+                None,
+                false,
+            )
+            .await?;
+        Ok(serde_dynamo::from_items(items)?)
     }
 
     /// Creates a product if its category and brand exist. `Err(ConditionFailed)`-style outcomes are
@@ -581,18 +568,10 @@ impl Store {
 
     /// Current per-warehouse stock of a product (strongly consistent).
     pub async fn product_stock(&self, id: &ProductId) -> Result<Vec<StockItem>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :p AND begins_with(sk, :s)")
-            .expression_attribute_values(":p", s(keys::product_partition(id)))
-            .expression_attribute_values(":s", s("STOCK#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        Ok(serde_dynamo::from_items(out.items.unwrap_or_default())?)
+        let items = self
+            .query_partition(None, &keys::product_partition(id), Some("STOCK#"), true)
+            .await?;
+        Ok(serde_dynamo::from_items(items)?)
     }
 
     /// Sets on-hand quantities for some warehouses and moves `stock_available` by the difference,

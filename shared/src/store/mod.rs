@@ -140,6 +140,53 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every item of one partition (of the table, or of `index`), optionally only sort keys
+    /// beginning with `sk_prefix`, following pages. For partitions known to be small and bounded
+    /// (a cart, a product's stock rows, the catalog's category list).
+    pub async fn query_partition(
+        &self,
+        index: Option<(&str, &str, &str)>,
+        partition: &str,
+        sk_prefix: Option<&str>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let (index_name, pk_attr, sk_attr) = match index {
+            Some((name, pk, sk)) => (Some(name), pk, sk),
+            None => (None, crate::keys::PK, crate::keys::SK),
+        };
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index_name.map(str::to_string))
+                .expression_attribute_names("#p", pk_attr)
+                .expression_attribute_values(":p", s(partition))
+                .consistent_read(consistent && index_name.is_none())
+                .set_exclusive_start_key(start.take());
+            q = match sk_prefix {
+                Some(prefix) => q
+                    .key_condition_expression("#p = :p AND begins_with(#s, :pre)")
+                    .expression_attribute_names("#s", sk_attr)
+                    .expression_attribute_values(":pre", s(prefix)),
+                None => q.key_condition_expression("#p = :p"),
+            };
+            let page = q
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
 /// The key attributes of `key` as an item fragment.
 pub fn key_item(key: &crate::keys::Key) -> Item {
     HashMap::from([
