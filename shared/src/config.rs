@@ -48,6 +48,12 @@ pub struct Config {
     pub upload_bucket: Option<String>,
     /// Largest accepted image upload, in bytes.
     pub max_upload_bytes: u64,
+    /// The payment provider's API (Stripe, or the local fake).
+    pub stripe_api_base: String,
+    /// Stripe secret key; only the functions that call Stripe require it (checked at start-up).
+    pub stripe_secret_key: Option<String>,
+    /// How long an unpaid order holds its stock.
+    pub reservation_ttl_secs: u64,
 }
 
 impl Config {
@@ -96,6 +102,11 @@ impl Config {
                 .to_string(),
             upload_bucket: get("UPLOAD_BUCKET").filter(|v| !v.trim().is_empty()),
             max_upload_bytes: number("MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
+            stripe_api_base: get("STRIPE_API_BASE")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| "https://api.stripe.com".into()),
+            stripe_secret_key: get("STRIPE_SECRET_KEY").filter(|v| !v.trim().is_empty()),
+            reservation_ttl_secs: number("RESERVATION_TTL_SECONDS", 900)?.max(60),
         })
     }
 }

@@ -9,6 +9,8 @@ pub struct AppContext {
     pub store: Store,
     pub tokens: TokenService,
     pub s3: aws_sdk_s3::Client,
+    /// Present when `STRIPE_SECRET_KEY` is set (functions that need it require it at start-up).
+    pub stripe: Option<crate::payments::stripe::StripeClient>,
 }
 
 impl AppContext {
@@ -24,11 +26,17 @@ impl AppContext {
     pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
         let tokens = TokenService::new(&config.auth);
         let store = Store::new(dynamodb, config.table_name.clone());
+        let stripe = config.stripe_secret_key.as_deref().and_then(|key| {
+            crate::payments::stripe::StripeClient::new(&config.stripe_api_base, key)
+                .map_err(|e| tracing::error!(error = %e, "payment client could not be built"))
+                .ok()
+        });
         Self {
             config,
             store,
             tokens,
             s3,
+            stripe,
         }
     }
 }

@@ -30,6 +30,12 @@ pub enum ApiError {
     /// The request conflicts with current state (409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Well-formed but not processable as sent (422), e.g. an idempotency key reused with another body.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// A dependency is down; the request can be retried as is (503).
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     /// Body larger than the limit (413).
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -90,6 +96,8 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -101,7 +109,9 @@ impl ApiError {
         match self {
             Self::Validation { code, .. }
             | Self::Unauthorized { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Unavailable { code, .. } => code,
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge { .. } => "payload_too_large",

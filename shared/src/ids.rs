@@ -45,6 +45,10 @@ id_type!(
     ImageId
 );
 id_type!(
+    /// An order.
+    OrderId
+);
+id_type!(
     /// One login session (the family of refresh tokens issued from one login).
     SessionId
 );

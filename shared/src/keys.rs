@@ -1,7 +1,7 @@
 //! Every single-table key string, built here and nowhere else (see docs/data-model.md).
 //! The unit tests pin the exact strings: changing one is a data migration, not a refactor.
 
-use crate::ids::{ImageId, ProductId, SessionId, UserId};
+use crate::ids::{ImageId, OrderId, ProductId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Attribute names of the table's keys and indexes.
@@ -131,6 +131,35 @@ pub fn cart_line(user: &UserId, product: &ProductId) -> Key {
     Key::new(format!("CART#{user}"), format!("LINE#{product}"))
 }
 
+/// An order: `ORDER#<id>` / `ORDER`.
+pub fn order(id: &OrderId) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+/// One line of an order: `ORDER#<id>` / `LINE#<product>`.
+pub fn order_line(id: &OrderId, product: &ProductId) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("LINE#{product}"))
+}
+
+/// A payment of an order: `ORDER#<id>` / `PAYMENT#<provider payment id>`.
+pub fn order_payment(id: &OrderId, provider_ref: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("PAYMENT#{provider_ref}"))
+}
+
+/// GSI1 keys listing a user's orders, oldest first (query backwards for newest first):
+/// `USER#<id>` / `ORDER#<created, 12 digits>#<order>`.
+pub fn user_orders_gsi1(user: &UserId, created_at: u64, order: &OrderId) -> Key {
+    Key::new(
+        format!("USER#{user}"),
+        format!("ORDER#{created_at:012}#{order}"),
+    )
+}
+
+/// An idempotency record of one user's request key: `IDEMPOTENCY#<user>#<key>` / `IDEMPOTENCY`.
+pub fn idempotency(user: &UserId, key: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{user}#{key}"), "IDEMPOTENCY")
+}
+
 /// A category: `CATEGORY#<slug>` / `CATEGORY`, listed under GSI1 `CATALOG#CATEGORIES` / `<position>#<slug>`.
 pub fn category(slug: &str) -> Key {
     Key::new(format!("CATEGORY#{slug}"), "CATEGORY")
@@ -203,6 +232,22 @@ mod tests {
         assert_eq!(
             cart_line(&u, &p).sk,
             "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
+        );
+        let o = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
+        assert_eq!(order(&o).pk, "ORDER#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74");
+        assert_eq!(order(&o).sk, "ORDER");
+        assert_eq!(
+            order_line(&o, &p).sk,
+            "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
+        );
+        assert_eq!(order_payment(&o, "pi_1").sk, "PAYMENT#pi_1");
+        assert_eq!(
+            user_orders_gsi1(&u, 1_795_291_080, &o).sk,
+            "ORDER#001795291080#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"
+        );
+        assert_eq!(
+            idempotency(&u, "k-1").pk,
+            "IDEMPOTENCY#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70#k-1"
         );
         assert_eq!(category_products_gsi1("kitchen"), "CATEGORY#kitchen");
         assert_eq!(brand_products_gsi2("acme"), "BRAND#acme");

@@ -21,6 +21,8 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn client() -> reqwest::Client {
+    // reqwest is built without a bundled crypto provider (see shared/Cargo.toml); use aws-lc-rs.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()

@@ -55,6 +55,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("set-stock/no-token.json", 401, "missing_token"),
     ("create-image-upload/no-token.json", 401, "missing_token"),
     ("add-to-cart/no-token.json", 401, "missing_token"),
+    ("checkout/no-token.json", 401, "missing_token"),
     ("get-cart/no-token.json", 401, "missing_token"),
     ("update-cart-item/no-token.json", 401, "missing_token"),
     ("remove-cart-item/no-token.json", 401, "missing_token"),

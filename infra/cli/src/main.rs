@@ -148,6 +148,7 @@ impl Stack {
             (API_PORT, "HTTP API"),
             (CONTROL_PORT, "Lambda invoke API"),
             (CDN_PORT, "media CDN"),
+            (services::STRIPE_PORT, "Stripe stand-in"),
         ] {
             services::ensure_free(port, what).await?;
         }
@@ -159,7 +160,11 @@ impl Stack {
             pools.push(lambda::Pool::new(f.clone(), &bins, base_env.clone(), 8)?);
         }
 
-        let children = vec![services::start_dynamodb(root)?, services::start_moto(root)?];
+        let children = vec![
+            services::start_dynamodb(root)?,
+            services::start_moto(root)?,
+            services::start_stripe(root)?,
+        ];
         services::wait_for_port(
             services::DYNAMODB_PORT,
             "DynamoDB Local",
@@ -167,6 +172,12 @@ impl Stack {
         )
         .await?;
         services::wait_for_port(services::MOTO_PORT, "moto", Duration::from_secs(60)).await?;
+        services::wait_for_port(
+            services::STRIPE_PORT,
+            "Stripe stand-in",
+            Duration::from_secs(60),
+        )
+        .await?;
 
         let ddb = local_dynamodb();
         let ready = Instant::now();

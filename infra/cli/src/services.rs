@@ -8,6 +8,7 @@ use tokio::process::{Child, Command};
 
 pub const DYNAMODB_PORT: u16 = 8000;
 pub const MOTO_PORT: u16 = 4566;
+pub const STRIPE_PORT: u16 = 8420;
 
 /// Fails fast, naming the port, if something already listens there.
 pub async fn ensure_free(port: u16, what: &str) -> Result<()> {
@@ -84,4 +85,21 @@ pub fn start_moto(root: &Path) -> Result<Child> {
     let mut cmd = Command::new(bin);
     cmd.args(["-H", "127.0.0.1", "-p", &MOTO_PORT.to_string()]);
     quiet(&mut cmd).spawn().context("starting moto_server")
+}
+
+/// The Stripe stand-in (localstripe), on 127.0.0.1 only, state in memory.
+pub fn start_stripe(root: &Path) -> Result<Child> {
+    let python = root.join(".local/venv/bin/python");
+    if !python.is_file() {
+        bail!(
+            "{} missing: run infra/local/install.sh (make setup)",
+            python.display()
+        );
+    }
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join("infra/local/localstripe_server.py"))
+        .arg(STRIPE_PORT.to_string());
+    quiet(&mut cmd)
+        .spawn()
+        .context("starting the Stripe stand-in (localstripe)")
 }

@@ -3,6 +3,7 @@
 
 pub mod add_to_cart;
 pub mod cart_view;
+pub mod checkout;
 pub mod create_image_upload;
 pub mod create_product;
 pub mod get_cart;

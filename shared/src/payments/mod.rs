@@ -2,3 +2,4 @@
 //! webhook/checkout handlers build on this (issue #4).
 
 pub mod signature;
+pub mod stripe;

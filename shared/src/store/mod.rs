@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod orders;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -1,0 +1,300 @@
+//! Checkout through the local HTTP API against DynamoDB Local and the Stripe stand-in: prices from
+//! the table, all-or-nothing reservation, idempotency, and no overselling under a flash sale.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart::ids::{OrderId, ProductId};
+use ferrocart_tests::*;
+use serde_json::{Value, json};
+
+fn address() -> Value {
+    json!({"shipping_address": {"name": "Ada Lovelace", "line1": "Damrak 1", "city": "Amsterdam",
+                                "postal_code": "1012 LG", "country": "nl", "phone": "+31 20 123 4567"}})
+}
+
+async fn checkout(token: &str, key: &str, body: &Value) -> Resp {
+    send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body),
+    )
+    .await
+}
+
+/// A fresh active product with `stock` units in one warehouse; returns (id, price).
+async fn product(name: &str, price: i64, stock: i64) -> (String, i64) {
+    let admin = admin_token().await;
+    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": name, "category": "kitchen", "brand": "tern", "price": price, "currency": "EUR", "status": "active"}))).await;
+    let id = r.json["product_id"].as_str().unwrap().to_string();
+    let r = call(
+        "PUT",
+        &format!("/admin/products/{id}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": stock}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    (id, price)
+}
+
+async fn stock_of(id: &str) -> i64 {
+    store()
+        .await
+        .get_product(&ProductId::parse(id).unwrap(), true)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock_available
+}
+
+async fn shopper_with(items: &[(&str, i64)]) -> String {
+    let (_, _, pair) = new_customer("buyer").await;
+    let t = pair["access_token"].as_str().unwrap().to_string();
+    for (id, q) in items {
+        let r = call(
+            "POST",
+            "/cart/items",
+            Some(&t),
+            Some(&json!({"product_id": id, "quantity": q})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+    }
+    t
+}
+
+#[tokio::test]
+async fn checkout_reserves_stock_places_the_order_and_starts_the_payment() {
+    let (a, pa) = product("Checkout A", 1250, 5).await;
+    let (b, pb) = product("Checkout B", 399, 9).await;
+    let t = shopper_with(&[(&a, 2), (&b, 3)]).await;
+    let r = checkout(&t, "k-1", &address()).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert_eq!(r.json["status"], "pending_payment");
+    assert_eq!(
+        r.json["total"].as_i64(),
+        Some(2 * pa + 3 * pb),
+        "priced from the table"
+    );
+    assert_eq!(r.json["currency"], "EUR");
+    assert_eq!(r.json["payment"]["provider"], "stripe");
+    assert!(
+        r.json["payment"]["payment_intent_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("pi_")
+    );
+    assert!(
+        r.json["payment"]["client_secret"]
+            .as_str()
+            .unwrap()
+            .contains("_secret_")
+    );
+    assert_eq!((stock_of(&a).await, stock_of(&b).await), (3, 6));
+    let cart = call("GET", "/cart", Some(&t), None).await;
+    assert_eq!(cart.json["line_count"], 0, "the cart is emptied");
+    let order = store()
+        .await
+        .get_order(&OrderId::parse(r.json["order_id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (order.status.as_str(), order.total, order.line_count),
+        ("pending_payment", 2 * pa + 3 * pb, 2)
+    );
+    assert_eq!(order.shipping_address.country, "NL");
+    assert_eq!(
+        order.payment.unwrap().payment_intent_id,
+        r.json["payment"]["payment_intent_id"].as_str().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_same_key_replays_and_another_body_is_422() {
+    let (a, _) = product("Idempotent", 500, 5).await;
+    let t = shopper_with(&[(&a, 1)]).await;
+    let first = checkout(&t, "same-key", &address()).await;
+    assert_eq!(first.status, 201);
+    let again = checkout(&t, "same-key", &address()).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json, first.json);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(stock_of(&a).await, 4, "one order, one reservation");
+    let mut other = address();
+    other["shipping_address"]["city"] = json!("Rotterdam");
+    let r = checkout(&t, "same-key", &other).await;
+    assert_eq!((r.status, r.code()), (422, "idempotency_key_reused"));
+    // A new key on the now empty cart.
+    let r = checkout(&t, "another-key", &address()).await;
+    assert_eq!((r.status, r.code()), (409, "cart_empty"));
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_make_one_order() {
+    let (a, _) = product("Double Click", 700, 5).await;
+    let t = shopper_with(&[(&a, 1)]).await;
+    let body = address();
+    let results =
+        futures::future::join_all((0..2).map(|_| checkout(&t, "double-click", &body))).await;
+    let ok: Vec<&Resp> = results.iter().filter(|r| r.status == 201).collect();
+    let busy = results
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "request_in_progress")
+        .count();
+    assert!(
+        !ok.is_empty(),
+        "{:?}",
+        results
+            .iter()
+            .map(|r| (r.status, r.code().to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ok.len() + busy,
+        2,
+        "the other is a retryable 409 (or, if it came late, the replay)"
+    );
+    if ok.len() == 2 {
+        assert_eq!(ok[0].json, ok[1].json);
+    }
+    assert_eq!(stock_of(&a).await, 4);
+    let replay = checkout(&t, "double-click", &body).await;
+    assert_eq!(replay.json, ok[0].json);
+}
+
+#[tokio::test]
+async fn short_stock_is_a_409_naming_the_product_and_writes_nothing() {
+    let (plenty, _) = product("Plenty", 100, 50).await;
+    let (scarce, _) = product("Scarce Item", 100, 1).await;
+    let t = shopper_with(&[(&plenty, 2), (&scarce, 2)]).await;
+    let r = checkout(&t, "short", &address()).await;
+    assert_eq!((r.status, r.code()), (409, "out_of_stock"), "{:?}", r.json);
+    assert!(
+        r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Scarce Item")
+    );
+    assert!(
+        !r.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Plenty")
+    );
+    assert_eq!(
+        (stock_of(&plenty).await, stock_of(&scarce).await),
+        (50, 1),
+        "no partial reservation"
+    );
+    assert_eq!(
+        call("GET", "/cart", Some(&t), None).await.json["line_count"],
+        2,
+        "the cart is kept"
+    );
+    // The key was not consumed by the failed attempt: fix the cart and use it again.
+    call(
+        "PATCH",
+        &format!("/cart/items/{scarce}"),
+        Some(&t),
+        Some(&json!({"quantity": 1})),
+    )
+    .await;
+    assert_eq!(checkout(&t, "short", &address()).await.status, 201);
+    assert_eq!(stock_of(&scarce).await, 0);
+}
+
+#[tokio::test]
+async fn a_flash_sale_never_oversells() {
+    let (hot, _) = product("Flash Sale Item", 999, 10).await;
+    let items = [(hot.as_str(), 1)];
+    let shoppers = futures::future::join_all((0..50).map(|_| shopper_with(&items))).await;
+    let body = address();
+    let results = futures::future::join_all(shoppers.iter().enumerate().map(|(i, t)| {
+        let body = body.clone();
+        async move { checkout(t, &format!("flash-{i}"), &body).await }
+    }))
+    .await;
+    let placed = results.iter().filter(|r| r.status == 201).count();
+    let refused = results.iter().filter(|r| r.status == 409).count();
+    let codes: std::collections::BTreeSet<String> = results
+        .iter()
+        .filter(|r| r.status == 409)
+        .map(|r| r.code().to_string())
+        .collect();
+    assert_eq!((placed, refused), (10, 40), "codes: {codes:?}");
+    assert_eq!(stock_of(&hot).await, 0, "stock is exactly S - min(N, S)");
+    // Losers keep their cart and hold no reservation.
+    for (t, r) in shoppers.iter().zip(&results) {
+        let lines = call("GET", "/cart", Some(t), None).await.json["line_count"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(lines, if r.status == 201 { 0 } else { 1 });
+    }
+}
+
+#[tokio::test]
+async fn bad_checkout_requests_are_refused() {
+    let (a, _) = product("Validation", 100, 5).await;
+    let t = shopper_with(&[(&a, 1)]).await;
+    let r = send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .bearer_auth(&t)
+            .json(&address()),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (400, "missing_idempotency_key"));
+    let r = checkout(&t, "bad key with spaces", &address()).await;
+    assert_eq!((r.status, r.code()), (400, "invalid_idempotency_key"));
+    for (patch, code, field) in [
+        (
+            json!({"country": "Netherlands"}),
+            "invalid_address",
+            "shipping_address.country",
+        ),
+        (
+            json!({"line1": ""}),
+            "invalid_address",
+            "shipping_address.line1",
+        ),
+        (
+            json!({"phone": "call me"}),
+            "invalid_phone",
+            "shipping_address.phone",
+        ),
+        (
+            json!({"total": 1}),
+            "unknown_field",
+            "shipping_address.total",
+        ),
+    ] {
+        let mut body = address();
+        for (k, v) in patch.as_object().unwrap() {
+            body["shipping_address"][k] = v.clone();
+        }
+        let r = checkout(&t, "validation", &body).await;
+        assert_eq!(
+            (r.status, r.code(), r.field()),
+            (400, code, Some(field)),
+            "{patch}"
+        );
+    }
+    let mut body = address();
+    body["price"] = json!(1);
+    assert_eq!(
+        checkout(&t, "validation", &body).await.code(),
+        "unknown_field"
+    );
+    assert_eq!(stock_of(&a).await, 5, "nothing was reserved");
+    let r = send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .header("idempotency-key", "x")
+            .json(&address()),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+}
