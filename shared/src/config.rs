@@ -54,6 +54,10 @@ pub struct Config {
     pub stripe_secret_key: Option<String>,
     /// How long an unpaid order holds its stock.
     pub reservation_ttl_secs: u64,
+    /// The webhook endpoint's signing secret (`whsec_...`); required by payment-webhook.
+    pub stripe_webhook_secret: Option<String>,
+    /// Queue that paid orders are sent to for fulfilment.
+    pub fulfilment_queue_url: Option<String>,
 }
 
 impl Config {
@@ -107,6 +111,8 @@ impl Config {
                 .unwrap_or_else(|| "https://api.stripe.com".into()),
             stripe_secret_key: get("STRIPE_SECRET_KEY").filter(|v| !v.trim().is_empty()),
             reservation_ttl_secs: number("RESERVATION_TTL_SECONDS", 900)?.max(60),
+            stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
+            fulfilment_queue_url: get("FULFILMENT_QUEUE_URL").filter(|v| !v.trim().is_empty()),
         })
     }
 }

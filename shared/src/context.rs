@@ -9,6 +9,7 @@ pub struct AppContext {
     pub store: Store,
     pub tokens: TokenService,
     pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
     /// Present when `STRIPE_SECRET_KEY` is set (functions that need it require it at start-up).
     pub stripe: Option<crate::payments::stripe::StripeClient>,
 }
@@ -20,10 +21,21 @@ impl AppContext {
         let config = Config::from_env()?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = s3_client(&sdk);
-        Ok(Self::new(config, aws_sdk_dynamodb::Client::new(&sdk), s3))
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        Ok(Self::new(
+            config,
+            aws_sdk_dynamodb::Client::new(&sdk),
+            s3,
+            sqs,
+        ))
     }
 
-    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
+    pub fn new(
+        config: Config,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+        sqs: aws_sdk_sqs::Client,
+    ) -> Self {
         let tokens = TokenService::new(&config.auth);
         let store = Store::new(dynamodb, config.table_name.clone());
         let stripe = config.stripe_secret_key.as_deref().and_then(|key| {
@@ -36,6 +48,7 @@ impl AppContext {
             store,
             tokens,
             s3,
+            sqs,
             stripe,
         }
     }

@@ -141,9 +141,31 @@ pub fn order_line(id: &OrderId, product: &ProductId) -> Key {
     Key::new(format!("ORDER#{id}"), format!("LINE#{product}"))
 }
 
-/// A payment of an order: `ORDER#<id>` / `PAYMENT#<provider payment id>`.
-pub fn order_payment(id: &OrderId, provider_ref: &str) -> Key {
-    Key::new(format!("ORDER#{id}"), format!("PAYMENT#{provider_ref}"))
+/// A payment, findable from the provider's reference alone (webhook events about refunds carry
+/// only that): `PAYMENT#<provider>#<reference>` / `PAYMENT`.
+pub fn payment(provider: &str, reference: &str) -> Key {
+    Key::new(format!("PAYMENT#{provider}#{reference}"), "PAYMENT")
+}
+
+/// One entry of an order's status history: `ORDER#<id>` / `STATUS#<unix ms, 15 digits>#<status>`.
+pub fn order_status(id: &OrderId, at_ms: u64, status: &str) -> Key {
+    Key::new(
+        format!("ORDER#{id}"),
+        format!("STATUS#{at_ms:015}#{status}"),
+    )
+}
+
+/// One payment-provider event or call on an order: `ORDER#<id>` / `PAYLOG#<unix ms, 15 digits>#<ref>`.
+pub fn order_payment_log(id: &OrderId, at_ms: u64, reference: &str) -> Key {
+    Key::new(
+        format!("ORDER#{id}"),
+        format!("PAYLOG#{at_ms:015}#{reference}"),
+    )
+}
+
+/// A provider webhook event, recorded once: `WEBHOOK#<provider>#<event id>` / `EVENT`.
+pub fn webhook_event(provider: &str, event_id: &str) -> Key {
+    Key::new(format!("WEBHOOK#{provider}#{event_id}"), "EVENT")
 }
 
 /// GSI1 keys listing a user's orders, oldest first (query backwards for newest first):
@@ -240,7 +262,8 @@ mod tests {
             order_line(&o, &p).sk,
             "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
         );
-        assert_eq!(order_payment(&o, "pi_1").sk, "PAYMENT#pi_1");
+        assert_eq!(payment("stripe", "pi_1").pk, "PAYMENT#stripe#pi_1");
+        assert_eq!(payment("stripe", "pi_1").sk, "PAYMENT");
         assert_eq!(
             user_orders_gsi1(&u, 1_795_291_080, &o).sk,
             "ORDER#001795291080#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"

@@ -56,6 +56,18 @@ const CASES: &[(&str, u16, &str)] = &[
     ("create-image-upload/no-token.json", 401, "missing_token"),
     ("add-to-cart/no-token.json", 401, "missing_token"),
     ("checkout/no-token.json", 401, "missing_token"),
+    (
+        "payment-webhook/bad-signature.json",
+        400,
+        "invalid_signature",
+    ),
+    (
+        "payment-webhook/missing-signature.json",
+        400,
+        "invalid_signature",
+    ),
+    ("list-orders/no-token.json", 401, "missing_token"),
+    ("get-order/no-token.json", 401, "missing_token"),
     ("get-cart/no-token.json", 401, "missing_token"),
     ("update-cart-item/no-token.json", 401, "missing_token"),
     ("remove-cart-item/no-token.json", 401, "missing_token"),

@@ -255,6 +255,9 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         line_count: priced.len() as u32,
         shipping_address: shipping,
         payment: None,
+        paid_at: None,
+        last_payment_error: None,
+        fulfilment_enqueued_at: None,
         created_at: crate::time::rfc3339(now),
         expires_at: now + ctx.config.reservation_ttl_secs,
         gsi1pk: g.pk,
@@ -384,7 +387,7 @@ async fn finish_payment(
     let recorded = ctx
         .store
         .attach_payment(
-            order_id,
+            &order,
             &PaymentRef {
                 provider: "stripe".into(),
                 payment_intent_id: intent.id.clone(),

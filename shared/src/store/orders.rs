@@ -53,11 +53,31 @@ pub struct OrderItem {
     pub shipping_address: Address,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_payment_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment_enqueued_at: Option<String>,
     pub created_at: String,
     /// Unix seconds after which an unpaid order's reservation is released.
     pub expires_at: u64,
     pub gsi1pk: String,
     pub gsi1sk: String,
+}
+
+/// A payment we asked the provider for: the link from its reference to the order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub provider: String,
+    pub reference: String,
+    pub order_id: OrderId,
+    pub amount: i64,
+    pub currency: String,
+    pub created_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,8 +149,8 @@ impl Store {
         self.get(&keys::order(id), true).await
     }
 
-    /// The checkout transaction (see the module docs). Actions: 1 + 4 per line + 2 ≤ 100 for the
-    /// cart's 25-line cap.
+    /// The checkout transaction (see the module docs). Actions: 1 + 3 per line + 3 ≤ 79 for the
+    /// cart's 25-line cap (DynamoDB allows 100).
     pub async fn place_order(
         &self,
         record: &IdempotencyRecord,
@@ -138,7 +158,7 @@ impl Store {
         lines: &[PricedLine],
         cart_line_count: i64,
     ) -> Result<PlaceOrder, StoreError> {
-        let mut actions = Vec::with_capacity(3 + 3 * lines.len());
+        let mut actions = Vec::with_capacity(4 + 3 * lines.len());
         let put = |item| -> Result<TransactWriteItem, StoreError> {
             Ok(TransactWriteItem::builder()
                 .put(
@@ -171,6 +191,19 @@ impl Store {
             actions.push(TransactWriteItem::builder().update(update).build());
         }
         actions.push(put(serde_dynamo::to_item(order)?)?);
+        let sk = keys::order_status(
+            &order.order_id,
+            crate::time::now_unix() * 1000,
+            &order.status,
+        );
+        actions.push(put(serde_dynamo::to_item(&StatusEntry {
+            pk: sk.pk,
+            sk: sk.sk,
+            entity: "OrderStatus".into(),
+            status: order.status.clone(),
+            at: order.created_at.clone(),
+            by: "checkout".into(),
+        })?)?);
         for l in lines {
             let k = keys::order_line(&order.order_id, &l.cart_line.product_id);
             let line = OrderLineItem {
@@ -245,13 +278,37 @@ impl Store {
         Err(e)
     }
 
-    /// Records the provider's payment on the order, once. Returns the payment now on the order
-    /// (ours, or one a concurrent retry recorded first).
+    /// The payment with this provider reference, if we created it.
+    pub async fn get_payment(
+        &self,
+        provider: &str,
+        reference: &str,
+    ) -> Result<Option<PaymentItem>, StoreError> {
+        self.get(&keys::payment(provider, reference), false).await
+    }
+
+    /// Records the provider's payment on the order, once, and the payment item that finds the order
+    /// from the provider's reference. Returns the payment now on the order (ours, or one a
+    /// concurrent retry recorded first).
     pub async fn attach_payment(
         &self,
-        order: &OrderId,
+        order: &OrderItem,
         payment: &PaymentRef,
     ) -> Result<PaymentRef, StoreError> {
+        let k = keys::payment(&payment.provider, &payment.payment_intent_id);
+        self.put_new(&PaymentItem {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Payment".into(),
+            provider: payment.provider.clone(),
+            reference: payment.payment_intent_id.clone(),
+            order_id: order.order_id.clone(),
+            amount: order.total,
+            currency: order.currency.clone(),
+            created_at: crate::time::rfc3339(crate::time::now_unix()),
+        })
+        .await?;
+        let order = &order.order_id;
         let result = self
             .client
             .update_item()
@@ -340,5 +397,352 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
+    }
+}
+
+/// An order's status, in the only order it may move: forward. `cancelled` and `refunded` are final.
+pub fn status_rank(status: &str) -> u8 {
+    match status {
+        "pending_payment" => 0,
+        "paid" => 1,
+        "fulfilling" => 2,
+        "shipped" => 3,
+        _ => 4, // cancelled, refunded
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusEntry {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub status: String,
+    pub at: String,
+    /// What moved it (e.g. `checkout`, `stripe:evt_...`).
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentLogEntry {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub provider: String,
+    pub reference: String,
+    pub kind: String,
+    pub amount: i64,
+    pub currency: String,
+    /// What happened with it: `applied`, `ignored: ...`, `amount_mismatch`, ...
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookEventItem {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub provider: String,
+    pub event_id: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    pub outcome: String,
+    pub received_at: String,
+    pub ttl: u64,
+}
+
+/// A change a webhook event asks of an order.
+#[derive(Debug, Clone)]
+pub struct OrderTransition {
+    /// States the order may be in for the change to apply.
+    pub from: &'static [&'static str],
+    /// The new status, or `None` to only record (e.g. a failed payment attempt).
+    pub to: Option<&'static str>,
+    /// Extra attributes to set on the order (name, value).
+    pub set: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyEvent {
+    Applied,
+    /// Seen before (possibly concurrently): nothing changed.
+    Duplicate,
+    /// Recorded, but the order's state did not allow the change (it only moves forward).
+    Ignored,
+}
+
+impl Store {
+    /// Records a webhook event and applies its change to the order in one transaction, so any
+    /// number of (concurrent) deliveries change the order once. If the order's state does not allow
+    /// the change, the event and a log entry are still recorded (`Ignored`).
+    pub async fn apply_payment_event(
+        &self,
+        event: &WebhookEventItem,
+        order: &OrderId,
+        transition: &OrderTransition,
+        log: &PaymentLogEntry,
+        now_ms: u64,
+    ) -> Result<ApplyEvent, StoreError> {
+        let put = |item, cond: &str| -> Result<TransactWriteItem, StoreError> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression(cond)
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build())
+        };
+        let mut sets = vec!["updated_at = :at".to_string()];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":at", s(&log.at));
+        if let Some(to) = transition.to {
+            sets.push("#st = :to".into());
+            update = update.expression_attribute_values(":to", s(to));
+        }
+        for (i, (name, value)) in transition.set.iter().enumerate() {
+            sets.push(format!("{name} = :v{i}"));
+            update = update.expression_attribute_values(format!(":v{i}"), s(value));
+        }
+        let from: Vec<String> = (0..transition.from.len())
+            .map(|i| format!(":f{i}"))
+            .collect();
+        for (i, f) in transition.from.iter().enumerate() {
+            update = update.expression_attribute_values(format!(":f{i}"), s(*f));
+        }
+        let update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(format!(
+                "attribute_exists(pk) AND #st IN ({})",
+                from.join(", ")
+            ))
+            .build()
+            .map_err(build_err)?;
+        let mut actions = vec![
+            put(serde_dynamo::to_item(event)?, "attribute_not_exists(pk)")?,
+            TransactWriteItem::builder().update(update).build(),
+            put(serde_dynamo::to_item(log)?, "attribute_not_exists(sk)")?,
+        ];
+        if let Some(to) = transition.to {
+            let k = keys::order_status(order, now_ms, to);
+            let entry = StatusEntry {
+                pk: k.pk,
+                sk: k.sk,
+                entity: "OrderStatus".into(),
+                status: to.into(),
+                at: log.at.clone(),
+                by: format!("{}:{}", event.provider, event.event_id),
+            };
+            actions.push(put(
+                serde_dynamo::to_item(&entry)?,
+                "attribute_not_exists(sk)",
+            )?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(from_transact_error);
+        match result {
+            Ok(_) => Ok(ApplyEvent::Applied),
+            Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),
+            Err(e) if e.condition_failed_at(1) => {
+                let outcome = "ignored: order state does not allow it";
+                self.record_payment_event(
+                    &WebhookEventItem {
+                        outcome: outcome.into(),
+                        ..event.clone()
+                    },
+                    &PaymentLogEntry {
+                        outcome: outcome.into(),
+                        ..log.clone()
+                    },
+                )
+                .await
+            }
+            Err(e) if matches!(&e, StoreError::TransactionCanceled { reasons } if reasons.iter().flatten().any(|r| r == "TransactionConflict")) =>
+            {
+                // A concurrent delivery of the same event is mid-transaction: it will apply it.
+                Ok(ApplyEvent::Duplicate)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records an event about an order, and its payment-log entry, without changing the order
+    /// (once: `Duplicate` if the event was recorded before).
+    pub async fn record_payment_event(
+        &self,
+        event: &WebhookEventItem,
+        log: &PaymentLogEntry,
+    ) -> Result<ApplyEvent, StoreError> {
+        let put = |item, cond: &str| -> Result<TransactWriteItem, StoreError> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression(cond)
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build())
+        };
+        let tx = self
+            .client
+            .transact_write_items()
+            .transact_items(put(
+                serde_dynamo::to_item(event)?,
+                "attribute_not_exists(pk)",
+            )?)
+            .transact_items(put(
+                serde_dynamo::to_item(log)?,
+                "attribute_not_exists(sk)",
+            )?)
+            .send()
+            .await
+            .map_err(from_transact_error);
+        match tx {
+            Ok(_) => Ok(ApplyEvent::Ignored),
+            Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records an event that concerns no order (unknown type, or no order reference), once.
+    pub async fn record_webhook_event(&self, event: &WebhookEventItem) -> Result<bool, StoreError> {
+        self.put_new(event).await
+    }
+
+    /// Claims the right to enqueue an order's fulfilment (once per order). `Ok(false)` if claimed.
+    pub async fn claim_fulfilment_enqueue(
+        &self,
+        order: &OrderId,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .update_expression("SET fulfilment_enqueued_at = :at")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(fulfilment_enqueued_at)",
+            )
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives a claim back (the send failed), so a redelivery can enqueue.
+    pub async fn release_fulfilment_claim(&self, order: &OrderId) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .update_expression("REMOVE fulfilment_enqueued_at")
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// An order with its lines, status history and payment log (one Query).
+    pub async fn get_order_details(
+        &self,
+        id: &OrderId,
+    ) -> Result<
+        Option<(
+            OrderItem,
+            Vec<OrderLineItem>,
+            Vec<StatusEntry>,
+            Vec<PaymentLogEntry>,
+        )>,
+        StoreError,
+    > {
+        let items = self
+            .query_partition(None, &keys::order(id).pk, None, true)
+            .await?;
+        let (mut order, mut lines, mut history, mut log) =
+            (None, Vec::new(), Vec::new(), Vec::new());
+        for item in items {
+            let sk = item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if sk == "ORDER" {
+                order = Some(serde_dynamo::from_item::<_, OrderItem>(item)?);
+            } else if sk.starts_with("LINE#") {
+                lines.push(serde_dynamo::from_item(item)?);
+            } else if sk.starts_with("STATUS#") {
+                history.push(serde_dynamo::from_item(item)?);
+            } else if sk.starts_with("PAYLOG#") {
+                log.push(serde_dynamo::from_item(item)?);
+            }
+        }
+        Ok(order.map(|o| (o, lines, history, log)))
+    }
+
+    /// A page of a user's orders, newest first (one Query on gsi1). `after` is the `gsi1sk` of
+    /// the last order of the previous page (`ORDER#<created>#<order id>`), checked by the caller.
+    pub async fn list_user_orders(
+        &self,
+        user: &UserId,
+        limit: usize,
+        after: Option<(&str, &OrderId)>,
+    ) -> Result<(Vec<OrderItem>, Option<String>), StoreError> {
+        let partition = format!("USER#{user}");
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .scan_index_forward(false)
+            .limit((limit + 1) as i32)
+            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :o)")
+            .expression_attribute_values(":p", s(&partition))
+            .expression_attribute_values(":o", s("ORDER#"));
+        if let Some((sk, order)) = after {
+            let k = keys::order(order);
+            q = q.set_exclusive_start_key(Some(
+                [
+                    ("pk".to_string(), s(k.pk)),
+                    ("sk".to_string(), s(k.sk)),
+                    ("gsi1pk".to_string(), s(&partition)),
+                    ("gsi1sk".to_string(), s(sk)),
+                ]
+                .into_iter()
+                .collect(),
+            ));
+        }
+        let out = q
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        let mut orders: Vec<OrderItem> = serde_dynamo::from_items(out.items.unwrap_or_default())?;
+        let next = if orders.len() > limit {
+            orders.truncate(limit);
+            orders.last().map(|o| o.gsi1sk.clone())
+        } else {
+            None
+        };
+        Ok((orders, next))
     }
 }

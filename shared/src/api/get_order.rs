@@ -1,0 +1,93 @@
+//! `GET /orders/{id}` (customer) → 200 the order with its lines, totals, status history and
+//! payment. Another user's order is a 404, exactly like one that does not exist.
+
+use crate::auth::authenticate;
+use crate::ids::OrderId;
+use crate::store::orders::Address;
+use crate::{ApiError, AppContext, http};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Line {
+    product_id: String,
+    name: String,
+    unit_price: i64,
+    quantity: i64,
+    line_total: i64,
+}
+
+#[derive(Serialize)]
+struct StatusChange {
+    status: String,
+    at: String,
+}
+
+#[derive(Serialize)]
+struct Payment {
+    provider: String,
+    payment_intent_id: String,
+    last_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OrderView {
+    order_id: String,
+    status: String,
+    currency: String,
+    subtotal: i64,
+    shipping: i64,
+    total: i64,
+    lines: Vec<Line>,
+    shipping_address: Address,
+    payment: Option<Payment>,
+    status_history: Vec<StatusChange>,
+    created_at: String,
+    paid_at: Option<String>,
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(ctx, &req).await?;
+    let id = http::path_id(&req, "id", OrderId::parse, "order")?;
+    let (order, lines, history, _log) = ctx
+        .store
+        .get_order_details(&id)
+        .await?
+        .filter(|(o, ..)| o.user_id == principal.user_id)
+        .ok_or(ApiError::NotFound("order"))?;
+    let view = OrderView {
+        order_id: order.order_id.to_string(),
+        status: order.status,
+        currency: order.currency,
+        subtotal: order.subtotal,
+        shipping: order.shipping,
+        total: order.total,
+        lines: lines
+            .into_iter()
+            .map(|l| Line {
+                product_id: l.product_id.to_string(),
+                name: l.name,
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+                line_total: l.line_total,
+            })
+            .collect(),
+        shipping_address: order.shipping_address,
+        payment: order.payment.map(|p| Payment {
+            provider: p.provider,
+            payment_intent_id: p.payment_intent_id,
+            last_error: order.last_payment_error.clone(),
+        }),
+        status_history: history
+            .into_iter()
+            .map(|h| StatusChange {
+                status: h.status,
+                at: h.at,
+            })
+            .collect(),
+        created_at: order.created_at,
+        paid_at: order.paid_at,
+    };
+    Ok(http::json_response(StatusCode::OK, &view))
+}

@@ -1,0 +1,353 @@
+//! The payment webhook and order history through the local HTTP API: Stripe's signature scheme
+//! exactly, events recorded once (also when delivered concurrently), orders only moving forward,
+//! one fulfilment message per paid order, and another user's order a 404.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart::ids::OrderId;
+use ferrocart::payments::signature;
+use ferrocart_tests::*;
+use serde_json::{Value, json};
+
+fn webhook_secret() -> String {
+    let env: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
+    )
+    .unwrap();
+    env["Parameters"]["STRIPE_WEBHOOK_SECRET"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn now() -> u64 {
+    ferrocart::time::now_unix()
+}
+
+async fn deliver(body: &str, header: Option<String>) -> Resp {
+    let mut req = client()
+        .post(format!("{}/payments/webhook", api_url()))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body.to_string());
+    if let Some(h) = header {
+        req = req.header("stripe-signature", h);
+    }
+    send(req).await
+}
+
+async fn deliver_signed(body: &str) -> Resp {
+    deliver(
+        body,
+        Some(signature::sign(
+            body.as_bytes(),
+            webhook_secret().as_bytes(),
+            now(),
+        )),
+    )
+    .await
+}
+
+fn event(id: &str, kind: &str, object: Value) -> String {
+    json!({"id": id, "object": "event", "type": kind, "created": now(), "livemode": false,
+           "data": {"object": object}})
+    .to_string()
+}
+
+fn succeeded(evt: &str, order: &Value) -> String {
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    event(
+        evt,
+        "payment_intent.succeeded",
+        json!({"id": pi, "object": "payment_intent", "status": "succeeded",
+        "amount": order["total"], "amount_received": order["total"], "currency": order["currency"].as_str().unwrap().to_lowercase(),
+        "metadata": {"order_id": order["order_id"]}}),
+    )
+}
+
+fn evt_id() -> String {
+    format!("evt_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A shopper with a placed order: (token, checkout response).
+async fn placed_order() -> (String, Value) {
+    let admin = admin_token().await;
+    let p = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": "Payable", "category": "bath", "brand": "tern", "price": 1500, "currency": "EUR", "status": "active"}))).await;
+    let pid = p.json["product_id"].as_str().unwrap().to_string();
+    call(
+        "PUT",
+        &format!("/admin/products/{pid}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": 10}]})),
+    )
+    .await;
+    let (_, _, pair) = new_customer("payer").await;
+    let t = pair["access_token"].as_str().unwrap().to_string();
+    call(
+        "POST",
+        "/cart/items",
+        Some(&t),
+        Some(&json!({"product_id": pid, "quantity": 2})),
+    )
+    .await;
+    let r = send(client().post(format!("{}/checkout", api_url())).bearer_auth(&t).header("idempotency-key", "pay-1")
+        .json(&json!({"shipping_address": {"name": "P", "line1": "L", "city": "C", "postal_code": "1", "country": "NL"}}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    (t, r.json)
+}
+
+async fn order_view(token: &str, order: &Value) -> Value {
+    let r = call(
+        "GET",
+        &format!("/orders/{}", order["order_id"].as_str().unwrap()),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    r.json
+}
+
+fn statuses(view: &Value) -> Vec<String> {
+    view["status_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn only_correctly_signed_events_are_accepted() {
+    let (t, order) = placed_order().await;
+    let body = succeeded(&evt_id(), &order);
+    let secret = webhook_secret();
+    let good = signature::sign(body.as_bytes(), secret.as_bytes(), now());
+    let v1 = good.split("v1=").nth(1).unwrap().to_string();
+    let tampered = body.replace("\"amount\":3000", "\"amount\":1");
+    assert_ne!(tampered, body);
+    for (label, b, header) in [
+        ("missing header", body.clone(), None),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(signature::sign(body.as_bytes(), b"whsec_wrong", now())),
+        ),
+        ("tampered body", tampered.clone(), Some(good.clone())),
+        (
+            "stale timestamp",
+            body.clone(),
+            Some(signature::sign(
+                body.as_bytes(),
+                secret.as_bytes(),
+                now() - 301,
+            )),
+        ),
+        (
+            "future timestamp",
+            body.clone(),
+            Some(signature::sign(
+                body.as_bytes(),
+                secret.as_bytes(),
+                now() + 301,
+            )),
+        ),
+        (
+            "v0 only",
+            body.clone(),
+            Some(format!("t={},v0={v1}", now())),
+        ),
+        ("garbage", body.clone(), Some("nonsense".into())),
+    ] {
+        let r = deliver(&b, header).await;
+        assert_eq!((r.status, r.code()), (400, "invalid_signature"), "{label}");
+    }
+    assert_eq!(
+        order_view(&t, &order).await["status"],
+        "pending_payment",
+        "nothing changed"
+    );
+    // Several v1 signatures (a rolled secret): any one may match.
+    let other = signature::sign(body.as_bytes(), b"whsec_old", now());
+    let old_v1 = other.split("v1=").nth(1).unwrap();
+    let header = format!("t={},v1={old_v1},v1={v1}", now());
+    let r = deliver(&body, Some(header)).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(order_view(&t, &order).await["status"], "paid");
+}
+
+#[tokio::test]
+async fn one_event_delivered_five_times_at_once_pays_once_and_enqueues_once() {
+    let (t, order) = placed_order().await;
+    let body = succeeded(&evt_id(), &order);
+    let results = futures::future::join_all((0..5).map(|_| deliver_signed(&body))).await;
+    assert!(
+        results.iter().all(|r| r.status == 200),
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let view = order_view(&t, &order).await;
+    assert_eq!(view["status"], "paid");
+    assert_eq!(statuses(&view), ["pending_payment", "paid"], "changed once");
+    assert!(view["paid_at"].is_string());
+    // Exactly one fulfilment message for this order.
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sqs = aws_sdk_sqs::Client::new(&conf);
+    let url = sqs
+        .get_queue_url()
+        .queue_name("ferrocart-fulfilmentqueue")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let order_id = order["order_id"].as_str().unwrap();
+    let mut found = 0;
+    for _ in 0..10 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .visibility_timeout(60)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        let msgs = out.messages.unwrap_or_default();
+        if msgs.is_empty() {
+            break;
+        }
+        for m in msgs {
+            let body: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+            if body["order_id"] == order_id {
+                assert_eq!(body["type"], "order.paid");
+                found += 1;
+            }
+        }
+    }
+    assert_eq!(found, 1, "one fulfilment message per paid order");
+    // Redelivered later: still nothing new.
+    assert_eq!(deliver_signed(&body).await.status, 200);
+    assert_eq!(
+        statuses(&order_view(&t, &order).await),
+        ["pending_payment", "paid"]
+    );
+}
+
+#[tokio::test]
+async fn orders_only_move_forward_whatever_the_event_order() {
+    let (t, order) = placed_order().await;
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    assert_eq!(
+        deliver_signed(&succeeded(&evt_id(), &order)).await.status,
+        200
+    );
+    // A failure reported late does not un-pay.
+    let failed = event(
+        &evt_id(),
+        "payment_intent.payment_failed",
+        json!({"id": pi, "amount": order["total"], "currency": "eur",
+        "metadata": {"order_id": order["order_id"]}, "last_payment_error": {"code": "card_declined", "decline_code": "insufficient_funds"}}),
+    );
+    assert_eq!(deliver_signed(&failed).await.status, 200);
+    assert_eq!(order_view(&t, &order).await["status"], "paid");
+    // Refunded (the charge event carries only the PaymentIntent).
+    let refund = event(
+        &evt_id(),
+        "charge.refunded",
+        json!({"id": "ch_1", "object": "charge", "payment_intent": pi,
+        "amount": order["total"], "amount_refunded": order["total"], "currency": "eur", "refunded": true}),
+    );
+    assert_eq!(deliver_signed(&refund).await.status, 200);
+    assert_eq!(order_view(&t, &order).await["status"], "refunded");
+    // A late (re-sent, new id) success never un-refunds.
+    assert_eq!(
+        deliver_signed(&succeeded(&evt_id(), &order)).await.status,
+        200
+    );
+    let view = order_view(&t, &order).await;
+    assert_eq!(view["status"], "refunded");
+    assert_eq!(statuses(&view), ["pending_payment", "paid", "refunded"]);
+}
+
+#[tokio::test]
+async fn failed_payments_are_recorded_and_wrong_amounts_never_pay() {
+    let (t, order) = placed_order().await;
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    let failed = event(
+        &evt_id(),
+        "payment_intent.payment_failed",
+        json!({"id": pi, "amount": order["total"], "currency": "eur",
+        "metadata": {"order_id": order["order_id"]}, "last_payment_error": {"code": "card_declined", "decline_code": "insufficient_funds"}}),
+    );
+    assert_eq!(deliver_signed(&failed).await.status, 200);
+    let view = order_view(&t, &order).await;
+    assert_eq!(
+        (
+            view["status"].as_str(),
+            view["payment"]["last_error"].as_str()
+        ),
+        (Some("pending_payment"), Some("insufficient_funds"))
+    );
+    let mut cheap: Value = serde_json::from_str(&succeeded(&evt_id(), &order)).unwrap();
+    cheap["data"]["object"]["amount_received"] = json!(1);
+    assert_eq!(deliver_signed(&cheap.to_string()).await.status, 200);
+    assert_eq!(
+        order_view(&t, &order).await["status"],
+        "pending_payment",
+        "1 cent does not pay a 30 EUR order"
+    );
+    // Unknown event types are accepted and ignored.
+    let other = event(&evt_id(), "customer.created", json!({"id": "cus_1"}));
+    assert_eq!(deliver_signed(&other).await.status, 200);
+    // A correctly signed body that is not an event is a 400.
+    let r = deliver_signed("{\"hello\": 1}").await;
+    assert_eq!((r.status, r.code()), (400, "malformed_event"));
+}
+
+#[tokio::test]
+async fn my_orders_newest_first_and_nobody_elses() {
+    let (t, first) = placed_order().await;
+    let r = call("GET", "/orders", Some(&t), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["items"][0]["order_id"], first["order_id"]);
+    assert_eq!(r.json["next_cursor"], Value::Null);
+    // Another user sees none of it, and gets 404 for the id, as for an id that does not exist.
+    let (_, _, other) = new_customer("snoop").await;
+    let other = other["access_token"].as_str().unwrap();
+    let r = call("GET", "/orders", Some(other), None).await;
+    assert_eq!(r.json["items"], json!([]));
+    let path = format!("/orders/{}", first["order_id"].as_str().unwrap());
+    let theirs = call("GET", &path, Some(other), None).await;
+    let missing = call(
+        "GET",
+        &format!("/orders/{}", OrderId::generate()),
+        Some(other),
+        None,
+    )
+    .await;
+    assert_eq!((theirs.status, missing.status), (404, 404));
+    assert_eq!(theirs.json, missing.json);
+    assert_eq!(
+        call("GET", "/orders/not-an-id", Some(&t), None)
+            .await
+            .status,
+        404
+    );
+    for q in ["limit=0", "cursor=ORDER%23x", "limit=2&extra=1"] {
+        assert_eq!(
+            call("GET", &format!("/orders?{q}"), Some(&t), None)
+                .await
+                .status,
+            400,
+            "{q}"
+        );
+    }
+    // The owner's view has lines, totals and history.
+    let v = order_view(&t, &first).await;
+    assert_eq!(
+        (v["total"].as_i64(), v["lines"][0]["quantity"].as_i64()),
+        (Some(3000), Some(2))
+    );
+    assert_eq!(statuses(&v), ["pending_payment"]);
+    assert_eq!(call("GET", "/orders", None, None).await.status, 401);
+}
