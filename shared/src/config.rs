@@ -58,6 +58,8 @@ pub struct Config {
     pub stripe_webhook_secret: Option<String>,
     /// Queue that paid orders are sent to for fulfilment.
     pub fulfilment_queue_url: Option<String>,
+    /// Queue of delayed "release this reservation" messages.
+    pub order_expiry_queue_url: Option<String>,
 }
 
 impl Config {
@@ -113,6 +115,7 @@ impl Config {
             reservation_ttl_secs: number("RESERVATION_TTL_SECONDS", 900)?.max(60),
             stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
             fulfilment_queue_url: get("FULFILMENT_QUEUE_URL").filter(|v| !v.trim().is_empty()),
+            order_expiry_queue_url: get("ORDER_EXPIRY_QUEUE_URL").filter(|v| !v.trim().is_empty()),
         })
     }
 }

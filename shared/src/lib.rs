@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod messages;
 pub mod money;
 pub mod payments;
 pub mod runtime;

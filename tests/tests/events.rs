@@ -32,7 +32,7 @@ fn body_of(resp: &Value) -> Value {
 }
 
 /// Functions fed by SQS; their fixtures are SQS events.
-const SQS_FUNCTIONS: &[&str] = &["image-resize"];
+const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry"];
 
 /// (SQS fixture, message ids the function must report as failed)
 const SQS_CASES: &[(&str, &[&str])] = &[
@@ -40,6 +40,10 @@ const SQS_CASES: &[(&str, &[&str])] = &[
     (
         "image-resize/poison-and-unknown-key.json",
         &["0a1b2c3d-0000-4000-8000-000000000001"],
+    ),
+    (
+        "order-expiry/unknown-order-and-poison.json",
+        &["6c1f0e2a-0000-4000-8000-000000000002"],
     ),
 ];
 

@@ -258,6 +258,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         paid_at: None,
         last_payment_error: None,
         fulfilment_enqueued_at: None,
+        expiry_scheduled_at: None,
         created_at: crate::time::rfc3339(now),
         expires_at: now + ctx.config.reservation_ttl_secs,
         gsi1pk: g.pk,
@@ -350,6 +351,36 @@ async fn finish_payment(
         .get_order(order_id)
         .await?
         .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
+    // Bound the reservation before anything else can fail: the expiry message, sent once.
+    if order.expiry_scheduled_at.is_none() && order.status == "pending_payment" {
+        let queue = ctx
+            .config
+            .order_expiry_queue_url
+            .as_deref()
+            .ok_or_else(|| ApiError::internal("ORDER_EXPIRY_QUEUE_URL is not configured"))?;
+        let now = crate::time::now_unix();
+        if ctx
+            .store
+            .claim_expiry_schedule(order_id, &crate::time::rfc3339(now))
+            .await?
+        {
+            let msg = crate::messages::OrderExpiry {
+                order_id: order_id.clone(),
+                expires_at: order.expires_at,
+            };
+            if let Err(e) = crate::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
+                ctx.store.release_expiry_claim(order_id).await?;
+                ctx.store
+                    .unlock_idempotency(&principal.user_id, key)
+                    .await?;
+                tracing::error!(order_id = %order_id, error = %e, "expiry could not be scheduled");
+                return Err(ApiError::Unavailable {
+                    code: "try_again",
+                    message: "the order is reserved but could not be completed; retry with the same Idempotency-Key".into(),
+                });
+            }
+        }
+    }
     let unavailable = |e: PaymentError| {
         tracing::error!(order_id = %order_id, error = %e, "payment provider call failed");
         if e.is_transient() {

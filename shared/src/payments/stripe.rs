@@ -102,6 +102,23 @@ impl StripeClient {
         Self::decode(resp).await
     }
 
+    /// Cancels a PaymentIntent so it can no longer be paid. Stripe refuses (4xx) if it already
+    /// succeeded or was cancelled; the caller decides what that means.
+    pub async fn cancel_payment_intent(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, PaymentError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/payment_intents/{id}/cancel", self.base))
+            .basic_auth(&self.secret_key, None::<&str>)
+            .header("Idempotency-Key", idempotency_key)
+            .send()
+            .await?;
+        Self::decode(resp).await
+    }
+
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
         let resp = self
             .http

@@ -59,6 +59,8 @@ pub struct OrderItem {
     pub last_payment_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfilment_enqueued_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_scheduled_at: Option<String>,
     pub created_at: String,
     /// Unix seconds after which an unpaid order's reservation is released.
     pub expires_at: u64,
@@ -630,37 +632,12 @@ impl Store {
         order: &OrderId,
         at: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("SET fulfilment_enqueued_at = :at")
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(fulfilment_enqueued_at)",
-            )
-            .expression_attribute_values(":at", s(at))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.claim_once(order, "fulfilment_enqueued_at", at).await
     }
 
     /// Gives a claim back (the send failed), so a redelivery can enqueue.
     pub async fn release_fulfilment_claim(&self, order: &OrderId) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("REMOVE fulfilment_enqueued_at")
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
-        Ok(())
+        self.release_claim(order, "fulfilment_enqueued_at").await
     }
 
     /// An order with its lines, status history and payment log (one Query).
@@ -744,5 +721,136 @@ impl Store {
             None
         };
         Ok((orders, next))
+    }
+}
+
+impl Store {
+    /// Claims the right to schedule an order's expiry message (once). `Ok(false)` if claimed.
+    pub async fn claim_expiry_schedule(
+        &self,
+        order: &OrderId,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        self.claim_once(order, "expiry_scheduled_at", at).await
+    }
+
+    /// Gives the expiry claim back (the send failed).
+    pub async fn release_expiry_claim(&self, order: &OrderId) -> Result<(), StoreError> {
+        self.release_claim(order, "expiry_scheduled_at").await
+    }
+
+    async fn claim_once(&self, order: &OrderId, attr: &str, at: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .update_expression("SET #a = :at")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#a)")
+            .expression_attribute_names("#a", attr)
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn release_claim(&self, order: &OrderId, attr: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .update_expression("REMOVE #a")
+            .expression_attribute_names("#a", attr)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// Cancels an unpaid order and returns its reserved stock, in one transaction conditioned on
+    /// the order still being `pending_payment`, so the stock comes back exactly once.
+    /// `Ok(false)` if the order had already moved on (paid, or cancelled before).
+    pub async fn cancel_unpaid_order(
+        &self,
+        order: &OrderItem,
+        lines: &[OrderLineItem],
+        reason: &str,
+        now_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let at = crate::time::rfc3339(now_ms / 1000);
+        let mut actions = Vec::with_capacity(2 + lines.len());
+        actions.push(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_item(&keys::order(&order.order_id))))
+                        .update_expression(
+                            "SET #st = :cancelled, cancelled_at = :at, cancel_reason = :why",
+                        )
+                        .condition_expression("#st = :pending")
+                        .expression_attribute_names("#st", "status")
+                        .expression_attribute_values(":cancelled", s("cancelled"))
+                        .expression_attribute_values(":pending", s("pending_payment"))
+                        .expression_attribute_values(":at", s(&at))
+                        .expression_attribute_values(":why", s(reason))
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build(),
+        );
+        for l in lines {
+            actions.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_item(&keys::product(&l.product_id))))
+                            .update_expression("ADD stock_available :q")
+                            .condition_expression("attribute_exists(pk)")
+                            .expression_attribute_values(":q", n(l.quantity))
+                            .build()
+                            .map_err(build_err)?,
+                    )
+                    .build(),
+            );
+        }
+        let k = keys::order_status(&order.order_id, now_ms, "cancelled");
+        let entry = StatusEntry {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "OrderStatus".into(),
+            status: "cancelled".into(),
+            at,
+            by: reason.into(),
+        };
+        actions.push(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(serde_dynamo::to_item(&entry)?))
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build(),
+        );
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(from_transact_error)
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.condition_failed_at(0) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

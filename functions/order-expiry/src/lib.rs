@@ -1,0 +1,164 @@
+//! order-expiry: for each delayed `OrderExpiry` message, an order still `pending_payment` after its
+//! `expires_at` is cancelled and its reserved stock returned, exactly once (one transaction
+//! conditioned on the status). Before that, its PaymentIntent is checked and cancelled at the
+//! provider, so it cannot be paid afterwards; if it had already succeeded, the payment webhook owns
+//! the order and nothing is cancelled. A message that arrives early (reservations longer than SQS's
+//! 15-minute maximum delay) is sent again for the remaining time. Safe to run twice; failures are
+//! reported per message and end in the DLQ after 5 receives.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use ferrocart::config::ConfigError;
+use ferrocart::error::{BoxError, error_chain};
+use ferrocart::messages::{OrderExpiry, schedule_expiry};
+use ferrocart::payments::stripe::StripeClient;
+use ferrocart::store::Store;
+use lambda_runtime::LambdaEvent;
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
+
+pub struct ExpiryContext {
+    pub store: Store,
+    pub sqs: aws_sdk_sqs::Client,
+    pub stripe: StripeClient,
+    pub queue_url: String,
+}
+
+impl ExpiryContext {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &'static str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let (table, key, queue_url) = (
+            var("TABLE_NAME")?,
+            var("STRIPE_SECRET_KEY")?,
+            var("ORDER_EXPIRY_QUEUE_URL")?,
+        );
+        let base = var("STRIPE_API_BASE").unwrap_or_else(|_| "https://api.stripe.com".into());
+        let stripe = StripeClient::new(&base, &key).map_err(|e| ConfigError::Invalid {
+            name: "STRIPE_API_BASE",
+            reason: e.to_string(),
+        })?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Self {
+            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            stripe,
+            queue_url,
+        })
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BatchResponse {
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct ItemFailure {
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Cancelled { lines: usize },
+    NotDueYet { rescheduled_in: u64 },
+    AlreadySettled(String),
+    PaidMeanwhile,
+    UnknownOrder,
+}
+
+pub async fn handle(
+    ctx: &ExpiryContext,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<BatchResponse, lambda_runtime::Error> {
+    let mut response = BatchResponse::default();
+    for message in event.payload.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("message", message_id = %id);
+        let result = process(ctx, message.body.as_deref().unwrap_or(""))
+            .instrument(span.clone())
+            .await;
+        let _enter = span.enter();
+        match result {
+            Ok(outcome) => tracing::info!(outcome = ?outcome, "message done"),
+            Err(e) => {
+                tracing::error!(error = %error_chain(e.as_ref()), "message failed; SQS will retry it");
+                response.batch_item_failures.push(ItemFailure {
+                    item_identifier: id,
+                });
+            }
+        }
+    }
+    Ok(response)
+}
+
+pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxError> {
+    let msg: OrderExpiry =
+        serde_json::from_str(body).map_err(|e| format!("not an order-expiry message: {e}"))?;
+    let Some((order, lines, _, _)) = ctx.store.get_order_details(&msg.order_id).await? else {
+        return Ok(Outcome::UnknownOrder);
+    };
+    if order.status != "pending_payment" {
+        return Ok(Outcome::AlreadySettled(order.status));
+    }
+    let now = ferrocart::time::now_unix();
+    if now < order.expires_at {
+        let again = OrderExpiry {
+            order_id: order.order_id.clone(),
+            expires_at: order.expires_at,
+        };
+        schedule_expiry(&ctx.sqs, &ctx.queue_url, &again, now).await?;
+        return Ok(Outcome::NotDueYet {
+            rescheduled_in: order.expires_at - now,
+        });
+    }
+    if let Some(payment) = &order.payment {
+        let intent = ctx
+            .stripe
+            .retrieve_payment_intent(&payment.payment_intent_id)
+            .await?;
+        if intent.status == "succeeded" || intent.status == "processing" {
+            // The customer paid just in time: the webhook moves the order, not us.
+            return Ok(Outcome::PaidMeanwhile);
+        }
+        if intent.status != "canceled" {
+            let key = format!("ferrocart-order-{}-expire", order.order_id);
+            if let Err(e) = ctx
+                .stripe
+                .cancel_payment_intent(&payment.payment_intent_id, &key)
+                .await
+            {
+                if e.is_transient() {
+                    return Err(e.into());
+                }
+                // Refused: look again; if it went through meanwhile, leave the order to the webhook.
+                let again = ctx
+                    .stripe
+                    .retrieve_payment_intent(&payment.payment_intent_id)
+                    .await?;
+                if again.status == "succeeded" || again.status == "processing" {
+                    return Ok(Outcome::PaidMeanwhile);
+                }
+            }
+        }
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(now * 1000);
+    if ctx
+        .store
+        .cancel_unpaid_order(&order, &lines, "reservation_expired", now_ms)
+        .await?
+    {
+        tracing::info!(order_id = %order.order_id, "unpaid order cancelled; stock returned");
+        Ok(Outcome::Cancelled { lines: lines.len() })
+    } else {
+        Ok(Outcome::AlreadySettled("changed concurrently".into()))
+    }
+}

@@ -1,0 +1,225 @@
+//! Reservation expiry: an order unpaid at its deadline is cancelled and its stock returned exactly
+//! once; paid orders, early messages and duplicates change nothing; a late payment never revives it.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use ferrocart::ids::{OrderId, ProductId};
+use ferrocart::payments::signature;
+use ferrocart_tests::*;
+use serde_json::{Value, json};
+
+async fn product(stock: i64) -> String {
+    let admin = admin_token().await;
+    let p = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": "Reserved", "category": "bath", "brand": "tern", "price": 800, "currency": "EUR", "status": "active"}))).await;
+    let id = p.json["product_id"].as_str().unwrap().to_string();
+    call(
+        "PUT",
+        &format!("/admin/products/{id}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "ber-1", "quantity": stock}]})),
+    )
+    .await;
+    id
+}
+
+async fn order_for(product: &str, quantity: i64) -> (String, Value) {
+    let (_, _, pair) = new_customer("expiring").await;
+    let t = pair["access_token"].as_str().unwrap().to_string();
+    call(
+        "POST",
+        "/cart/items",
+        Some(&t),
+        Some(&json!({"product_id": product, "quantity": quantity})),
+    )
+    .await;
+    let r = send(client().post(format!("{}/checkout", api_url())).bearer_auth(&t).header("idempotency-key", "exp-1")
+        .json(&json!({"shipping_address": {"name": "E", "line1": "L", "city": "C", "postal_code": "1", "country": "DE"}}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    (t, r.json)
+}
+
+async fn stock_of(id: &str) -> i64 {
+    store()
+        .await
+        .get_product(&ProductId::parse(id).unwrap(), true)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock_available
+}
+
+/// Moves an order's reservation deadline into the past, as if 15 minutes had gone by.
+async fn expire_now(order: &Value) {
+    let s = store().await;
+    s.client
+        .update_item()
+        .table_name(&s.table)
+        .key(
+            "pk",
+            AttributeValue::S(format!("ORDER#{}", order["order_id"].as_str().unwrap())),
+        )
+        .key("sk", AttributeValue::S("ORDER".into()))
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::N((ferrocart::time::now_unix() - 1).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn expiry_event(order: &Value, expires_at: u64) -> Value {
+    let body = json!({"order_id": order["order_id"], "expires_at": expires_at}).to_string();
+    json!({"Records": [{"messageId": uuid::Uuid::new_v4().to_string(), "receiptHandle": "rh", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "A", "ApproximateFirstReceiveTimestamp": "1"},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-orderexpiryqueue", "awsRegion": "us-east-1"}]})
+}
+
+async fn order_status(token: &str, order: &Value) -> (String, Vec<String>) {
+    let r = call(
+        "GET",
+        &format!("/orders/{}", order["order_id"].as_str().unwrap()),
+        Some(token),
+        None,
+    )
+    .await;
+    let history = r.json["status_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_string())
+        .collect();
+    (r.json["status"].as_str().unwrap().to_string(), history)
+}
+
+async fn payment_intent_status(id: &str) -> String {
+    let r = client()
+        .get(format!("http://127.0.0.1:8420/v1/payment_intents/{id}"))
+        .basic_auth("sk_test_ferrocart_local", None::<&str>)
+        .send()
+        .await
+        .unwrap();
+    r.json::<Value>().await.unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn checkout_schedules_the_expiry() {
+    let p = product(5).await;
+    let (_, order) = order_for(&p, 1).await;
+    let o = store()
+        .await
+        .get_order(&OrderId::parse(order["order_id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(o.expiry_scheduled_at.is_some());
+    assert!(
+        o.expires_at > ferrocart::time::now_unix() + 800,
+        "15 minutes by default"
+    );
+}
+
+#[tokio::test]
+async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
+    let p = product(5).await;
+    let (t, order) = order_for(&p, 3).await;
+    assert_eq!(stock_of(&p).await, 2);
+    // Early: nothing happens (the message is sent again for the remaining time).
+    let early = invoke("order-expiry", &expiry_event(&order, 0)).await;
+    assert_eq!(early, json!({"batchItemFailures": []}));
+    assert_eq!(order_status(&t, &order).await.0, "pending_payment");
+    assert_eq!(stock_of(&p).await, 2);
+    expire_now(&order).await;
+    let event = expiry_event(&order, 0);
+    // Delivered three times, twice at once: one cancellation, stock back once.
+    let results = futures::future::join_all((0..2).map(|_| invoke("order-expiry", &event))).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| *r == json!({"batchItemFailures": []})),
+        "{results:?}"
+    );
+    assert_eq!(
+        invoke("order-expiry", &event).await,
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(stock_of(&p).await, 5);
+    let (status, history) = order_status(&t, &order).await;
+    assert_eq!(
+        (status.as_str(), history),
+        (
+            "cancelled",
+            vec!["pending_payment".to_string(), "cancelled".to_string()]
+        )
+    );
+    // The payment can no longer be made at the provider.
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    assert_eq!(payment_intent_status(pi).await, "canceled");
+    // A success reported late never revives it.
+    let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
+        "metadata": {"order_id": order["order_id"]}}}}).to_string();
+    let env: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
+    )
+    .unwrap();
+    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
+    let header = signature::sign(
+        body.as_bytes(),
+        secret.as_bytes(),
+        ferrocart::time::now_unix(),
+    );
+    let r = send(
+        client()
+            .post(format!("{}/payments/webhook", api_url()))
+            .header("stripe-signature", header)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(order_status(&t, &order).await.0, "cancelled");
+    assert_eq!(stock_of(&p).await, 5);
+}
+
+#[tokio::test]
+async fn a_paid_order_is_never_expired() {
+    let p = product(5).await;
+    let (t, order) = order_for(&p, 1).await;
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
+        "metadata": {"order_id": order["order_id"]}}}}).to_string();
+    let env: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
+    )
+    .unwrap();
+    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
+    let header = signature::sign(
+        body.as_bytes(),
+        secret.as_bytes(),
+        ferrocart::time::now_unix(),
+    );
+    let r = send(
+        client()
+            .post(format!("{}/payments/webhook", api_url()))
+            .header("stripe-signature", header)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    expire_now(&order).await;
+    assert_eq!(
+        invoke("order-expiry", &expiry_event(&order, 0)).await,
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(order_status(&t, &order).await.0, "paid");
+    assert_eq!(stock_of(&p).await, 4);
+}
