@@ -351,3 +351,79 @@ async fn my_orders_newest_first_and_nobody_elses() {
     assert_eq!(statuses(&v), ["pending_payment"]);
     assert_eq!(call("GET", "/orders", None, None).await.status, 401);
 }
+
+/// Pays at the local Stripe stand-in as Stripe.js would (what `ferrocart pay` does).
+async fn pay_at_stripe_fake(pi: &str, card: &str) -> u16 {
+    let base = "http://127.0.0.1:8420";
+    let key = "sk_test_ferrocart_local";
+    let pm: Value = client()
+        .post(format!("{base}/v1/payment_methods"))
+        .basic_auth(key, None::<&str>)
+        .form(&[
+            ("type", "card"),
+            ("card[number]", card),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2034"),
+            ("card[cvc]", "123"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attached = client()
+        .post(format!("{base}/v1/payment_intents/{pi}"))
+        .basic_auth(key, None::<&str>)
+        .form(&[("payment_method", pm["id"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.status().is_success());
+    client()
+        .post(format!("{base}/v1/payment_intents/{pi}/confirm"))
+        .basic_auth(key, None::<&str>)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn wait_for(token: &str, order: &Value, pred: impl Fn(&Value) -> bool) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let v = order_view(token, order).await;
+        if pred(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "order never got there: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_test_card_payment_at_the_stripe_fake_marks_the_order_paid() {
+    // The stand-in's own signed webhook (registered by the local stack) does the rest.
+    let (t, order) = placed_order().await;
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
+    let v = wait_for(&t, &order, |v| v["status"] == "paid").await;
+    assert_eq!(statuses(&v), ["pending_payment", "paid"]);
+
+    let (t, order) = placed_order().await;
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    assert_eq!(
+        pay_at_stripe_fake(pi, "4000000000000341").await,
+        402,
+        "the declining test card"
+    );
+    let v = wait_for(&t, &order, |v| v["payment"]["last_error"].is_string()).await;
+    assert_eq!(
+        (v["status"].as_str(), v["payment"]["last_error"].as_str()),
+        (Some("pending_payment"), Some("card_declined"))
+    );
+}

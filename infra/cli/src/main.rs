@@ -7,6 +7,10 @@
 //! ferrocart create-admin --email E [--password P] [--name N] [--aws --table T]
 //!                                        create an admin, or promote an existing user
 //!                                        (password also from FERROCART_ADMIN_PASSWORD)
+//! ferrocart pay <payment_intent_id> [--card NUMBER]
+//!                                        pay a local order at the Stripe stand-in with a test
+//!                                        card (default 4242 4242 4242 4242); its signed webhook
+//!                                        then marks the order paid
 //! ferrocart routes                       the HTTP routes declared in template.yaml, as JSON
 //! ferrocart bench-password [--iterations N]
 //!                                        time Argon2id at the parameters in use
@@ -127,6 +131,23 @@ fn load_template(root: &Path) -> Result<template::Template> {
     template::Template::load(&root.join("template.yaml"), &overrides)
 }
 
+/// Where the Stripe stand-in delivers events: the route served by the function that holds the
+/// webhook signing secret, with that secret (both from the template).
+fn stripe_webhook(tpl: &template::Template) -> Option<(String, String)> {
+    let f = tpl
+        .functions
+        .iter()
+        .find(|f| f.env.contains_key("STRIPE_WEBHOOK_SECRET"))?;
+    let route = tpl
+        .routes
+        .iter()
+        .find(|r| r.function == f.logical_id && r.method == "POST")?;
+    Some((
+        format!("http://127.0.0.1:{API_PORT}{}", route.path),
+        f.env["STRIPE_WEBHOOK_SECRET"].clone(),
+    ))
+}
+
 struct Stack {
     _children: Vec<tokio::process::Child>,
     pools: Vec<Arc<lambda::Pool>>,
@@ -163,7 +184,7 @@ impl Stack {
         let children = vec![
             services::start_dynamodb(root)?,
             services::start_moto(root)?,
-            services::start_stripe(root)?,
+            services::start_stripe(root, stripe_webhook(&tpl))?,
         ];
         services::wait_for_port(
             services::DYNAMODB_PORT,
@@ -347,6 +368,72 @@ async fn data_store(args: &mut Args) -> Result<Store> {
             .ok_or_else(|| anyhow!("template declares no table"))?;
         Ok(Store::new(local_dynamodb(), table))
     }
+}
+
+/// Pays a PaymentIntent at the local Stripe stand-in the way Stripe.js would: a card payment
+/// method, attached, then confirmed (the stand-in answers 500 to `confirm` with `payment_method`).
+async fn pay_locally(payment_intent: &str, card: &str) -> Result<()> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let base = format!("http://127.0.0.1:{}", services::STRIPE_PORT);
+    let key = load_template(&project_root()?)?
+        .functions
+        .iter()
+        .find_map(|f| f.env.get("STRIPE_SECRET_KEY").cloned())
+        .ok_or_else(|| anyhow!("no function has STRIPE_SECRET_KEY"))?;
+    let http = reqwest::Client::new();
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        http.post(format!("{base}{path}"))
+            .basic_auth(&key, None::<&str>)
+            .form(&form)
+            .send()
+    };
+    let json = |r: reqwest::Response| async move {
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.unwrap_or_default();
+        if status.is_success() {
+            Ok(v)
+        } else {
+            Err(anyhow!("Stripe stand-in answered {status}: {v}"))
+        }
+    };
+    let pm = json(
+        post(
+            "/v1/payment_methods".into(),
+            vec![
+                ("type", "card".into()),
+                ("card[number]", card.replace(' ', "")),
+                ("card[exp_month]", "12".into()),
+                ("card[exp_year]", "2034".into()),
+                ("card[cvc]", "123".into()),
+            ],
+        )
+        .await?,
+    )
+    .await?;
+    let pm_id = pm["id"].as_str().unwrap_or_default().to_string();
+    json(
+        post(
+            format!("/v1/payment_intents/{payment_intent}"),
+            vec![("payment_method", pm_id)],
+        )
+        .await?,
+    )
+    .await?;
+    let confirmed = post(
+        format!("/v1/payment_intents/{payment_intent}/confirm"),
+        vec![],
+    )
+    .await?;
+    let status = confirmed.status();
+    let v: serde_json::Value = confirmed.json().await.unwrap_or_default();
+    println!(
+        "{payment_intent}: {} (HTTP {status}); the signed webhook reaches /payments/webhook in about a second",
+        v["status"]
+            .as_str()
+            .or(v["error"]["message"].as_str())
+            .unwrap_or("?")
+    );
+    Ok(())
 }
 
 fn bench_password(iterations: usize) -> Result<()> {
@@ -573,6 +660,17 @@ async fn main() -> Result<()> {
                     "promoted existing user (password unchanged)"
                 }
             );
+        }
+        "pay" => {
+            let card = args
+                .value("--card")?
+                .unwrap_or_else(|| "4242424242424242".into());
+            let pi = args.0.first().cloned().ok_or_else(|| {
+                anyhow!("usage: ferrocart pay <payment_intent_id> [--card NUMBER]")
+            })?;
+            args.0.remove(0);
+            args.done()?;
+            pay_locally(&pi, &card).await?;
         }
         "routes" => {
             args.done()?;

@@ -87,8 +87,9 @@ pub fn start_moto(root: &Path) -> Result<Child> {
     quiet(&mut cmd).spawn().context("starting moto_server")
 }
 
-/// The Stripe stand-in (localstripe), on 127.0.0.1 only, state in memory.
-pub fn start_stripe(root: &Path) -> Result<Child> {
+/// The Stripe stand-in (localstripe), on 127.0.0.1 only, state in memory, delivering signed
+/// events to `webhook` (URL, signing secret) when given.
+pub fn start_stripe(root: &Path, webhook: Option<(String, String)>) -> Result<Child> {
     let python = root.join(".local/venv/bin/python");
     if !python.is_file() {
         bail!(
@@ -99,6 +100,9 @@ pub fn start_stripe(root: &Path) -> Result<Child> {
     let mut cmd = Command::new(python);
     cmd.arg(root.join("infra/local/localstripe_server.py"))
         .arg(STRIPE_PORT.to_string());
+    if let Some((url, secret)) = webhook {
+        cmd.arg(url).arg(secret);
+    }
     quiet(&mut cmd)
         .spawn()
         .context("starting the Stripe stand-in (localstripe)")

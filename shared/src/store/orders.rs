@@ -241,15 +241,29 @@ impl Store {
             .map_err(build_err)?;
         actions.push(TransactWriteItem::builder().delete(header).build());
 
+        let actions_count = actions.len();
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(actions))
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(from_transact_error);
         let e = match result {
-            Ok(_) => return Ok(PlaceOrder::Placed),
+            Ok(out) => {
+                let units: f64 = out
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(|c| c.capacity_units())
+                    .sum();
+                tracing::info!(
+                    actions = actions_count,
+                    write_units = units,
+                    "checkout transaction committed"
+                );
+                return Ok(PlaceOrder::Placed);
+            }
             Err(e) => e,
         };
         let StoreError::TransactionCanceled { reasons } = &e else {
