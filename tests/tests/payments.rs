@@ -413,6 +413,16 @@ async fn a_test_card_payment_at_the_stripe_fake_marks_the_order_paid() {
     assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
     let v = wait_for(&t, &order, |v| v["status"] == "paid").await;
     assert_eq!(statuses(&v), ["pending_payment", "paid"]);
+    let payment = store()
+        .await
+        .get_payment("stripe", pi)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (payment.status.as_str(), payment.amount),
+        ("succeeded", 3000)
+    );
 
     let (t, order) = placed_order().await;
     let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
@@ -425,5 +435,18 @@ async fn a_test_card_payment_at_the_stripe_fake_marks_the_order_paid() {
     assert_eq!(
         (v["status"].as_str(), v["payment"]["last_error"].as_str()),
         (Some("pending_payment"), Some("card_declined"))
+    );
+    let payment = store()
+        .await
+        .get_payment("stripe", pi)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            payment.status.as_str(),
+            payment.last_response_code.as_deref()
+        ),
+        ("failed", Some("card_declined"))
     );
 }

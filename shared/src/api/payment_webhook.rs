@@ -89,6 +89,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         "payment_intent.succeeded" => (
             str_of(&obj["id"]),
             OrderTransition {
+                payment_status: Some(("succeeded", None)),
                 from: &["pending_payment"],
                 to: Some("paid"),
                 set: vec![("paid_at", crate::time::rfc3339(now))],
@@ -105,6 +106,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             (
                 str_of(&obj["id"]),
                 OrderTransition {
+                    payment_status: Some(("failed", Some(code.clone()))),
                     from: &["pending_payment"],
                     to: None,
                     set: vec![("last_payment_error", code.clone())],
@@ -119,6 +121,14 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             (
                 str_of(&obj["payment_intent"]),
                 OrderTransition {
+                    payment_status: Some((
+                        if full {
+                            "refunded"
+                        } else {
+                            "partially_refunded"
+                        },
+                        None,
+                    )),
                     from: if full {
                         &["paid", "fulfilling", "shipped"]
                     } else {
@@ -135,6 +145,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         _ => (
             None,
             OrderTransition {
+                payment_status: None,
                 from: &[],
                 to: None,
                 set: vec![],

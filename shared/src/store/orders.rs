@@ -79,7 +79,17 @@ pub struct PaymentItem {
     pub order_id: OrderId,
     pub amount: i64,
     pub currency: String,
+    /// `created`, then what the provider last reported: `succeeded`, `failed`, `refunded`.
+    #[serde(default = "created")]
+    pub status: String,
+    /// The provider's last response/decline code, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_response_code: Option<String>,
     pub created_at: String,
+}
+
+fn created() -> String {
+    "created".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -321,6 +331,8 @@ impl Store {
             order_id: order.order_id.clone(),
             amount: order.total,
             currency: order.currency.clone(),
+            status: created(),
+            last_response_code: None,
             created_at: crate::time::rfc3339(crate::time::now_unix()),
         })
         .await?;
@@ -473,6 +485,8 @@ pub struct WebhookEventItem {
 /// A change a webhook event asks of an order.
 #[derive(Debug, Clone)]
 pub struct OrderTransition {
+    /// The payment's new status (and response code), written with the order change.
+    pub payment_status: Option<(&'static str, Option<String>)>,
     /// States the order may be in for the change to apply.
     pub from: &'static [&'static str],
     /// The new status, or `None` to only record (e.g. a failed payment attempt).
@@ -547,6 +561,30 @@ impl Store {
             TransactWriteItem::builder().update(update).build(),
             put(serde_dynamo::to_item(log)?, "attribute_not_exists(sk)")?,
         ];
+        if let Some((status, code)) = &transition.payment_status {
+            let mut u = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&keys::payment(
+                    &event.provider,
+                    &log.reference,
+                ))))
+                .update_expression(if code.is_some() {
+                    "SET #st = :s, last_response_code = :c"
+                } else {
+                    "SET #st = :s"
+                })
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":s", s(*status));
+            if let Some(c) = code {
+                u = u.expression_attribute_values(":c", s(c));
+            }
+            actions.push(
+                TransactWriteItem::builder()
+                    .update(u.build().map_err(build_err)?)
+                    .build(),
+            );
+        }
         if let Some(to) = transition.to {
             let k = keys::order_status(order, now_ms, to);
             let entry = StatusEntry {
