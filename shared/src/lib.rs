@@ -12,6 +12,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod consumer;
 pub mod context;
 pub mod error;
 pub mod http;

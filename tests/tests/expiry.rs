@@ -108,6 +108,33 @@ async fn payment_intent_status(id: &str) -> String {
         .to_string()
 }
 
+/// Delivers a correctly signed `payment_intent.succeeded` for the order to the webhook.
+async fn deliver_payment_succeeded(order: &Value) -> u16 {
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
+        "metadata": {"order_id": order["order_id"]}}}}).to_string();
+    let env: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
+    )
+    .unwrap();
+    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
+    let header = signature::sign(
+        body.as_bytes(),
+        secret.as_bytes(),
+        ferrocart::time::now_unix(),
+    );
+    send(
+        client()
+            .post(format!("{}/payments/webhook", api_url()))
+            .header("stripe-signature", header)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await
+    .status
+}
+
 #[tokio::test]
 async fn checkout_schedules_the_expiry() {
     let p = product(5).await;
@@ -162,28 +189,7 @@ async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
     let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
     assert_eq!(payment_intent_status(pi).await, "canceled");
     // A success reported late never revives it.
-    let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
-        "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
-        "metadata": {"order_id": order["order_id"]}}}}).to_string();
-    let env: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
-    )
-    .unwrap();
-    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
-    let header = signature::sign(
-        body.as_bytes(),
-        secret.as_bytes(),
-        ferrocart::time::now_unix(),
-    );
-    let r = send(
-        client()
-            .post(format!("{}/payments/webhook", api_url()))
-            .header("stripe-signature", header)
-            .header("content-type", "application/json")
-            .body(body),
-    )
-    .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(deliver_payment_succeeded(&order).await, 200);
     assert_eq!(order_status(&t, &order).await.0, "cancelled");
     assert_eq!(stock_of(&p).await, 5);
 }
@@ -192,29 +198,7 @@ async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
 async fn a_paid_order_is_never_expired() {
     let p = product(5).await;
     let (t, order) = order_for(&p, 1).await;
-    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
-    let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
-        "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
-        "metadata": {"order_id": order["order_id"]}}}}).to_string();
-    let env: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
-    )
-    .unwrap();
-    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
-    let header = signature::sign(
-        body.as_bytes(),
-        secret.as_bytes(),
-        ferrocart::time::now_unix(),
-    );
-    let r = send(
-        client()
-            .post(format!("{}/payments/webhook", api_url()))
-            .header("stripe-signature", header)
-            .header("content-type", "application/json")
-            .body(body),
-    )
-    .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(deliver_payment_succeeded(&order).await, 200);
     expire_now(&order).await;
     assert_eq!(
         invoke("order-expiry", &expiry_event(&order, 0)).await,

@@ -14,13 +14,12 @@ pub mod image;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_s3::primitives::ByteStream;
 use ferrocart::config::ConfigError;
-use ferrocart::error::{BoxError, error_chain};
+use ferrocart::error::BoxError;
 use ferrocart::ids::{ImageId, ProductId};
 use ferrocart::store::Store;
 use ferrocart::store::catalog::{ImageRecord, ImageStatus, ImageVariant, RecordImage};
 use lambda_runtime::LambdaEvent;
-use serde::{Deserialize, Serialize};
-use tracing::Instrument;
+use serde::Deserialize;
 
 pub struct ResizeContext {
     pub store: Store,
@@ -62,17 +61,7 @@ impl ResizeContext {
 }
 
 /// `{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}`
-#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct BatchResponse {
-    #[serde(rename = "batchItemFailures")]
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-pub struct ItemFailure {
-    #[serde(rename = "itemIdentifier")]
-    pub item_identifier: String,
-}
+pub use ferrocart::consumer::{BatchResponse, ItemFailure};
 
 /// The parts of an S3 event notification we use (S3 sends more; all of it is optional here so an
 /// emitter that leaves fields out still parses).
@@ -122,25 +111,12 @@ pub async fn handle(
     ctx: &ResizeContext,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<BatchResponse, lambda_runtime::Error> {
-    let mut response = BatchResponse::default();
-    for message in event.payload.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let span = tracing::info_span!("message", message_id = %id);
-        let result = process_message(ctx, message.body.as_deref().unwrap_or(""))
-            .instrument(span.clone())
-            .await;
-        let _enter = span.enter();
-        match result {
-            Ok(outcomes) => tracing::info!(outcomes = ?outcomes, "message done"),
-            Err(e) => {
-                tracing::error!(error = %error_chain(e.as_ref()), "message failed; SQS will retry it");
-                response.batch_item_failures.push(ItemFailure {
-                    item_identifier: id,
-                });
-            }
-        }
-    }
-    Ok(response)
+    Ok(
+        ferrocart::consumer::each_message(event.payload, |body| async move {
+            process_message(ctx, &body).await
+        })
+        .await,
+    )
 }
 
 /// Handles one SQS message body (one S3 notification, possibly several records).

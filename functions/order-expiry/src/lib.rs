@@ -8,13 +8,11 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use ferrocart::config::ConfigError;
-use ferrocart::error::{BoxError, error_chain};
+use ferrocart::error::BoxError;
 use ferrocart::messages::{OrderExpiry, schedule_expiry};
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::store::Store;
 use lambda_runtime::LambdaEvent;
-use serde::{Deserialize, Serialize};
-use tracing::Instrument;
 
 pub struct ExpiryContext {
     pub store: Store,
@@ -51,17 +49,7 @@ impl ExpiryContext {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct BatchResponse {
-    #[serde(rename = "batchItemFailures")]
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-pub struct ItemFailure {
-    #[serde(rename = "itemIdentifier")]
-    pub item_identifier: String,
-}
+pub use ferrocart::consumer::{BatchResponse, ItemFailure};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -76,25 +64,11 @@ pub async fn handle(
     ctx: &ExpiryContext,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<BatchResponse, lambda_runtime::Error> {
-    let mut response = BatchResponse::default();
-    for message in event.payload.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let span = tracing::info_span!("message", message_id = %id);
-        let result = process(ctx, message.body.as_deref().unwrap_or(""))
-            .instrument(span.clone())
-            .await;
-        let _enter = span.enter();
-        match result {
-            Ok(outcome) => tracing::info!(outcome = ?outcome, "message done"),
-            Err(e) => {
-                tracing::error!(error = %error_chain(e.as_ref()), "message failed; SQS will retry it");
-                response.batch_item_failures.push(ItemFailure {
-                    item_identifier: id,
-                });
-            }
-        }
-    }
-    Ok(response)
+    Ok(ferrocart::consumer::each_message(
+        event.payload,
+        |body| async move { process(ctx, &body).await },
+    )
+    .await)
 }
 
 pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxError> {

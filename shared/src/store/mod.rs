@@ -188,6 +188,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A transaction action that puts `item` if `condition` holds (e.g. `attribute_not_exists(pk)`).
+    pub fn tx_put<T: serde::Serialize>(
+        &self,
+        item: &T,
+        condition: &str,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(item)?))
+            .condition_expression(condition)
+            .build()
+            .map_err(users::build_err)?;
+        Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(put)
+            .build())
+    }
+}
+
 /// The key attributes of `key` as an item fragment.
 pub fn key_item(key: &crate::keys::Key) -> Item {
     HashMap::from([

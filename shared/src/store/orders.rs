@@ -171,19 +171,7 @@ impl Store {
         cart_line_count: i64,
     ) -> Result<PlaceOrder, StoreError> {
         let mut actions = Vec::with_capacity(4 + 3 * lines.len());
-        let put = |item| -> Result<TransactWriteItem, StoreError> {
-            Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(pk)")
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build())
-        };
-        actions.push(put(serde_dynamo::to_item(record)?)?);
+        actions.push(self.tx_put(record, "attribute_not_exists(pk)")?);
         for l in lines {
             let q = l.cart_line.quantity;
             let update = Update::builder()
@@ -202,20 +190,23 @@ impl Store {
                 .map_err(build_err)?;
             actions.push(TransactWriteItem::builder().update(update).build());
         }
-        actions.push(put(serde_dynamo::to_item(order)?)?);
+        actions.push(self.tx_put(order, "attribute_not_exists(pk)")?);
         let sk = keys::order_status(
             &order.order_id,
             crate::time::now_unix() * 1000,
             &order.status,
         );
-        actions.push(put(serde_dynamo::to_item(&StatusEntry {
-            pk: sk.pk,
-            sk: sk.sk,
-            entity: "OrderStatus".into(),
-            status: order.status.clone(),
-            at: order.created_at.clone(),
-            by: "checkout".into(),
-        })?)?);
+        actions.push(self.tx_put(
+            &StatusEntry {
+                pk: sk.pk,
+                sk: sk.sk,
+                entity: "OrderStatus".into(),
+                status: order.status.clone(),
+                at: order.created_at.clone(),
+                by: "checkout".into(),
+            },
+            "attribute_not_exists(pk)",
+        )?);
         for l in lines {
             let k = keys::order_line(&order.order_id, &l.cart_line.product_id);
             let line = OrderLineItem {
@@ -229,7 +220,7 @@ impl Store {
                 quantity: l.cart_line.quantity,
                 line_total: l.unit_price * l.cart_line.quantity,
             };
-            actions.push(put(serde_dynamo::to_item(&line)?)?);
+            actions.push(self.tx_put(&line, "attribute_not_exists(pk)")?);
             let delete = Delete::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(&keys::cart_line(
@@ -516,18 +507,6 @@ impl Store {
         log: &PaymentLogEntry,
         now_ms: u64,
     ) -> Result<ApplyEvent, StoreError> {
-        let put = |item, cond: &str| -> Result<TransactWriteItem, StoreError> {
-            Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .condition_expression(cond)
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build())
-        };
         let mut sets = vec!["updated_at = :at".to_string()];
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -557,9 +536,9 @@ impl Store {
             .build()
             .map_err(build_err)?;
         let mut actions = vec![
-            put(serde_dynamo::to_item(event)?, "attribute_not_exists(pk)")?,
+            self.tx_put(event, "attribute_not_exists(pk)")?,
             TransactWriteItem::builder().update(update).build(),
-            put(serde_dynamo::to_item(log)?, "attribute_not_exists(sk)")?,
+            self.tx_put(log, "attribute_not_exists(sk)")?,
         ];
         if let Some((status, code)) = &transition.payment_status {
             let mut u = Update::builder()
@@ -595,10 +574,7 @@ impl Store {
                 at: log.at.clone(),
                 by: format!("{}:{}", event.provider, event.event_id),
             };
-            actions.push(put(
-                serde_dynamo::to_item(&entry)?,
-                "attribute_not_exists(sk)",
-            )?);
+            actions.push(self.tx_put(&entry, "attribute_not_exists(sk)")?);
         }
         let result = self
             .client
@@ -640,29 +616,11 @@ impl Store {
         event: &WebhookEventItem,
         log: &PaymentLogEntry,
     ) -> Result<ApplyEvent, StoreError> {
-        let put = |item, cond: &str| -> Result<TransactWriteItem, StoreError> {
-            Ok(TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .condition_expression(cond)
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build())
-        };
         let tx = self
             .client
             .transact_write_items()
-            .transact_items(put(
-                serde_dynamo::to_item(event)?,
-                "attribute_not_exists(pk)",
-            )?)
-            .transact_items(put(
-                serde_dynamo::to_item(log)?,
-                "attribute_not_exists(sk)",
-            )?)
+            .transact_items(self.tx_put(event, "attribute_not_exists(pk)")?)
+            .transact_items(self.tx_put(log, "attribute_not_exists(sk)")?)
             .send()
             .await
             .map_err(from_transact_error);

@@ -4,7 +4,6 @@ use super::{Store, StoreError, from_transact_error, key_item, s};
 use crate::auth::Role;
 use crate::ids::UserId;
 use crate::keys;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 pub const USER_ENTITY: &str = "User";
@@ -76,17 +75,9 @@ impl Store {
             entity: EMAIL_ENTITY.into(),
             user_id: user.user_id.clone(),
         };
-        let put = |item| {
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-        };
         let actions = vec![
-            put(serde_dynamo::to_item(&guard)?).map_err(build_err)?,
-            put(serde_dynamo::to_item(user)?).map_err(build_err)?,
+            self.tx_put(&guard, "attribute_not_exists(pk)")?,
+            self.tx_put(user, "attribute_not_exists(pk)")?,
         ];
         match self
             .client
