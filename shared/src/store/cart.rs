@@ -6,7 +6,7 @@
 
 use super::catalog::ProductItem;
 use super::users::build_err;
-use super::{Item, Store, StoreError, from_transact_error, key_item, n, s};
+use super::{Item, Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{ProductId, UserId};
 use crate::keys;
 use aws_sdk_dynamodb::types::{
@@ -208,11 +208,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        condition_held(result)
     }
 
     /// Removes a line and uncounts it, together. `Ok(false)` if it was not in the cart.

@@ -5,7 +5,7 @@
 //! Every listing is ordered by [`keys::product_sort`] (name, then id).
 
 use super::users::build_err;
-use super::{Item, Store, StoreError, from_transact_error, key_item, n, s};
+use super::{Item, Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{ImageId, ProductId};
 use crate::keys;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
@@ -559,11 +559,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        condition_held(result)
     }
 
     /// Current per-warehouse stock of a product (strongly consistent).
@@ -732,11 +728,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("PutItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        condition_held(result)
     }
 }
 

@@ -83,6 +83,15 @@ impl StoreError {
     }
 }
 
+/// `Ok(true)` if a conditional write happened, `Ok(false)` if its condition failed.
+pub fn condition_held<T>(result: Result<T, StoreError>) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Maps a TransactWriteItems error, keeping the per-action cancellation reasons.
 pub fn from_transact_error<R>(
     e: SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,

@@ -5,7 +5,7 @@
 
 use super::cart::CartLineItem;
 use super::users::build_err;
-use super::{Store, StoreError, from_transact_error, key_item, n, s};
+use super::{Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{OrderId, ProductId, UserId};
 use crate::keys;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
@@ -372,11 +372,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        condition_held(result)
     }
 
     /// Releases the lock early (the provider failed), so a prompt retry can resume.
@@ -762,11 +758,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        condition_held(result)
     }
 
     async fn release_claim(&self, order: &OrderId, attr: &str) -> Result<(), StoreError> {
