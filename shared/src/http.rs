@@ -46,7 +46,7 @@ pub fn cacheable_json<T: Serialize + ?Sized>(
     if r.status() != StatusCode::OK {
         return r;
     }
-    let digest = crate::auth::refresh::hash(&String::from_utf8_lossy(r.body().as_ref()));
+    let digest = crate::digest::sha256_hex(r.body().as_ref());
     let etag = format!("\"{}\"", &digest[..32]);
     let matches = req
         .headers()

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod consumer;
 pub mod context;
+pub mod digest;
 pub mod error;
 pub mod http;
 pub mod ids;

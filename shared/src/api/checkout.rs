@@ -160,7 +160,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let body: CheckoutRequest = http::parse_json(&req, ctx.config.max_body_bytes)?;
     let shipping = address(&body.shipping_address)?;
     let request_hash =
-        crate::auth::refresh::hash(&serde_json::to_string(&body).map_err(ApiError::internal)?);
+        crate::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let user = &principal.user_id;
 
     if let Some(record) = ctx.store.get_idempotency(user, &key).await? {

@@ -5,7 +5,6 @@ use crate::ids::SessionId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 const SECRET_CHARS: usize = 43;
 
@@ -25,12 +24,7 @@ pub fn generate(session: &SessionId) -> NewRefreshToken {
 
 /// SHA-256, lowercase hex. Tokens carry 256 bits of entropy, so a fast hash is the right one.
 pub fn hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    crate::digest::sha256_hex(token.as_bytes())
 }
 
 /// The session a presented token claims to belong to, if it is well-formed.
