@@ -60,6 +60,8 @@ pub struct Config {
     pub fulfilment_queue_url: Option<String>,
     /// Queue of delayed "release this reservation" messages.
     pub order_expiry_queue_url: Option<String>,
+    /// Queue of "send this customer email" messages.
+    pub email_queue_url: Option<String>,
 }
 
 impl Config {
@@ -116,6 +118,7 @@ impl Config {
             stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
             fulfilment_queue_url: get("FULFILMENT_QUEUE_URL").filter(|v| !v.trim().is_empty()),
             order_expiry_queue_url: get("ORDER_EXPIRY_QUEUE_URL").filter(|v| !v.trim().is_empty()),
+            email_queue_url: get("EMAIL_QUEUE_URL").filter(|v| !v.trim().is_empty()),
         })
     }
 }

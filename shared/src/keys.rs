@@ -163,6 +163,16 @@ pub fn order_payment_log(id: &OrderId, at_ms: u64, reference: &str) -> Key {
     )
 }
 
+/// A shipment of an order from one warehouse: `ORDER#<id>` / `SHIPMENT#<warehouse>`.
+pub fn order_shipment(id: &OrderId, warehouse: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("SHIPMENT#{warehouse}"))
+}
+
+/// The record of one customer email about an order, one per kind: `ORDER#<id>` / `EMAIL#<kind>`.
+pub fn order_email(id: &OrderId, kind: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("EMAIL#{kind}"))
+}
+
 /// A provider webhook event, recorded once: `WEBHOOK#<provider>#<event id>` / `EVENT`.
 pub fn webhook_event(provider: &str, event_id: &str) -> Key {
     Key::new(format!("WEBHOOK#{provider}#{event_id}"), "EVENT")
@@ -262,6 +272,10 @@ mod tests {
             order_line(&o, &p).sk,
             "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
         );
+        assert_eq!(order_shipment(&o, "lon-1").sk, "SHIPMENT#lon-1");
+        assert_eq!(order_shipment(&o, "lon-1").pk, order(&o).pk);
+        assert_eq!(order_email(&o, "shipped").sk, "EMAIL#shipped");
+        assert_eq!(order_email(&o, "shipped").pk, order(&o).pk);
         assert_eq!(payment("stripe", "pi_1").pk, "PAYMENT#stripe#pi_1");
         assert_eq!(payment("stripe", "pi_1").sk, "PAYMENT");
         assert_eq!(

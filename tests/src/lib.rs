@@ -2,7 +2,9 @@
 //! frontend would (HTTP on 127.0.0.1:3000), or to its Lambda invoke API with raw events.
 //! Start the stack with the tests: `make test` (see README.md).
 
-use serde_json::Value;
+pub mod journey;
+
+use serde_json::{Value, json};
 use std::path::PathBuf;
 
 pub fn api_url() -> String {
@@ -206,4 +208,198 @@ pub fn encoded(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, format).expect("encode");
     out.into_inner()
+}
+
+/// The bodies of the messages the local functions sent to `queue` (from the local meter's log).
+pub async fn sent_messages(queue: &str) -> Vec<Value> {
+    let v: Value = client()
+        .get(format!("{}/__local/meter/sent", lambda_url()))
+        .send()
+        .await
+        .expect("control API")
+        .json()
+        .await
+        .expect("JSON");
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["queue"] == queue)
+        .filter_map(|m| serde_json::from_str(m["body"].as_str()?).ok())
+        .collect()
+}
+
+/// An email the local SES (moto) accepted.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The HTML body (moto keeps one body; with both parts it keeps the HTML one).
+    pub body: String,
+}
+
+/// Every email accepted by the local SES so far.
+pub async fn sent_emails() -> Vec<SentEmail> {
+    let v: Value = client()
+        .get("http://127.0.0.1:4566/moto-api/data.json")
+        .send()
+        .await
+        .expect("moto")
+        .json()
+        .await
+        .expect("JSON");
+    // moto's dump: `ses.Message` is a list of every message accepted, oldest first.
+    v["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| SentEmail {
+            from: m["source"].as_str().unwrap_or_default().into(),
+            to: m["destinations"]["ToAddresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+            subject: m["subject"].as_str().unwrap_or_default().into(),
+            body: m["body"].as_str().unwrap_or_default().into(),
+        })
+        .collect()
+}
+
+/// Emails to `to`, waiting up to `secs` for at least `at_least` of them.
+pub async fn emails_to(to: &str, at_least: usize, secs: u64) -> Vec<SentEmail> {
+    let start = std::time::Instant::now();
+    loop {
+        let mine: Vec<SentEmail> = sent_emails()
+            .await
+            .into_iter()
+            .filter(|e| e.to.iter().any(|t| t == to))
+            .collect();
+        if mine.len() >= at_least || start.elapsed().as_secs() >= secs {
+            return mine;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// `GET /orders/{id}` as its owner, polled until `pred` holds (panics after `secs`).
+pub async fn wait_for_order(
+    token: &str,
+    order_id: &str,
+    secs: u64,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let r = call("GET", &format!("/orders/{order_id}"), Some(token), None).await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        if pred(&r.json) {
+            return r.json;
+        }
+        assert!(
+            start.elapsed().as_secs() < secs,
+            "order never got there: {:?}",
+            r.json
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The statuses an order went through, oldest first.
+pub fn status_history(view: &Value) -> Vec<String> {
+    view["status_history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["status"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Pays a PaymentIntent at the local Stripe stand-in as Stripe.js would (what `ferrocart pay`
+/// does); the HTTP status of the confirmation (200 paid, 402 declined).
+pub async fn pay_at_stripe_fake(pi: &str, card: &str) -> u16 {
+    let base = "http://127.0.0.1:8420";
+    let key = "sk_test_ferrocart_local";
+    let pm: Value = client()
+        .post(format!("{base}/v1/payment_methods"))
+        .basic_auth(key, None::<&str>)
+        .form(&[
+            ("type", "card"),
+            ("card[number]", card),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2034"),
+            ("card[cvc]", "123"),
+        ])
+        .send()
+        .await
+        .expect("stripe fake")
+        .json()
+        .await
+        .expect("JSON");
+    let attached = client()
+        .post(format!("{base}/v1/payment_intents/{pi}"))
+        .basic_auth(key, None::<&str>)
+        .form(&[("payment_method", pm["id"].as_str().unwrap_or_default())])
+        .send()
+        .await
+        .expect("stripe fake");
+    assert!(attached.status().is_success());
+    client()
+        .post(format!("{base}/v1/payment_intents/{pi}/confirm"))
+        .basic_auth(key, None::<&str>)
+        .send()
+        .await
+        .expect("stripe fake")
+        .status()
+        .as_u16()
+}
+
+/// A placed (unpaid) order of a fresh customer: (email, token, order id).
+/// (Named to sort after the demo catalog, so the journey's first page is not disturbed.)
+pub async fn unpaid_order(tag: &str) -> (String, String, String) {
+    let admin = admin_token().await;
+    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ pipeline {tag}"), "category": "kitchen", "brand": "tern", "price": 990, "currency": "GBP", "status": "active"}))).await;
+    let id = r.json["product_id"]
+        .as_str()
+        .expect("test setup")
+        .to_string();
+    let r = call(
+        "PUT",
+        &format!("/admin/products/{id}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 5}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let (email, _, pair) = new_customer(tag).await;
+    let t = pair["access_token"]
+        .as_str()
+        .expect("test setup")
+        .to_string();
+    let r = call(
+        "POST",
+        "/cart/items",
+        Some(&t),
+        Some(&json!({"product_id": id, "quantity": 1})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .bearer_auth(&t)
+            .header("idempotency-key", format!("k-{}", uuid::Uuid::new_v4()))
+            .json(
+                &json!({"shipping_address": {"name": "Alan Turing", "line1": "Bletchley Park",
+                "city": "Milton Keynes", "postal_code": "MK3 6EB", "country": "GB"}}),
+            ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    (
+        email,
+        t,
+        r.json["order_id"].as_str().expect("test setup").to_string(),
+    )
 }

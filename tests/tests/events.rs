@@ -32,7 +32,7 @@ fn body_of(resp: &Value) -> Value {
 }
 
 /// Functions fed by SQS; their fixtures are SQS events.
-const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry"];
+const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry", "order-fulfilment", "email"];
 
 /// (SQS fixture, message ids the function must report as failed)
 const SQS_CASES: &[(&str, &[&str])] = &[
@@ -44,6 +44,22 @@ const SQS_CASES: &[(&str, &[&str])] = &[
     (
         "order-expiry/unknown-order-and-poison.json",
         &["6c1f0e2a-0000-4000-8000-000000000002"],
+    ),
+    // Fulfilment and email cannot do anything for an order that does not exist: both fail (and
+    // would end in the DLQ), as does the malformed message.
+    (
+        "order-fulfilment/unknown-order-and-poison.json",
+        &[
+            "7d2a1f3b-0000-4000-8000-000000000001",
+            "7d2a1f3b-0000-4000-8000-000000000002",
+        ],
+    ),
+    (
+        "email/unknown-order-and-poison.json",
+        &[
+            "8e3b2a4c-0000-4000-8000-000000000001",
+            "8e3b2a4c-0000-4000-8000-000000000002",
+        ],
     ),
 ];
 

@@ -2,14 +2,16 @@
 //! `expires_at` is cancelled and its reserved stock returned, exactly once (one transaction
 //! conditioned on the status). Before that, its PaymentIntent is checked and cancelled at the
 //! provider, so it cannot be paid afterwards; if it had already succeeded, the payment webhook owns
-//! the order and nothing is cancelled. A message that arrives early (reservations longer than SQS's
+//! the order and nothing is cancelled. A cancelled order gets a cancellation email (requested again
+//! on every redelivery; the email consumer sends it once). A message that arrives early (reservations longer than SQS's
 //! 15-minute maximum delay) is sent again for the remaining time. Safe to run twice; failures are
 //! reported per message and end in the DLQ after 5 receives.
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use ferrocart::config::ConfigError;
 use ferrocart::error::BoxError;
-use ferrocart::messages::{OrderExpiry, schedule_expiry};
+use ferrocart::ids::OrderId;
+use ferrocart::messages::{EmailKind, OrderExpiry, request_emails, schedule_expiry};
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::store::Store;
 use lambda_runtime::LambdaEvent;
@@ -19,6 +21,7 @@ pub struct ExpiryContext {
     pub sqs: aws_sdk_sqs::Client,
     pub stripe: StripeClient,
     pub queue_url: String,
+    pub email_queue_url: String,
 }
 
 impl ExpiryContext {
@@ -29,10 +32,11 @@ impl ExpiryContext {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or(ConfigError::Missing(name))
         };
-        let (table, key, queue_url) = (
+        let (table, key, queue_url, email_queue_url) = (
             var("TABLE_NAME")?,
             var("STRIPE_SECRET_KEY")?,
             var("ORDER_EXPIRY_QUEUE_URL")?,
+            var("EMAIL_QUEUE_URL")?,
         );
         let base = var("STRIPE_API_BASE").unwrap_or_else(|_| "https://api.stripe.com".into());
         let stripe = StripeClient::new(&base, &key).map_err(|e| ConfigError::Invalid {
@@ -45,6 +49,7 @@ impl ExpiryContext {
             sqs: aws_sdk_sqs::Client::new(&sdk),
             stripe,
             queue_url,
+            email_queue_url,
         })
     }
 }
@@ -71,12 +76,32 @@ pub async fn handle(
     .await)
 }
 
+const EXPIRED: &str = "reservation_expired";
+
+/// Asks the email consumer for the cancellation email (sent once per order however often asked).
+async fn request_cancelled_email(ctx: &ExpiryContext, order: &OrderId) -> Result<(), BoxError> {
+    request_emails(
+        &ctx.sqs,
+        &ctx.email_queue_url,
+        order,
+        &[EmailKind::OrderCancelled],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxError> {
     let msg: OrderExpiry =
         serde_json::from_str(body).map_err(|e| format!("not an order-expiry message: {e}"))?;
-    let Some((order, lines, _, _)) = ctx.store.get_order_details(&msg.order_id).await? else {
+    let Some(details) = ctx.store.get_order_details(&msg.order_id).await? else {
         return Ok(Outcome::UnknownOrder);
     };
+    let (order, lines) = (details.order, details.lines);
+    if order.status == "cancelled" && order.cancel_reason.as_deref() == Some(EXPIRED) {
+        // Cancelled by an earlier delivery, which may have failed to request the email.
+        request_cancelled_email(ctx, &order.order_id).await?;
+        return Ok(Outcome::AlreadySettled(order.status));
+    }
     if order.status != "pending_payment" {
         return Ok(Outcome::AlreadySettled(order.status));
     }
@@ -127,10 +152,11 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
         .unwrap_or(now * 1000);
     if ctx
         .store
-        .cancel_unpaid_order(&order, &lines, "reservation_expired", now_ms)
+        .cancel_unpaid_order(&order, &lines, EXPIRED, now_ms)
         .await?
     {
         tracing::info!(order_id = %order.order_id, "unpaid order cancelled; stock returned");
+        request_cancelled_email(ctx, &order.order_id).await?;
         Ok(Outcome::Cancelled { lines: lines.len() })
     } else {
         Ok(Outcome::AlreadySettled("changed concurrently".into()))

@@ -426,6 +426,16 @@ async fn handle_invoke(
     }
 }
 
+/// Invocations per function since the stack started (`{"CheckoutFunction": 3, ...}`).
+async fn handle_invocations(State(gw): State<Arc<Gateway>>) -> Response {
+    let counts: std::collections::BTreeMap<&String, usize> = gw
+        .pools
+        .iter()
+        .map(|(id, p)| (id, p.invocations.load(std::sync::atomic::Ordering::Relaxed)))
+        .collect();
+    axum::Json(counts).into_response()
+}
+
 async fn handle_routes(State(gw): State<Arc<Gateway>>) -> Response {
     axum::Json(&gw.routes).into_response()
 }
@@ -475,6 +485,7 @@ pub fn control_router(gw: Arc<Gateway>) -> Router {
             post(handle_invoke),
         )
         .route("/__local/routes", get(handle_routes))
+        .route("/__local/invocations", get(handle_invocations))
         .route("/__local/health", get(|| async { "ok" }))
         .with_state(gw)
 }

@@ -54,6 +54,8 @@ pub struct Pool {
     /// Sandboxes alive, and those waiting in `/next`.
     live: AtomicUsize,
     idle: AtomicUsize,
+    /// Invocations since start (for the local meter).
+    pub invocations: AtomicUsize,
     max_sandboxes: usize,
     children: Mutex<Vec<Child>>,
     spawn_lock: Mutex<()>,
@@ -90,6 +92,7 @@ impl Pool {
             rx: Mutex::new(rx),
             live: AtomicUsize::new(0),
             idle: AtomicUsize::new(0),
+            invocations: AtomicUsize::new(0),
             max_sandboxes: max_sandboxes.max(1),
             children: Mutex::new(Vec::new()),
             spawn_lock: Mutex::new(()),
@@ -98,6 +101,7 @@ impl Pool {
 
     /// Invokes the function with `event` (raw JSON) and waits for the outcome.
     pub async fn invoke(self: &Arc<Self>, event: Bytes) -> Outcome {
+        self.invocations.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.ensure_capacity().await {
             return Outcome::Crashed(e.to_string());
         }

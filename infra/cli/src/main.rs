@@ -11,6 +11,9 @@
 //!                                        pay a local order at the Stripe stand-in with a test
 //!                                        card (default 4242 4242 4242 4242); its signed webhook
 //!                                        then marks the order paid
+//! ferrocart emails [--to ADDR] [--body]  the emails the local SES (moto) has accepted
+//! ferrocart meter [--reset]              DynamoDB units and SQS requests the local functions
+//!                                        used since the stack started (or the last reset)
 //! ferrocart routes                       the HTTP routes declared in template.yaml, as JSON
 //! ferrocart bench-password [--iterations N]
 //!                                        time Argon2id at the parameters in use
@@ -22,6 +25,7 @@
 
 mod gateway;
 mod lambda;
+mod meter;
 mod resources;
 mod seed;
 mod services;
@@ -39,6 +43,9 @@ use std::time::{Duration, Instant};
 const API_PORT: u16 = 3000;
 const CONTROL_PORT: u16 = 9001;
 const CDN_PORT: u16 = 3001;
+/// The meter in front of DynamoDB Local and of moto's SQS, for the functions (see meter.rs).
+const METER_DYNAMODB_PORT: u16 = 8001;
+const METER_SQS_PORT: u16 = 4567;
 const REGION: &str = "us-east-1";
 
 fn project_root() -> Result<PathBuf> {
@@ -83,6 +90,30 @@ fn local_aws_env() -> BTreeMap<String, String> {
         ("AWS_ENDPOINT_URL_SQS".into(), moto.clone()),
         ("AWS_ENDPOINT_URL_SESV2".into(), moto),
     ])
+}
+
+/// What the functions see: as [`local_aws_env`], with DynamoDB and SQS reached through the meter.
+fn function_aws_env() -> BTreeMap<String, String> {
+    let mut env = local_aws_env();
+    env.insert(
+        "AWS_ENDPOINT_URL_DYNAMODB".into(),
+        format!("http://127.0.0.1:{METER_DYNAMODB_PORT}"),
+    );
+    env.insert(
+        "AWS_ENDPOINT_URL_SQS".into(),
+        format!("http://127.0.0.1:{METER_SQS_PORT}"),
+    );
+    env
+}
+
+fn local_sesv2() -> aws_sdk_sesv2::Client {
+    let conf = aws_sdk_sesv2::Config::builder()
+        .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_sesv2::config::Region::new(REGION))
+        .endpoint_url(template::MOTO_URL)
+        .credentials_provider(local_credentials())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(conf)
 }
 
 fn local_dynamodb() -> aws_sdk_dynamodb::Client {
@@ -170,11 +201,13 @@ impl Stack {
             (CONTROL_PORT, "Lambda invoke API"),
             (CDN_PORT, "media CDN"),
             (services::STRIPE_PORT, "Stripe stand-in"),
+            (METER_DYNAMODB_PORT, "DynamoDB meter"),
+            (METER_SQS_PORT, "SQS meter"),
         ] {
             services::ensure_free(port, what).await?;
         }
         // Check every function binary exists before starting anything.
-        let base_env = local_aws_env();
+        let base_env = function_aws_env();
         let bins = bin_dir(root);
         let mut pools = Vec::new();
         for f in &tpl.functions {
@@ -221,6 +254,7 @@ impl Stack {
         let (s3, sqs) = (local_s3(), local_sqs());
         resources::create_queues(&sqs, &tpl).await?;
         resources::create_buckets(&s3, &tpl).await?;
+        resources::verify_senders(&local_sesv2(), &tpl).await?;
         if seed {
             seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
         }
@@ -235,7 +269,27 @@ impl Stack {
         });
         let api = tokio::net::TcpListener::bind(("127.0.0.1", API_PORT)).await?;
         let control = tokio::net::TcpListener::bind(("127.0.0.1", CONTROL_PORT)).await?;
-        let (a, c) = (gateway::api_router(gw.clone()), gateway::control_router(gw));
+        let meter = meter::Meter::default();
+        let (a, c) = (
+            gateway::api_router(gw.clone()),
+            gateway::control_router(gw).merge(meter_routes(meter.clone())),
+        );
+        for (port, service, upstream) in [
+            (
+                METER_DYNAMODB_PORT,
+                meter::Service::DynamoDb,
+                services::DYNAMODB_PORT,
+            ),
+            (METER_SQS_PORT, meter::Service::Sqs, services::MOTO_PORT),
+        ] {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            let router = meter::router(
+                meter.clone(),
+                service,
+                format!("http://127.0.0.1:{upstream}"),
+            );
+            tokio::spawn(async move { axum::serve(listener, router).await });
+        }
         tokio::spawn(async move { axum::serve(api, a).await });
         tokio::spawn(async move { axum::serve(control, c).await });
         if let Some(bucket) = tpl.cdn_buckets.first() {
@@ -302,6 +356,70 @@ impl Stack {
         drop(self._children); // kill_on_drop
         eprintln!("[stack] stopped");
     }
+}
+
+fn meter_routes(meter: meter::Meter) -> axum::Router {
+    let (a, b, c) = (meter.clone(), meter.clone(), meter);
+    axum::Router::new()
+        .route(
+            "/__local/meter/sent",
+            axum::routing::get(move || {
+                let m = c.clone();
+                async move { axum::Json(m.sent()) }
+            }),
+        )
+        .route(
+            "/__local/meter",
+            axum::routing::get(move || {
+                let m = a.clone();
+                async move { axum::Json(m.snapshot()) }
+            }),
+        )
+        .route(
+            "/__local/meter/reset",
+            axum::routing::post(move || {
+                let m = b.clone();
+                async move {
+                    m.reset();
+                    "reset"
+                }
+            }),
+        )
+}
+
+/// Prints the emails moto's SES has accepted (newest last), optionally only those to `to`.
+async fn print_emails(to: Option<&str>, full: bool) -> Result<()> {
+    let data: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", template::MOTO_URL))
+            .await
+            .context("is the local stack running? (make dev)")?
+            .json()
+            .await?;
+    let mut shown = 0;
+    for m in data["ses"]["Message"].as_array().into_iter().flatten() {
+        let rcpt: Vec<&str> = m["destinations"]["ToAddresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        if to.is_some_and(|t| !rcpt.contains(&t)) {
+            continue;
+        }
+        shown += 1;
+        println!(
+            "From: {}\nTo: {}\nSubject: {}\n",
+            m["source"].as_str().unwrap_or(""),
+            rcpt.join(", "),
+            m["subject"].as_str().unwrap_or("")
+        );
+        if full {
+            println!("{}\n", m["body"].as_str().unwrap_or(""));
+        }
+        println!("----");
+    }
+    eprintln!("{shown} email(s)");
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -671,6 +789,23 @@ async fn main() -> Result<()> {
             args.0.remove(0);
             args.done()?;
             pay_locally(&pi, &card).await?;
+        }
+        "emails" => {
+            let to = args.value("--to")?;
+            let full = args.flag("--body");
+            args.done()?;
+            print_emails(to.as_deref(), full).await?;
+        }
+        "meter" => {
+            let reset = args.flag("--reset");
+            args.done()?;
+            let url = format!("http://127.0.0.1:{CONTROL_PORT}/__local/meter");
+            let http = reqwest::Client::new();
+            if reset {
+                http.post(format!("{url}/reset")).send().await?;
+            }
+            let v: serde_json::Value = http.get(url).send().await?.json().await?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
         }
         "routes" => {
             args.done()?;

@@ -254,3 +254,28 @@ pub async fn create_buckets(
     }
     Ok(())
 }
+
+/// Verifies, in moto's SES, every sender address the functions are configured with
+/// (`EMAIL_SENDER`), as `sam deploy` users do once in the SES console: SES refuses mail from
+/// unverified identities, locally too.
+pub async fn verify_senders(
+    ses: &aws_sdk_sesv2::Client,
+    tpl: &crate::template::Template,
+) -> Result<()> {
+    let mut senders: Vec<&String> = tpl
+        .functions
+        .iter()
+        .filter_map(|f| f.env.get("EMAIL_SENDER"))
+        .collect();
+    senders.sort();
+    senders.dedup();
+    for sender in senders {
+        ses.create_email_identity()
+            .email_identity(sender)
+            .send()
+            .await
+            .with_context(|| format!("verifying SES sender {sender}"))?;
+        eprintln!("[stack] SES sender {sender} verified");
+    }
+    Ok(())
+}

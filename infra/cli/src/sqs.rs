@@ -2,7 +2,8 @@
 //! function a real SQS event of up to `BatchSize` records, then delete the records that succeeded.
 //! With `ReportBatchItemFailures` only the ids the function returns in `batchItemFailures` stay on
 //! the queue; if the invocation itself fails, all of them do. Records left on the queue come back
-//! after the visibility timeout, and after `maxReceiveCount` receives moto moves them to the DLQ.
+//! after the visibility timeout (shortened locally, see [`LOCAL_RETRY_SECONDS`]), and after
+//! `maxReceiveCount` receives moto moves them to the DLQ.
 
 use crate::lambda::{Outcome, Pool};
 use crate::template::{SqsSource, queue_arn, queue_url};
@@ -11,6 +12,31 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Locally, a failed message becomes visible again after this many seconds instead of the queue's
+/// visibility timeout (3-6 minutes in the template), so retries and the dead-letter redrive can be
+/// watched and tested in seconds. The receive counting and the redrive itself are moto's, as in AWS.
+pub const LOCAL_RETRY_SECONDS: i32 = 1;
+
+async fn retry_soon<'a>(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    messages: impl Iterator<Item = &'a aws_sdk_sqs::types::Message>,
+) {
+    for m in messages {
+        if let Some(handle) = m.receipt_handle()
+            && let Err(e) = sqs
+                .change_message_visibility()
+                .queue_url(url)
+                .receipt_handle(handle)
+                .visibility_timeout(LOCAL_RETRY_SECONDS)
+                .send()
+                .await
+        {
+            eprintln!("[sqs] could not shorten a failed message's visibility: {e:?}");
+        }
+    }
+}
 
 pub fn spawn(sqs: aws_sdk_sqs::Client, source: SqsSource, queue_name: String, pool: Arc<Pool>) {
     tokio::spawn(async move {
@@ -85,7 +111,18 @@ pub fn spawn(sqs: aws_sdk_sqs::Client, source: SqsSource, queue_name: String, po
                     None
                 }
             };
-            let Some(failed) = failed else { continue };
+            let Some(failed) = failed else {
+                retry_soon(&sqs, &url, messages.iter()).await;
+                continue;
+            };
+            retry_soon(
+                &sqs,
+                &url,
+                messages
+                    .iter()
+                    .filter(|m| failed.contains(m.message_id().unwrap_or_default())),
+            )
+            .await;
             for m in &messages {
                 let id = m.message_id().unwrap_or_default();
                 if failed.contains(id) {

@@ -1,5 +1,6 @@
-//! `GET /orders/{id}` (customer) → 200 the order with its lines, totals, status history and
-//! payment. Another user's order is a 404, exactly like one that does not exist.
+//! `GET /orders/{id}` (customer) → 200 the order with its lines, totals, status history,
+//! payment and shipments (with tracking). Another user's order is a 404, exactly like one that
+//! does not exist.
 
 use crate::auth::authenticate;
 use crate::ids::OrderId;
@@ -43,19 +44,38 @@ struct OrderView {
     shipping_address: Address,
     payment: Option<Payment>,
     status_history: Vec<StatusChange>,
+    shipments: Vec<Shipment>,
     created_at: String,
     paid_at: Option<String>,
+    shipped_at: Option<String>,
+    cancelled_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Shipment {
+    warehouse_id: String,
+    carrier: String,
+    tracking_reference: String,
+    lines: Vec<ShipmentLine>,
+}
+
+#[derive(Serialize)]
+struct ShipmentLine {
+    product_id: String,
+    name: String,
+    quantity: i64,
 }
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(ctx, &req).await?;
     let id = http::path_id(&req, "id", OrderId::parse, "order")?;
-    let (order, lines, history, _log) = ctx
+    let details = ctx
         .store
         .get_order_details(&id)
         .await?
-        .filter(|(o, ..)| o.user_id == principal.user_id)
+        .filter(|d| d.order.user_id == principal.user_id)
         .ok_or(ApiError::NotFound("order"))?;
+    let order = details.order;
     let view = OrderView {
         order_id: order.order_id.to_string(),
         status: order.status,
@@ -63,7 +83,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         subtotal: order.subtotal,
         shipping: order.shipping,
         total: order.total,
-        lines: lines
+        lines: details
+            .lines
             .into_iter()
             .map(|l| Line {
                 product_id: l.product_id.to_string(),
@@ -79,15 +100,36 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             payment_intent_id: p.payment_intent_id,
             last_error: order.last_payment_error.clone(),
         }),
-        status_history: history
+        status_history: details
+            .history
             .into_iter()
             .map(|h| StatusChange {
                 status: h.status,
                 at: h.at,
             })
             .collect(),
+        shipments: details
+            .shipments
+            .into_iter()
+            .map(|s| Shipment {
+                warehouse_id: s.warehouse_id,
+                carrier: s.carrier,
+                tracking_reference: s.tracking_reference,
+                lines: s
+                    .lines
+                    .into_iter()
+                    .map(|l| ShipmentLine {
+                        product_id: l.product_id.to_string(),
+                        name: l.name,
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+            })
+            .collect(),
         created_at: order.created_at,
         paid_at: order.paid_at,
+        shipped_at: order.shipped_at,
+        cancelled_at: order.cancelled_at,
     };
     Ok(http::json_response(StatusCode::OK, &view))
 }

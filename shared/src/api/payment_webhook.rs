@@ -6,7 +6,9 @@
 //! order once. Orders only move forward:
 //! - `payment_intent.succeeded` → `paid` (from `pending_payment` only, and only if amount and
 //!   currency match the order), then one message to the fulfilment queue;
-//! - `payment_intent.payment_failed` → the error is recorded on the order (it stays payable);
+//! - `payment_intent.payment_failed` → the error is recorded on the order (it stays payable) and,
+//!   while it is unpaid, a payment-failed email is requested (the email consumer sends one per
+//!   order; a redelivered event requests it again, which is how a failed SQS send is retried);
 //! - `charge.refunded` (fully) → `refunded` (from `paid`, `fulfilling` or `shipped`).
 //!
 //! Other event types are recorded and ignored.
@@ -246,6 +248,24 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Ignored {
         ensure_fulfilment_enqueued(ctx, &order.order_id).await?;
     }
+    if event.kind == "payment_intent.payment_failed"
+        && applied != ApplyEvent::Ignored
+        && order.status == "pending_payment"
+    {
+        let queue = ctx
+            .config
+            .email_queue_url
+            .as_deref()
+            .ok_or_else(|| ApiError::internal("EMAIL_QUEUE_URL is not configured"))?;
+        crate::messages::request_emails(
+            &ctx.sqs,
+            queue,
+            &order.order_id,
+            &[crate::messages::EmailKind::PaymentFailed],
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    }
     Ok(received())
 }
 
@@ -266,7 +286,8 @@ async fn ensure_fulfilment_enqueued(ctx: &AppContext, order_id: &OrderId) -> Res
     if !ctx.store.claim_fulfilment_enqueue(order_id, &at).await? {
         return Ok(());
     }
-    let body = serde_json::json!({"type": "order.paid", "order_id": order_id}).to_string();
+    let body = serde_json::to_string(&crate::messages::OrderPaid::new(order_id.clone()))
+        .map_err(ApiError::internal)?;
     if let Err(e) = ctx
         .sqs
         .send_message()

@@ -3,6 +3,8 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod emails;
+pub mod fulfilment;
 pub mod orders;
 pub mod sessions;
 pub mod throttle;
@@ -80,6 +82,13 @@ impl StoreError {
             Self::ConditionFailed => true,
             _ => false,
         }
+    }
+
+    /// True when a transaction was cancelled because another one was writing the same items
+    /// (safe to retry).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::TransactionCanceled { reasons }
+            if reasons.iter().flatten().any(|r| r == "TransactionConflict"))
     }
 }
 

@@ -4,6 +4,8 @@
 //! read). Either all of it happens or none of it: no partial reservation, no half-written order.
 
 use super::cart::CartLineItem;
+use super::emails::EmailRecord;
+use super::fulfilment::ShipmentItem;
 use super::users::build_err;
 use super::{Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{OrderId, ProductId, UserId};
@@ -61,6 +63,16 @@ pub struct OrderItem {
     pub fulfilment_enqueued_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_scheduled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilling_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
     pub created_at: String,
     /// Unix seconds after which an unpaid order's reservation is released.
     pub expires_at: u64,
@@ -415,6 +427,26 @@ impl Store {
     }
 }
 
+/// An order and the items of its partition, each list in sort-key order (history oldest first).
+#[derive(Debug, Clone)]
+pub struct OrderDetails {
+    pub order: OrderItem,
+    pub lines: Vec<OrderLineItem>,
+    pub history: Vec<StatusEntry>,
+    pub payment_log: Vec<PaymentLogEntry>,
+    pub shipments: Vec<ShipmentItem>,
+    pub emails: Vec<EmailRecord>,
+}
+
+#[derive(Default)]
+struct OrderParts {
+    lines: Vec<OrderLineItem>,
+    history: Vec<StatusEntry>,
+    payment_log: Vec<PaymentLogEntry>,
+    shipments: Vec<ShipmentItem>,
+    emails: Vec<EmailRecord>,
+}
+
 /// An order's status, in the only order it may move: forward. `cancelled` and `refunded` are final.
 pub fn status_rank(status: &str) -> u8 {
     match status {
@@ -646,41 +678,42 @@ impl Store {
         self.release_claim(order, "fulfilment_enqueued_at").await
     }
 
-    /// An order with its lines, status history and payment log (one Query).
+    /// An order with everything in its partition: lines, status history, payment log,
+    /// shipments and email records (one strongly consistent Query).
     pub async fn get_order_details(
         &self,
         id: &OrderId,
-    ) -> Result<
-        Option<(
-            OrderItem,
-            Vec<OrderLineItem>,
-            Vec<StatusEntry>,
-            Vec<PaymentLogEntry>,
-        )>,
-        StoreError,
-    > {
+    ) -> Result<Option<OrderDetails>, StoreError> {
         let items = self
             .query_partition(None, &keys::order(id).pk, None, true)
             .await?;
-        let (mut order, mut lines, mut history, mut log) =
-            (None, Vec::new(), Vec::new(), Vec::new());
+        let mut order = None;
+        let mut d = OrderParts::default();
         for item in items {
             let sk = item
                 .get("sk")
                 .and_then(|v| v.as_s().ok())
                 .cloned()
                 .unwrap_or_default();
-            if sk == "ORDER" {
-                order = Some(serde_dynamo::from_item::<_, OrderItem>(item)?);
-            } else if sk.starts_with("LINE#") {
-                lines.push(serde_dynamo::from_item(item)?);
-            } else if sk.starts_with("STATUS#") {
-                history.push(serde_dynamo::from_item(item)?);
-            } else if sk.starts_with("PAYLOG#") {
-                log.push(serde_dynamo::from_item(item)?);
+            let (kind, _) = sk.split_once('#').unwrap_or((sk.as_str(), ""));
+            match kind {
+                "ORDER" => order = Some(serde_dynamo::from_item::<_, OrderItem>(item)?),
+                "LINE" => d.lines.push(serde_dynamo::from_item(item)?),
+                "STATUS" => d.history.push(serde_dynamo::from_item(item)?),
+                "PAYLOG" => d.payment_log.push(serde_dynamo::from_item(item)?),
+                "SHIPMENT" => d.shipments.push(serde_dynamo::from_item(item)?),
+                "EMAIL" => d.emails.push(serde_dynamo::from_item(item)?),
+                _ => {}
             }
         }
-        Ok(order.map(|o| (o, lines, history, log)))
+        Ok(order.map(|order| OrderDetails {
+            order,
+            lines: d.lines,
+            history: d.history,
+            payment_log: d.payment_log,
+            shipments: d.shipments,
+            emails: d.emails,
+        }))
     }
 
     /// A page of a user's orders, newest first (one Query on gsi1). `after` is the `gsi1sk` of

@@ -23,6 +23,12 @@ pub struct UserItem {
     pub role: Role,
     pub password_hash: String,
     pub created_at: String,
+    /// Set when mail to `email` was refused for good (the address it was refused for, and why);
+    /// further emails to that address are recorded, not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undeliverable_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undeliverable_reason: Option<String>,
 }
 
 impl UserItem {
@@ -47,6 +53,8 @@ impl UserItem {
             role,
             password_hash,
             created_at: crate::time::rfc3339(now),
+            undeliverable_email: None,
+            undeliverable_reason: None,
         }
     }
 }

@@ -1,0 +1,208 @@
+//! email: for each `{"kind", "order_id"}` message, renders that email about the order from the
+//! templates in `templates/` and sends it with SES v2 from the configured sender, **at most once
+//! per (order, kind)**: a conditional claim on `ORDER#<id>/EMAIL#<kind>` decides who sends
+//! ([`ferrocart::store::emails`]), so duplicates, retries and concurrent deliveries send nothing more.
+//!
+//! - Refused for good (invalid address, recipient not allowed): recorded as `undeliverable` on the
+//!   email and on the customer's profile, the message succeeds (never retried); later emails to
+//!   that address are recorded, not sent.
+//! - Anything else failing (SES throttling or outage, DynamoDB): the claim is given back and only
+//!   that message fails; SQS retries it, and after 5 receives it is in the dead-letter queue.
+//! - No longer relevant (a payment-failed email for an order paid meanwhile): recorded `skipped`.
+
+pub mod mailer;
+pub mod render;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use ferrocart::config::ConfigError;
+use ferrocart::error::BoxError;
+use ferrocart::messages::{EmailKind, EmailRequest};
+use ferrocart::store::Store;
+use ferrocart::store::emails::EmailOutcome;
+use ferrocart::store::orders::OrderDetails;
+use lambda_runtime::LambdaEvent;
+use mailer::{Mail, Mailer, SendFailure, Ses};
+
+pub use ferrocart::consumer::{BatchResponse, ItemFailure};
+
+pub struct EmailContext<M: Mailer = Ses> {
+    pub store: Store,
+    pub mailer: M,
+    /// The verified SES identity mail is sent from (`EMAIL_SENDER`), e.g. `Shop <shop@example.com>`.
+    pub sender: String,
+    pub shop_name: String,
+    /// Links to `<storefront>/orders/<id>` when set.
+    pub storefront_url: Option<String>,
+}
+
+impl EmailContext<Ses> {
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &'static str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let (table, sender) = (var("TABLE_NAME")?, var("EMAIL_SENDER")?);
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Self {
+            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
+            mailer: Ses {
+                client: aws_sdk_sesv2::Client::new(&sdk),
+                configuration_set: var("SES_CONFIGURATION_SET").ok(),
+            },
+            sender,
+            shop_name: var("SHOP_NAME").unwrap_or_else(|_| "Ferrocart".into()),
+            storefront_url: var("STOREFRONT_URL").ok(),
+        })
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        message_id: String,
+    },
+    /// Sent, refused or skipped before (or being sent right now by another delivery).
+    AlreadyHandled,
+    Undeliverable(String),
+    Skipped(String),
+}
+
+pub async fn handle<M: Mailer>(
+    ctx: &EmailContext<M>,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<BatchResponse, lambda_runtime::Error> {
+    Ok(ferrocart::consumer::each_message(
+        event.payload,
+        |body| async move { process(ctx, &body).await },
+    )
+    .await)
+}
+
+/// Whether the order is (still) in a state this email is about. `Err` means "not yet": the
+/// message is retried.
+fn relevance(kind: EmailKind, d: &OrderDetails) -> Result<Option<String>, BoxError> {
+    let o = &d.order;
+    let not_yet = |what: &str| Err(format!("order {} {what}", o.order_id).into());
+    match kind {
+        EmailKind::OrderConfirmation if o.paid_at.is_none() => not_yet("is not paid"),
+        EmailKind::Shipped if o.shipped_at.is_none() || d.shipments.is_empty() => {
+            not_yet("has not shipped")
+        }
+        EmailKind::OrderCancelled if o.status != "cancelled" => not_yet("is not cancelled"),
+        EmailKind::PaymentFailed if o.status != "pending_payment" => {
+            Ok(Some(format!("order is {} now", o.status)))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub async fn process<M: Mailer>(ctx: &EmailContext<M>, body: &str) -> Result<Outcome, BoxError> {
+    let req: EmailRequest =
+        serde_json::from_str(body).map_err(|e| format!("not an email request: {e}"))?;
+    let kind = req.kind;
+    let details = ctx
+        .store
+        .get_order_details(&req.order_id)
+        .await?
+        .ok_or_else(|| format!("order {} does not exist", req.order_id))?;
+    let id = &details.order.order_id;
+    if details
+        .emails
+        .iter()
+        .any(|e| e.kind == kind && e.status != "sending")
+    {
+        return Ok(Outcome::AlreadyHandled);
+    }
+    let skip = relevance(kind, &details)?;
+    let now = ferrocart::time::now_unix();
+    if !ctx.store.claim_email(id, kind, now).await? {
+        return Ok(Outcome::AlreadyHandled);
+    }
+    // From here the claim is ours: give it back on any failure so the retry can take it.
+    match send_claimed(ctx, kind, &details, skip).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            if let Err(release) = ctx.store.release_email(id, kind).await {
+                tracing::warn!(error = %release, "could not release the email claim; it expires by itself");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn send_claimed<M: Mailer>(
+    ctx: &EmailContext<M>,
+    kind: EmailKind,
+    details: &OrderDetails,
+    skip: Option<String>,
+) -> Result<Outcome, BoxError> {
+    let id = &details.order.order_id;
+    let now = ferrocart::time::now_unix();
+    if let Some(reason) = skip {
+        let outcome = EmailOutcome::Skipped {
+            reason: reason.clone(),
+        };
+        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        return Ok(Outcome::Skipped(reason));
+    }
+    let user = ctx.store.get_user(&details.order.user_id).await?;
+    let Some(user) = user else {
+        let reason = "the customer's account no longer exists".to_string();
+        let outcome = EmailOutcome::Skipped {
+            reason: reason.clone(),
+        };
+        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        return Ok(Outcome::Skipped(reason));
+    };
+    if user.undeliverable_email.as_deref() == Some(user.email.as_str()) {
+        let reason = format!(
+            "address refused before: {}",
+            user.undeliverable_reason.as_deref().unwrap_or("unknown")
+        );
+        let outcome = EmailOutcome::Undeliverable {
+            to: user.email.clone(),
+            reason: reason.clone(),
+        };
+        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        return Ok(Outcome::Undeliverable(reason));
+    }
+    let view = render::EmailView::new(&ctx.shop_name, ctx.storefront_url.as_deref(), details);
+    let rendered = render::render(kind, &view)?;
+    let mail = Mail {
+        from: ctx.sender.clone(),
+        to: user.email.clone(),
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+    };
+    match ctx.mailer.send(&mail).await {
+        Ok(message_id) => {
+            let outcome = EmailOutcome::Sent {
+                to: mail.to.clone(),
+                subject: mail.subject.clone(),
+                message_id: message_id.clone(),
+            };
+            // Sent: from here on, never fail the message (a retry would send it again).
+            if let Err(e) = ctx.store.finish_email(id, kind, &outcome, now).await {
+                tracing::error!(order_id = %id, %kind, error = %e, "email sent but not recorded");
+            }
+            tracing::info!(order_id = %id, %kind, %message_id, "email sent");
+            Ok(Outcome::Sent { message_id })
+        }
+        Err(SendFailure::Rejected(reason)) => {
+            tracing::warn!(order_id = %id, %kind, %reason, "recipient refused; recorded, not retried");
+            let outcome = EmailOutcome::Undeliverable {
+                to: mail.to.clone(),
+                reason: reason.clone(),
+            };
+            ctx.store.finish_email(id, kind, &outcome, now).await?;
+            ctx.store
+                .mark_address_undeliverable(&user.user_id, &user.email, &reason)
+                .await?;
+            Ok(Outcome::Undeliverable(reason))
+        }
+        Err(SendFailure::Transient(e)) => Err(e),
+    }
+}

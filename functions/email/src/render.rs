@@ -1,0 +1,305 @@
+//! The emails' words: templates in `functions/email/templates/` (HTML and plain text, compiled into
+//! the binary by askama, HTML-escaped), filled from an [`EmailView`] built from the order.
+
+use askama::Template;
+use ferrocart::messages::EmailKind;
+use ferrocart::money;
+use ferrocart::store::orders::OrderDetails;
+
+#[derive(Debug, Clone)]
+pub struct LineView {
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: String,
+    pub line_total: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShipmentLineView {
+    pub name: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShipmentView {
+    pub carrier: String,
+    pub tracking_reference: String,
+    pub lines: Vec<ShipmentLineView>,
+}
+
+/// Everything a template may show, money already formatted in the order's currency.
+#[derive(Debug, Clone)]
+pub struct EmailView {
+    pub shop_name: String,
+    pub customer_name: String,
+    pub order_id: String,
+    pub order_url: Option<String>,
+    pub lines: Vec<LineView>,
+    pub subtotal: String,
+    pub shipping: String,
+    pub total: String,
+    pub address: Vec<String>,
+    pub shipments: Vec<ShipmentView>,
+    pub payment_error: Option<String>,
+    /// When an unpaid order's reservation ends (UTC).
+    pub reserved_until: String,
+}
+
+impl EmailView {
+    pub fn new(shop_name: &str, storefront_url: Option<&str>, d: &OrderDetails) -> Self {
+        let o = &d.order;
+        let fmt = |minor: i64| money::format(minor, &o.currency);
+        let a = &o.shipping_address;
+        let mut address = vec![a.name.clone(), a.line1.clone()];
+        address.extend(a.line2.clone());
+        address.push(format!("{} {}", a.postal_code, a.city));
+        address.push(a.country.clone());
+        Self {
+            shop_name: shop_name.into(),
+            customer_name: a.name.clone(),
+            order_id: o.order_id.to_string(),
+            order_url: storefront_url
+                .map(|u| format!("{}/orders/{}", u.trim_end_matches('/'), o.order_id)),
+            lines: d
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price: fmt(l.unit_price),
+                    line_total: fmt(l.line_total),
+                })
+                .collect(),
+            subtotal: fmt(o.subtotal),
+            shipping: fmt(o.shipping),
+            total: fmt(o.total),
+            address,
+            shipments: d
+                .shipments
+                .iter()
+                .map(|s| ShipmentView {
+                    carrier: s.carrier.clone(),
+                    tracking_reference: s.tracking_reference.clone(),
+                    lines: s
+                        .lines
+                        .iter()
+                        .map(|l| ShipmentLineView {
+                            name: l.name.clone(),
+                            quantity: l.quantity,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            payment_error: o.last_payment_error.as_ref().map(|c| c.replace('_', " ")),
+            reserved_until: ferrocart::time::rfc3339(o.expires_at)
+                .replace('T', " ")
+                .replace('Z', " UTC"),
+        }
+    }
+}
+
+macro_rules! templates {
+    ($($html:ident, $text:ident, $html_path:literal, $text_path:literal;)*) => {$(
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            v: &'a EmailView,
+            subject: &'a str,
+        }
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            v: &'a EmailView,
+        }
+    )*};
+}
+
+templates! {
+    ConfirmationHtml, ConfirmationText, "order_confirmation.html", "order_confirmation.txt";
+    ShippedHtml, ShippedText, "shipped.html", "shipped.txt";
+    PaymentFailedHtml, PaymentFailedText, "payment_failed.html", "payment_failed.txt";
+    CancelledHtml, CancelledText, "order_cancelled.html", "order_cancelled.txt";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// The order's short reference in subjects: the last 8 hex digits of its id, upper case.
+fn short_ref(order_id: &str) -> String {
+    let hex: String = order_id.chars().filter(|c| *c != '-').collect();
+    hex[hex.len().saturating_sub(8)..].to_ascii_uppercase()
+}
+
+pub fn render(kind: EmailKind, v: &EmailView) -> Result<Rendered, askama::Error> {
+    let r = short_ref(&v.order_id);
+    let shop = &v.shop_name;
+    let subject = match kind {
+        EmailKind::OrderConfirmation => format!("{shop}: order {r} confirmed"),
+        EmailKind::Shipped => format!("{shop}: order {r} has shipped"),
+        EmailKind::PaymentFailed => format!("{shop}: payment for order {r} did not go through"),
+        EmailKind::OrderCancelled => format!("{shop}: order {r} was cancelled"),
+    };
+    let s = subject.as_str();
+    let (html, text) = match kind {
+        EmailKind::OrderConfirmation => (
+            ConfirmationHtml { v, subject: s }.render()?,
+            ConfirmationText { v }.render()?,
+        ),
+        EmailKind::Shipped => (
+            ShippedHtml { v, subject: s }.render()?,
+            ShippedText { v }.render()?,
+        ),
+        EmailKind::PaymentFailed => (
+            PaymentFailedHtml { v, subject: s }.render()?,
+            PaymentFailedText { v }.render()?,
+        ),
+        EmailKind::OrderCancelled => (
+            CancelledHtml { v, subject: s }.render()?,
+            CancelledText { v }.render()?,
+        ),
+    };
+    Ok(Rendered {
+        subject,
+        html,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ferrocart::ids::{OrderId, ProductId, UserId};
+    use ferrocart::store::fulfilment::{ShipmentItem, ShipmentLine};
+    use ferrocart::store::orders::{Address, OrderItem, OrderLineItem};
+
+    fn details(currency: &str) -> OrderDetails {
+        let order_id = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
+        let p1 = ProductId::parse("01900000-0000-7000-8000-000000000001").unwrap();
+        let p2 = ProductId::parse("01900000-0000-7000-8000-000000000002").unwrap();
+        let order: OrderItem = serde_json::from_value(serde_json::json!({
+            "pk": "ORDER#x", "sk": "ORDER", "entity": "Order",
+            "order_id": order_id, "user_id": UserId::generate(), "status": "shipped",
+            "currency": currency, "subtotal": 123_450, "shipping": 0, "total": 123_450,
+            "line_count": 2,
+            "shipping_address": Address {
+                name: "Ada <Lovelace>".into(), line1: "1 Analytical Row".into(), line2: None,
+                city: "London".into(), postal_code: "N1 9GU".into(), country: "GB".into(), phone: None,
+            },
+            "last_payment_error": "card_declined",
+            "created_at": "2026-11-21T10:00:00Z", "expires_at": 1_795_291_080u64,
+            "gsi1pk": "x", "gsi1sk": "y"
+        }))
+        .unwrap();
+        let line = |p: &ProductId, name: &str, unit: i64, q: i64| OrderLineItem {
+            pk: "x".into(),
+            sk: "y".into(),
+            entity: "OrderLine".into(),
+            order_id: order_id.clone(),
+            product_id: p.clone(),
+            name: name.into(),
+            unit_price: unit,
+            quantity: q,
+            line_total: unit * q,
+        };
+        OrderDetails {
+            lines: vec![
+                line(&p1, "Kettle <script>", 100_000, 1),
+                line(&p2, "Mug & Saucer", 11_725, 2),
+            ],
+            shipments: vec![ShipmentItem::new(
+                &order_id,
+                "ams-1",
+                vec![ShipmentLine {
+                    product_id: p1,
+                    name: "Kettle <script>".into(),
+                    quantity: 1,
+                }],
+                "Ferrocart Post",
+                "FC-1A2B-3C4D-5E6F".into(),
+                "2026-11-21T10:00:00Z".into(),
+            )],
+            order,
+            history: vec![],
+            payment_log: vec![],
+            emails: vec![],
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_lines_totals_and_shop_name_in_both_bodies() {
+        let v = EmailView::new(
+            "Ferrocart Demo",
+            Some("https://shop.example/"),
+            &details("EUR"),
+        );
+        for kind in EmailKind::ALL {
+            let r = render(kind, &v).unwrap();
+            assert!(r.subject.starts_with("Ferrocart Demo: "), "{}", r.subject);
+            assert!(r.subject.contains("4D5E6F74"), "{}", r.subject);
+            for body in [&r.html, &r.text] {
+                assert!(body.contains("Ferrocart Demo"), "{kind}: {body}");
+                assert!(body.contains("€1,234.50"), "{kind}: total in {body}");
+                assert!(body.contains("€117.25"), "{kind}: unit price in {body}");
+                assert!(body.contains("€234.50"), "{kind}: line total in {body}");
+                assert!(
+                    body.contains(
+                        "https://shop.example/orders/0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"
+                    )
+                );
+            }
+            assert!(
+                r.text.contains("2 x Mug & Saucer @ €117.25 = €234.50"),
+                "{}",
+                r.text
+            );
+            assert!(
+                r.html.contains("Mug &#38; Saucer"),
+                "HTML is escaped: {}",
+                r.html
+            );
+            assert!(
+                !r.html.contains("<script>"),
+                "no markup injection: {}",
+                r.html
+            );
+            assert!(r.text.contains("Kettle <script>"), "text is not escaped");
+        }
+        let shipped = render(EmailKind::Shipped, &v).unwrap();
+        assert!(
+            shipped.html.contains("FC-1A2B-3C4D-5E6F")
+                && shipped.text.contains("FC-1A2B-3C4D-5E6F")
+        );
+        assert!(
+            shipped.text.contains(
+                "Ferrocart Post, tracking number FC-1A2B-3C4D-5E6F:\n  1 x Kettle <script>"
+            ),
+            "{}",
+            shipped.text
+        );
+        let failed = render(EmailKind::PaymentFailed, &v).unwrap();
+        assert!(
+            failed.text.contains("declined (card declined)"),
+            "{}",
+            failed.text
+        );
+        let confirmation = render(EmailKind::OrderConfirmation, &v).unwrap();
+        assert!(
+            confirmation.text.contains("  N1 9GU London\n  GB"),
+            "{}",
+            confirmation.text
+        );
+    }
+
+    #[test]
+    fn currencies_follow_the_order() {
+        let v = EmailView::new("Shop", None, &details("JPY"));
+        let r = render(EmailKind::OrderConfirmation, &v).unwrap();
+        assert!(r.text.contains("Total:    ¥123,450"), "{}", r.text);
+        assert!(!r.html.contains("view it online"));
+    }
+}

@@ -1,0 +1,17 @@
+//! Lambda entry point; the logic is in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    ferrocart::telemetry::init();
+    let ctx = order_fulfilment::FulfilmentContext::from_env()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "start-up failed");
+            e
+        })?;
+    let ctx: &'static order_fulfilment::FulfilmentContext = Box::leak(Box::new(ctx));
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        order_fulfilment::handle(ctx, event)
+    }))
+    .await
+}

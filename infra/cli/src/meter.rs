@@ -1,0 +1,268 @@
+//! The local meter: the functions reach DynamoDB Local and SQS through a pass-through proxy that
+//! counts what they ask for, so a journey's cost is measured, not estimated.
+//!
+//! - DynamoDB: every request is forwarded with `ReturnConsumedCapacity: TOTAL` added when the
+//!   caller did not ask for it (DynamoDB Local then reports the units it charged), and the units in
+//!   each response are summed per operation, together with the number of items in transactions.
+//! - SQS: requests are counted per action, and messages per batch.
+//!
+//! `GET /__local/meter` on the control port returns the counters; `POST /__local/meter/reset`
+//! zeroes them; `GET /__local/meter/sent` lists the messages the functions sent, by queue. Only the functions' traffic goes through the meter: the local stack's own SQS
+//! poller and the tests talk to the servers directly.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct OpCount {
+    pub requests: u64,
+    /// Units DynamoDB Local reported (`ConsumedCapacity.CapacityUnits`).
+    pub capacity_units: f64,
+    /// Items written in `TransactWriteItems` (each billed at 2 units per KB on AWS).
+    pub transact_items: u64,
+    /// Messages carried (SQS batches carry several).
+    pub messages: u64,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Counters {
+    pub dynamodb: BTreeMap<String, OpCount>,
+    pub sqs: BTreeMap<String, OpCount>,
+}
+
+/// One message a function sent to a queue (the most recent [`SENT_LOG_LIMIT`] are kept), so
+/// tests can check what was enqueued even though the local consumers take the messages at once.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentMessage {
+    pub queue: String,
+    pub body: String,
+}
+
+pub const SENT_LOG_LIMIT: usize = 20_000;
+
+#[derive(Clone, Default)]
+pub struct Meter(
+    Arc<Mutex<Counters>>,
+    Arc<Mutex<std::collections::VecDeque<SentMessage>>>,
+);
+
+impl Meter {
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.1
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+    fn log_sent(&self, queue: &str, bodies: Vec<String>) {
+        if let Ok(mut log) = self.1.lock() {
+            for body in bodies {
+                if log.len() == SENT_LOG_LIMIT {
+                    log.pop_front();
+                }
+                log.push_back(SentMessage {
+                    queue: queue.to_string(),
+                    body,
+                });
+            }
+        }
+    }
+    pub fn snapshot(&self) -> Counters {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+    pub fn reset(&self) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = Counters::default();
+        }
+    }
+    fn record(&self, f: impl FnOnce(&mut Counters)) {
+        if let Ok(mut c) = self.0.lock() {
+            f(&mut c);
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    DynamoDb,
+    Sqs,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    meter: Meter,
+    service: Service,
+    upstream: String,
+    http: reqwest::Client,
+}
+
+/// A router forwarding everything to `upstream` (e.g. `http://127.0.0.1:8000`), counting as it goes.
+pub fn router(meter: Meter, service: Service, upstream: String) -> Router {
+    // reqwest's TLS stack needs a process-wide provider even for plain HTTP clients.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let proxy = Proxy {
+        meter,
+        service,
+        upstream,
+        http: reqwest::Client::new(),
+    };
+    Router::new().fallback(forward).with_state(proxy)
+}
+
+const CAPACITY_OPS: &[&str] = &[
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactGetItems",
+    "TransactWriteItems",
+];
+
+fn operation(headers: &HeaderMap, body: &[u8]) -> String {
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return target.rsplit('.').next().unwrap_or(target).to_string();
+    }
+    // SQS's query protocol (Action=...), for older clients.
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action=").map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn units(v: &Value) -> f64 {
+    match v {
+        Value::Array(items) => items.iter().map(units).sum(),
+        Value::Object(_) => v["CapacityUnits"].as_f64().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+async fn forward(
+    State(p): State<Proxy>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let op = operation(&headers, &body);
+    let mut body = body;
+    let mut request_json: Option<Value> = None;
+    if p.service == Service::DynamoDb
+        && let Ok(mut v) = serde_json::from_slice::<Value>(&body)
+    {
+        if CAPACITY_OPS.contains(&op.as_str()) && v.get("ReturnConsumedCapacity").is_none() {
+            v["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
+            body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
+        }
+        request_json = Some(v);
+    }
+    if p.service == Service::Sqs {
+        request_json = serde_json::from_slice::<Value>(&body).ok();
+    }
+    let path = uri.path_and_query().map(|x| x.as_str()).unwrap_or("/");
+    let mut req = p.http.request(method, format!("{}{path}", p.upstream));
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            req = req.header(name, value);
+        }
+    }
+    let answer = match req.body(body).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return Response::builder()
+                .status(StatusCode::BAD_GATEWAY)
+                .body(Body::from(format!("meter: upstream failed: {e}")))
+                .unwrap_or_default();
+        }
+    };
+    let status = answer.status();
+    let resp_headers = answer.headers().clone();
+    let bytes = answer.bytes().await.unwrap_or_default();
+    match p.service {
+        Service::DynamoDb => {
+            let consumed = serde_json::from_slice::<Value>(&bytes)
+                .map(|v| units(&v["ConsumedCapacity"]))
+                .unwrap_or(0.0);
+            let transact_items = if op == "TransactWriteItems" && status.is_success() {
+                request_json
+                    .as_ref()
+                    .and_then(|v| v["TransactItems"].as_array().map(|a| a.len() as u64))
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            p.meter.record(|c| {
+                let e = c.dynamodb.entry(op).or_default();
+                e.requests += 1;
+                e.capacity_units += consumed;
+                e.transact_items += transact_items;
+            });
+        }
+        Service::Sqs => {
+            let messages = match op.as_str() {
+                "SendMessage" => 1,
+                "SendMessageBatch" | "DeleteMessageBatch" => request_json
+                    .as_ref()
+                    .and_then(|v| v["Entries"].as_array().map(|a| a.len() as u64))
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            if status.is_success()
+                && let Some(req) = &request_json
+            {
+                let queue = req["QueueUrl"]
+                    .as_str()
+                    .and_then(|u| u.rsplit('/').next())
+                    .unwrap_or_default();
+                let bodies: Vec<String> = match op.as_str() {
+                    "SendMessage" => req["MessageBody"]
+                        .as_str()
+                        .map(str::to_string)
+                        .into_iter()
+                        .collect(),
+                    "SendMessageBatch" => req["Entries"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e["MessageBody"].as_str().map(str::to_string))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                p.meter.log_sent(queue, bodies);
+            }
+            p.meter.record(|c| {
+                let e = c.sqs.entry(op).or_default();
+                e.requests += 1;
+                e.messages += messages;
+            });
+        }
+    }
+    let mut out = Response::builder().status(status);
+    for (name, value) in &resp_headers {
+        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
+            out = out.header(name, value);
+        }
+    }
+    out.body(Body::from(bytes)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn consumed_capacity_is_summed_in_either_shape() {
+        let one = serde_json::json!({"TableName": "t", "CapacityUnits": 2.0});
+        let many = serde_json::json!([{"CapacityUnits": 1.0}, {"CapacityUnits": 0.5}]);
+        assert_eq!(super::units(&one), 2.0);
+        assert_eq!(super::units(&many), 1.5);
+        assert_eq!(super::units(&serde_json::Value::Null), 0.0);
+    }
+}

@@ -1,0 +1,188 @@
+//! Customer emails: one record per (order, kind) makes each email go out at most once.
+//!
+//! A sender first *claims* the record (`sending`, with a lease), sends, then marks it `sent` (or
+//! `undeliverable`, or `skipped`). A second message for the same (order, kind) finds the record
+//! taken and does nothing. If a sender fails before sending, it releases the claim so SQS's retry
+//! can take it; if it dies instead, the lease runs out and a retry takes it then.
+
+use super::{Store, StoreError, condition_held, key_item, n, s};
+use crate::ids::{OrderId, UserId};
+use crate::keys;
+use crate::messages::EmailKind;
+use serde::{Deserialize, Serialize};
+
+/// How long a claim protects a send in progress (longer than the email function's timeout).
+pub const CLAIM_LEASE_SECS: u64 = 60;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub order_id: OrderId,
+    pub kind: EmailKind,
+    /// `sending` (claimed), `sent`, `undeliverable` (refused for good) or `skipped` (no longer
+    /// relevant, e.g. a payment-failed email for an order paid meanwhile).
+    pub status: String,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub claimed_until: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The provider's message id (SES `MessageId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub updated_at: String,
+}
+
+/// How a claimed email ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailOutcome {
+    Sent {
+        to: String,
+        subject: String,
+        message_id: String,
+    },
+    Undeliverable {
+        to: String,
+        reason: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+impl Store {
+    /// Claims (order, kind) for sending. `Ok(false)` if it was sent, refused or skipped before, or
+    /// another sender holds a live claim.
+    pub async fn claim_email(
+        &self,
+        order: &OrderId,
+        kind: EmailKind,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .update_expression(
+                "SET entity = :entity, order_id = :order, kind = :kind, #st = :sending, \
+                 claimed_until = :until, updated_at = :at ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#st = :sending AND claimed_until <= :now)",
+            )
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":entity", s("Email"))
+            .expression_attribute_values(":order", s(order.to_string()))
+            .expression_attribute_values(":kind", s(kind.as_str()))
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":until", n(now + CLAIM_LEASE_SECS))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":at", s(crate::time::rfc3339(now)))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        condition_held(result)
+    }
+
+    /// Records how a claimed email ended (only while it is still `sending`).
+    pub async fn finish_email(
+        &self,
+        order: &OrderId,
+        kind: EmailKind,
+        outcome: &EmailOutcome,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .condition_expression("#st = :sending")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":at", s(crate::time::rfc3339(now)));
+        u = match outcome {
+            EmailOutcome::Sent {
+                to,
+                subject,
+                message_id,
+            } => u
+                .update_expression(
+                    "SET #st = :sent, #to = :to, subject = :subject, message_id = :mid, updated_at = :at REMOVE claimed_until",
+                )
+                .expression_attribute_names("#to", "to")
+                .expression_attribute_values(":sent", s("sent"))
+                .expression_attribute_values(":to", s(to))
+                .expression_attribute_values(":subject", s(subject))
+                .expression_attribute_values(":mid", s(message_id)),
+            EmailOutcome::Undeliverable { to, reason } => u
+                .update_expression(
+                    "SET #st = :undeliverable, #to = :to, reason = :why, updated_at = :at REMOVE claimed_until",
+                )
+                .expression_attribute_names("#to", "to")
+                .expression_attribute_values(":undeliverable", s("undeliverable"))
+                .expression_attribute_values(":to", s(to))
+                .expression_attribute_values(":why", s(reason)),
+            EmailOutcome::Skipped { reason } => u
+                .update_expression(
+                    "SET #st = :skipped, reason = :why, updated_at = :at REMOVE claimed_until",
+                )
+                .expression_attribute_values(":skipped", s("skipped"))
+                .expression_attribute_values(":why", s(reason)),
+        };
+        u.send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// Gives a claim back before its lease ends (the send failed and will be retried).
+    pub async fn release_email(&self, order: &OrderId, kind: EmailKind) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .update_expression("SET claimed_until = :zero")
+            .condition_expression("#st = :sending")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        condition_held(result).map(|_| ())
+    }
+
+    /// Remembers that mail to this user's current address is refused for good, so later emails
+    /// are recorded instead of sent. Only if the address is still the one refused.
+    pub async fn mark_address_undeliverable(
+        &self,
+        user: &UserId,
+        address: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::user(user))))
+            .update_expression("SET undeliverable_email = :e, undeliverable_reason = :r")
+            .condition_expression("email = :e")
+            .expression_attribute_values(":e", s(address))
+            .expression_attribute_values(":r", s(reason))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+        condition_held(result).map(|_| ())
+    }
+}

@@ -1,0 +1,143 @@
+//! The shopper's whole journey through the local HTTP API, shared by the end-to-end test (which
+//! checks every step) and the cost benchmark (which meters it): register, log in, browse, fill a
+//! cart with three products, check out, pay with a test card at the Stripe stand-in (whose signed
+//! webhook reaches our endpoint), and wait until fulfilment has shipped the order and both emails
+//! (confirmation, shipped) are in the local SES.
+
+use crate::*;
+use serde_json::{Value, json};
+
+pub struct Journey {
+    pub email: String,
+    pub token: String,
+    pub order_id: String,
+    /// (product id, name, unit price, quantity) as put in the cart.
+    pub lines: Vec<(String, String, i64, i64)>,
+    /// What `POST /checkout` answered.
+    pub checkout: Value,
+    /// `GET /orders/{id}` once shipped.
+    pub order: Value,
+    pub emails: Vec<SentEmail>,
+}
+
+/// Browse: the first page of the catalog; three products in stock, from different brands (so
+/// they may live in different warehouses). `skip` moves on by that many trios.
+pub async fn pick_products(skip: usize) -> Vec<Value> {
+    let page = call("GET", "/products?limit=100", None, None).await;
+    assert_eq!(page.status, 200, "{:?}", page.json);
+    let items: Vec<&Value> = page.json["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|p| p["availability"] == "in_stock")
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut picked: Vec<Value> = Vec::new();
+    for p in items.iter().skip(skip * 3) {
+        if picked.len() < 3 && !picked.iter().any(|q| q["brand"] == p["brand"]) {
+            picked.push((*p).clone());
+        }
+    }
+    assert_eq!(picked.len(), 3, "three products in stock on the first page");
+    picked
+}
+
+/// Runs the journey; panics (failing the caller) at the first step that does not do its job.
+/// `skip` picks a different trio of products per caller, so concurrent journeys do not compete.
+pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
+    let (email, _, pair) = new_customer(tag).await;
+    let token = pair["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let picked = pick_products(skip).await;
+    let lines: Vec<(String, String, i64, i64)> = picked
+        .iter()
+        .zip([1, 2, 1])
+        .map(|(p, q)| {
+            (
+                p["product_id"].as_str().unwrap_or_default().to_string(),
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["price"].as_i64().unwrap_or_default(),
+                q,
+            )
+        })
+        .collect();
+    for (id, _, _, q) in &lines {
+        let detail = call("GET", &format!("/products/{id}"), None, None).await;
+        assert_eq!(detail.status, 200, "{:?}", detail.json);
+        let r = call(
+            "POST",
+            "/cart/items",
+            Some(&token),
+            Some(&json!({"product_id": id, "quantity": q})),
+        )
+        .await;
+        assert_eq!(r.status, 200, "add to cart: {:?}", r.json);
+    }
+    let cart = call("GET", "/cart", Some(&token), None).await;
+    assert_eq!(cart.status, 200, "{:?}", cart.json);
+
+    let checkout = send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .bearer_auth(&token)
+            .header(
+                "idempotency-key",
+                format!("journey-{}", uuid::Uuid::new_v4()),
+            )
+            .json(
+                &json!({"shipping_address": {"name": "Grace Hopper", "line1": "Keizersgracht 1",
+                "city": "Amsterdam", "postal_code": "1015 CJ", "country": "NL"}}),
+            ),
+    )
+    .await;
+    assert_eq!(checkout.status, 201, "checkout: {:?}", checkout.json);
+    let order_id = checkout.json["order_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let pi = checkout.json["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    assert_eq!(pay_at_stripe_fake(&pi, "4242424242424242").await, 200);
+    // Wait on the table itself (not through the API, which would add the polling to the metered
+    // cost of the order) until it has shipped and both emails are recorded as sent.
+    let id = ferrocart::ids::OrderId::parse(&order_id).expect("order id");
+    let store = store().await;
+    let start = std::time::Instant::now();
+    loop {
+        let d = store.get_order_details(&id).await.expect("DynamoDB Local");
+        let done = d.as_ref().is_some_and(|d| {
+            d.order.status == "shipped"
+                && d.emails.iter().filter(|e| e.status == "sent").count() == 2
+        });
+        if done {
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "order not shipped with both emails sent within 60 s: {:?}",
+            d.map(|d| (d.order.status, d.emails))
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The customer looks at the order once.
+    let order = call("GET", &format!("/orders/{order_id}"), Some(&token), None).await;
+    assert_eq!(order.status, 200, "{:?}", order.json);
+    let order = order.json;
+    let emails = emails_to(&email, 2, 10).await;
+    Journey {
+        email,
+        token,
+        order_id,
+        lines,
+        checkout: checkout.json,
+        order,
+        emails,
+    }
+}

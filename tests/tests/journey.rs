@@ -1,0 +1,324 @@
+//! The whole journey end to end, through http://127.0.0.1:3000 and the local servers only:
+//! register → log in → browse → three products in the cart → checkout → pay with a test card at
+//! the Stripe stand-in (its signed webhook reaches our endpoint) → order-fulfilment → the
+//! confirmation and shipped emails in SES with the right lines and totals → `shipped`.
+//! Also: a poison message ends in the dead-letter queue while the rest of its batch succeeds, and a
+//! message delivered three times sends one email.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use ferrocart::ids::{OrderId, ProductId};
+use ferrocart::money;
+use ferrocart_tests::journey::shop_one_order;
+use ferrocart_tests::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+async fn sqs() -> aws_sdk_sqs::Client {
+    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_sqs::Client::new(&conf)
+}
+
+async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+/// On-hand stock per (product, warehouse) and available stock per product, straight from the table.
+async fn stock(products: &[String]) -> (HashMap<(String, String), i64>, HashMap<String, i64>) {
+    let store = store().await;
+    let (mut on_hand, mut available) = (HashMap::new(), HashMap::new());
+    for p in products {
+        let id = ProductId::parse(p).unwrap();
+        for s in store.product_stock(&id).await.unwrap() {
+            on_hand.insert((p.clone(), s.warehouse_id), s.quantity);
+        }
+        let product = store.get_product(&id, true).await.unwrap().unwrap();
+        available.insert(p.clone(), product.stock_available);
+    }
+    (on_hand, available)
+}
+
+#[tokio::test]
+async fn register_to_shipping_email() {
+    // The trio the journey will pick, to compare stock before and after.
+    let journey_products: Vec<String> = ferrocart_tests::journey::pick_products(0)
+        .await
+        .iter()
+        .map(|p| p["product_id"].as_str().unwrap().to_string())
+        .collect();
+    let (on_hand_before, available_before) = stock(&journey_products).await;
+
+    let j = shop_one_order("journey", 0).await;
+    let ids: Vec<String> = j.lines.iter().map(|l| l.0.clone()).collect();
+    assert_eq!(ids, journey_products);
+    let o = &j.order;
+    let currency = o["currency"].as_str().unwrap();
+
+    // The order: shipped, each status once, lines and totals as in the cart.
+    assert_eq!(o["status"], "shipped");
+    assert_eq!(
+        status_history(o),
+        ["pending_payment", "paid", "fulfilling", "shipped"]
+    );
+    let expected_total: i64 = j.lines.iter().map(|l| l.2 * l.3).sum();
+    assert_eq!(o["total"].as_i64(), Some(expected_total));
+    assert_eq!(j.checkout["total"].as_i64(), Some(expected_total));
+    for (id, name, price, q) in &j.lines {
+        let line = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(
+            (
+                line["name"].as_str().unwrap(),
+                line["unit_price"].as_i64().unwrap(),
+                line["quantity"].as_i64().unwrap()
+            ),
+            (name.as_str(), *price, *q)
+        );
+    }
+
+    // Shipments cover every line exactly, each with a tracking reference.
+    let shipments = o["shipments"].as_array().unwrap();
+    assert!(!shipments.is_empty() && shipments.len() <= 3, "{o}");
+    let mut shipped: HashMap<(String, String), i64> = HashMap::new();
+    for s in shipments {
+        assert!(
+            s["tracking_reference"].as_str().unwrap().starts_with("FC-"),
+            "{s}"
+        );
+        for l in s["lines"].as_array().unwrap() {
+            *shipped
+                .entry((
+                    l["product_id"].as_str().unwrap().to_string(),
+                    s["warehouse_id"].as_str().unwrap().to_string(),
+                ))
+                .or_default() += l["quantity"].as_i64().unwrap();
+        }
+    }
+    for (id, _, _, q) in &j.lines {
+        let total: i64 = shipped
+            .iter()
+            .filter(|((p, _), _)| p == id)
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(total, *q, "product {id} shipped in full");
+    }
+
+    // Stock: the units left the warehouses they shipped from; available stock moved once (at
+    // checkout), not again at fulfilment.
+    let (on_hand_after, available_after) = stock(&ids).await;
+    for (key, before) in &on_hand_before {
+        let out = shipped.get(key).copied().unwrap_or(0);
+        assert_eq!(on_hand_after[key], before - out, "on hand at {key:?}");
+    }
+    for (id, _, _, q) in &j.lines {
+        assert!(
+            available_after[id] <= available_before[id] - q,
+            "available stock of {id} went down by at least this order's {q}"
+        );
+    }
+
+    // The emails: exactly a confirmation and a shipped email, from the configured sender, with
+    // every line, the unit prices and the total in the order's currency format.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let emails = emails_to(&j.email, 2, 1).await;
+    assert_eq!(emails.len(), 2, "{emails:#?}");
+    let confirmation = emails
+        .iter()
+        .find(|e| e.subject.contains("confirmed"))
+        .unwrap();
+    let shipped_mail = emails
+        .iter()
+        .find(|e| e.subject.contains("shipped"))
+        .unwrap();
+    let total = money::format(expected_total, currency);
+    for mail in [confirmation, shipped_mail] {
+        assert_eq!(mail.from, "shop@ferrocart.local");
+        assert!(
+            mail.subject.starts_with("Ferrocart Demo Shop: order "),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.body.contains(&total), "total {total} in {}", mail.body);
+        for (_, name, price, q) in &j.lines {
+            let escaped = name.replace('&', "&#38;");
+            assert!(mail.body.contains(&escaped), "{name} in {}", mail.body);
+            assert!(mail.body.contains(&money::format(*price, currency)));
+            assert!(mail.body.contains(&money::format(price * q, currency)));
+        }
+        assert!(mail.body.contains(&j.order_id));
+    }
+    for s in shipments {
+        assert!(
+            shipped_mail
+                .body
+                .contains(s["tracking_reference"].as_str().unwrap())
+        );
+    }
+    // Recorded once each.
+    let details = store()
+        .await
+        .get_order_details(&OrderId::parse(&j.order_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut records: Vec<(String, String)> = details
+        .emails
+        .iter()
+        .map(|e| (e.kind.to_string(), e.status.clone()))
+        .collect();
+    records.sort();
+    assert_eq!(
+        records,
+        [
+            ("order_confirmation".to_string(), "sent".to_string()),
+            ("shipped".to_string(), "sent".to_string())
+        ]
+    );
+}
+
+fn sqs_event(records: &[(&str, &str)]) -> Value {
+    json!({"Records": records.iter().map(|(id, body)| json!({
+        "messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795291080000",
+                       "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1795291080001"},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-emailqueue", "awsRegion": "us-east-1"
+    })).collect::<Vec<_>>()})
+}
+
+#[tokio::test]
+async fn a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_succeeds() {
+    let (email, _, order_id) = unpaid_order("poison").await;
+    let good = json!({"kind": "payment_failed", "order_id": order_id}).to_string();
+    let poison = format!(
+        "{{\"kind\": \"payment_failed\", \"order\": \"{}\"}}",
+        uuid::Uuid::new_v4()
+    );
+
+    // One batch, one poison message in it: only the poison is reported failed.
+    let r = invoke(
+        "email",
+        &sqs_event(&[("m-poison", &poison), ("m-good", &good)]),
+    )
+    .await;
+    assert_eq!(
+        r,
+        json!({"batchItemFailures": [{"itemIdentifier": "m-poison"}]})
+    );
+    let mails = emails_to(&email, 1, 10).await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains("did not go through"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].body.contains("£9.90"), "{}", mails[0].body);
+
+    // Through the real queue: the same pair in one SendMessageBatch. The good one is handled (a
+    // duplicate now: nothing sent), the poison is received 5 times and moved to the DLQ by SQS.
+    let sqs = sqs().await;
+    let (queue, dlq) = (
+        queue_url(&sqs, "ferrocart-emailqueue").await,
+        queue_url(&sqs, "ferrocart-emaildlq").await,
+    );
+    sqs.send_message_batch()
+        .queue_url(&queue)
+        .entries(
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id("poison")
+                .message_body(&poison)
+                .build()
+                .unwrap(),
+        )
+        .entries(
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id("good")
+                .message_body(&good)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut dead: Vec<String> = Vec::new();
+    while start.elapsed() < Duration::from_secs(60) && !dead.contains(&poison) {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages.unwrap_or_default() {
+            let body = m.body().unwrap_or_default().to_string();
+            if body == poison || body == good {
+                sqs.delete_message()
+                    .queue_url(&dlq)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            dead.push(body);
+        }
+    }
+    assert!(
+        dead.contains(&poison),
+        "poison message in the DLQ within 60 s"
+    );
+    assert!(
+        !dead.contains(&good),
+        "the good message was not dead-lettered"
+    );
+    assert_eq!(emails_to(&email, 2, 2).await.len(), 1, "still one email");
+}
+
+#[tokio::test]
+async fn a_message_delivered_three_times_sends_one_email() {
+    let (email, _, order_id) = unpaid_order("thrice").await;
+    let body = json!({"kind": "payment_failed", "order_id": order_id}).to_string();
+    // Three deliveries at once (separate sandboxes), then three more through the queue.
+    let results = futures::future::join_all((0..3).map(|i| {
+        let event = sqs_event(&[(&format!("m{i}"), &body)]);
+        async move { invoke("email", &event).await }
+    }))
+    .await;
+    for r in results {
+        assert_eq!(r, json!({"batchItemFailures": []}));
+    }
+    let sqs = sqs().await;
+    let queue = queue_url(&sqs, "ferrocart-emailqueue").await;
+    for _ in 0..3 {
+        sqs.send_message()
+            .queue_url(&queue)
+            .message_body(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mails = emails_to(&email, 2, 1).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    let details = store()
+        .await
+        .get_order_details(&OrderId::parse(&order_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(details.emails.len(), 1);
+    assert_eq!(details.emails[0].status, "sent");
+    assert_eq!(details.emails[0].attempts, 1, "claimed once");
+}
