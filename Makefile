@@ -5,7 +5,7 @@
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug
 
-.PHONY: setup build dev test lint ci bench-password bench-resize create-admin routes clean-local
+.PHONY: setup build dev test lint ci bench-password bench-resize bench-order emails create-admin routes clean-local
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
 	bash infra/local/install.sh
@@ -32,6 +32,13 @@ bench-password:   ## Argon2id time at the parameters in use (release build)
 
 bench-resize:     ## image-resize vs sharp on the same 12 MP JPEG (installs sharp into .local/bench)
 	bash infra/bench/resize.sh 10
+
+bench-order:      ## DynamoDB units, SQS requests and invocations of one whole order (local meter)
+	$(CARGO) build --workspace --all-targets
+	$(BIN)/ferrocart run -- $(BIN)/order-cost 3
+
+emails:           ## the emails the running local stack has sent (make dev in another terminal)
+	$(CARGO) run -q -p ferrocart-cli -- emails
 
 create-admin:     ## make create-admin EMAIL=you@example.com (password read from FERROCART_ADMIN_PASSWORD)
 	@test -n "$(EMAIL)" || { echo "usage: FERROCART_ADMIN_PASSWORD=... make create-admin EMAIL=you@example.com"; exit 2; }
