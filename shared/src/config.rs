@@ -64,6 +64,15 @@ pub struct Config {
     pub email_queue_url: Option<String>,
 }
 
+/// A required setting of a function that does not need the whole [`Config`] (the queue consumers):
+/// set and not blank, else [`ConfigError::Missing`] naming it.
+pub fn required_env(name: &'static str) -> Result<String, ConfigError> {
+    env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| env::var(k).ok())

@@ -11,6 +11,14 @@ pub fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
+/// Milliseconds since the Unix epoch (status-history and payment-log sort keys).
+pub fn now_unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 /// RFC 3339 timestamp (UTC, second precision) for a Unix time, e.g. `2026-11-21T19:58:00Z`.
 pub fn rfc3339(unix: u64) -> String {
     let t = ::time::OffsetDateTime::from_unix_timestamp(unix as i64)

@@ -37,12 +37,7 @@ pub struct EmailContext<M: Mailer = Ses> {
 
 impl EmailContext<Ses> {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let var = ferrocart::config::required_env;
         let (table, sender) = (var("TABLE_NAME")?, var("EMAIL_SENDER")?);
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Self {

@@ -31,12 +31,7 @@ pub struct ResizeContext {
 
 impl ResizeContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let var = ferrocart::config::required_env;
         let max_upload_bytes = match std::env::var("MAX_UPLOAD_BYTES") {
             Ok(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
                 name: "MAX_UPLOAD_BYTES",

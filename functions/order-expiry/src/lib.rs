@@ -26,12 +26,7 @@ pub struct ExpiryContext {
 
 impl ExpiryContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let var = ferrocart::config::required_env;
         let (table, key, queue_url, email_queue_url) = (
             var("TABLE_NAME")?,
             var("STRIPE_SECRET_KEY")?,
@@ -146,10 +141,7 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
             }
         }
     }
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(now * 1000);
+    let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
     if ctx
         .store
         .cancel_unpaid_order(&order, &lines, EXPIRED, now_ms)

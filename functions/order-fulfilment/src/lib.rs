@@ -42,12 +42,7 @@ pub struct FulfilmentContext {
 
 impl FulfilmentContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let var = ferrocart::config::required_env;
         let (table, email_queue_url) = (var("TABLE_NAME")?, var("EMAIL_QUEUE_URL")?);
         let carrier = var("CARRIER_NAME").unwrap_or_else(|_| "Ferrocart Post".into());
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -84,12 +79,7 @@ pub async fn handle(
     .await)
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+use ferrocart::time::now_unix_ms as now_ms;
 
 pub async fn process(ctx: &FulfilmentContext, body: &str) -> Result<Outcome, BoxError> {
     let msg: OrderPaid =

@@ -219,10 +219,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         outcome = "amount_mismatch".into();
     }
     record.outcome = outcome.clone();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(now * 1000);
+    let now_ms = crate::time::now_unix_ms().max(now * 1000);
     let lk = keys::order_payment_log(&order.order_id, now_ms, &event.id);
     let log = PaymentLogEntry {
         pk: lk.pk,

@@ -223,20 +223,7 @@ impl Store {
                 .build(),
         );
         for l in lines {
-            tx = tx.transact_items(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_item(&keys::product(&l.product_id))))
-                            .update_expression("ADD stock_available :q")
-                            .condition_expression("attribute_exists(pk)")
-                            .expression_attribute_values(":q", n(l.quantity))
-                            .build()
-                            .map_err(build_err)?,
-                    )
-                    .build(),
-            );
+            tx = tx.transact_items(self.tx_return_stock(l)?);
         }
         match tx.send().await.map_err(from_transact_error) {
             Ok(_) => Ok(true),

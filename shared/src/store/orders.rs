@@ -807,6 +807,19 @@ impl Store {
         Ok(())
     }
 
+    /// A transaction action giving an order line's reserved units back to `stock_available`.
+    pub fn tx_return_stock(&self, line: &OrderLineItem) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::product(&line.product_id))))
+            .update_expression("ADD stock_available :q")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":q", n(line.quantity))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// Cancels an unpaid order and returns its reserved stock, in one transaction conditioned on
     /// the order still being `pending_payment`, so the stock comes back exactly once.
     /// `Ok(false)` if the order had already moved on (paid, or cancelled before).
@@ -840,20 +853,7 @@ impl Store {
                 .build(),
         );
         for l in lines {
-            actions.push(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_item(&keys::product(&l.product_id))))
-                            .update_expression("ADD stock_available :q")
-                            .condition_expression("attribute_exists(pk)")
-                            .expression_attribute_values(":q", n(l.quantity))
-                            .build()
-                            .map_err(build_err)?,
-                    )
-                    .build(),
-            );
+            actions.push(self.tx_return_stock(l)?);
         }
         let k = keys::order_status(&order.order_id, now_ms, "cancelled");
         let entry = StatusEntry {
