@@ -76,15 +76,13 @@ pub enum StartFulfilment {
 }
 
 fn status_entry(order: &OrderId, now_ms: u64, status: &str, by: &str) -> StatusEntry {
-    let k = keys::order_status(order, now_ms, status);
-    StatusEntry {
-        pk: k.pk,
-        sk: k.sk,
-        entity: "OrderStatus".into(),
-        status: status.into(),
-        at: crate::time::rfc3339(now_ms / 1000),
-        by: by.into(),
-    }
+    StatusEntry::new(
+        order,
+        now_ms,
+        status,
+        &crate::time::rfc3339(now_ms / 1000),
+        by,
+    )
 }
 
 impl Store {

@@ -203,20 +203,14 @@ impl Store {
             actions.push(TransactWriteItem::builder().update(update).build());
         }
         actions.push(self.tx_put(order, "attribute_not_exists(pk)")?);
-        let sk = keys::order_status(
-            &order.order_id,
-            crate::time::now_unix() * 1000,
-            &order.status,
-        );
         actions.push(self.tx_put(
-            &StatusEntry {
-                pk: sk.pk,
-                sk: sk.sk,
-                entity: "OrderStatus".into(),
-                status: order.status.clone(),
-                at: order.created_at.clone(),
-                by: "checkout".into(),
-            },
+            &StatusEntry::new(
+                &order.order_id,
+                crate::time::now_unix() * 1000,
+                &order.status,
+                &order.created_at,
+                "checkout",
+            ),
             "attribute_not_exists(pk)",
         )?);
         for l in lines {
@@ -469,6 +463,21 @@ pub struct StatusEntry {
     pub by: String,
 }
 
+impl StatusEntry {
+    /// The history entry for `order` reaching `status` at `at_ms` (its sort key) / `at` (RFC 3339).
+    pub fn new(order: &OrderId, at_ms: u64, status: &str, at: &str, by: &str) -> Self {
+        let k = keys::order_status(order, at_ms, status);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "OrderStatus".into(),
+            status: status.into(),
+            at: at.into(),
+            by: by.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentLogEntry {
     pub pk: String,
@@ -593,15 +602,8 @@ impl Store {
             );
         }
         if let Some(to) = transition.to {
-            let k = keys::order_status(order, now_ms, to);
-            let entry = StatusEntry {
-                pk: k.pk,
-                sk: k.sk,
-                entity: "OrderStatus".into(),
-                status: to.into(),
-                at: log.at.clone(),
-                by: format!("{}:{}", event.provider, event.event_id),
-            };
+            let by = format!("{}:{}", event.provider, event.event_id);
+            let entry = StatusEntry::new(order, now_ms, to, &log.at, &by);
             actions.push(self.tx_put(&entry, "attribute_not_exists(sk)")?);
         }
         let result = self
@@ -855,15 +857,7 @@ impl Store {
         for l in lines {
             actions.push(self.tx_return_stock(l)?);
         }
-        let k = keys::order_status(&order.order_id, now_ms, "cancelled");
-        let entry = StatusEntry {
-            pk: k.pk,
-            sk: k.sk,
-            entity: "OrderStatus".into(),
-            status: "cancelled".into(),
-            at,
-            by: reason.into(),
-        };
+        let entry = StatusEntry::new(&order.order_id, now_ms, "cancelled", &at, reason);
         actions.push(
             TransactWriteItem::builder()
                 .put(
