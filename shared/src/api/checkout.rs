@@ -154,6 +154,37 @@ fn key_reused() -> ApiError {
     }
 }
 
+/// A request whose key already has a record: the same body gets the stored answer (or the
+/// unfinished payment step finished here), another body a 422.
+async fn resume(
+    ctx: &AppContext,
+    principal: &Principal,
+    key: &str,
+    request_hash: &str,
+    record: &IdempotencyRecord,
+) -> Result<Response<Body>, ApiError> {
+    let user = &principal.user_id;
+    if record.request_hash != request_hash {
+        return Err(key_reused());
+    }
+    if record.status == "done" {
+        return Ok(replay(record));
+    }
+    // The order exists but its payment step has not finished. If the request that placed it
+    // may still be working, say so; if it gave up (or died), finish the job here.
+    if !ctx
+        .store
+        .lock_idempotency(user, key, crate::time::now_unix())
+        .await?
+    {
+        return match ctx.store.get_idempotency(user, key).await? {
+            Some(r) if r.status == "done" => Ok(replay(&r)),
+            _ => Err(in_progress()),
+        };
+    }
+    finish_payment(ctx, principal, key, &record.order_id).await
+}
+
 pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(ctx, &req).await?;
     let key = idempotency_key(&req)?;
@@ -164,29 +195,16 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let user = &principal.user_id;
 
     if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
-        if record.request_hash != request_hash {
-            return Err(key_reused());
-        }
-        if record.status == "done" {
-            return Ok(replay(&record));
-        }
-        // The order exists but its payment step has not finished. If the request that placed it
-        // may still be working, say so; if it gave up (or died), finish the job here.
-        if !ctx
-            .store
-            .lock_idempotency(user, &key, crate::time::now_unix())
-            .await?
-        {
-            return match ctx.store.get_idempotency(user, &key).await? {
-                Some(r) if r.status == "done" => Ok(replay(&r)),
-                _ => Err(in_progress()),
-            };
-        }
-        return finish_payment(ctx, &principal, &key, &record.order_id).await;
+        return resume(ctx, &principal, &key, &request_hash, &record).await;
     }
 
     let (header, cart_lines) = ctx.store.get_cart(user).await?;
     if cart_lines.is_empty() {
+        // A concurrent request with this key may have placed the order (and emptied the cart)
+        // between our two reads: answer as that request's twin, not with `cart_empty`.
+        if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
+            return resume(ctx, &principal, &key, &request_hash, &record).await;
+        }
         return Err(ApiError::conflict("cart_empty", "the cart is empty"));
     }
     let ids: Vec<_> = cart_lines.iter().map(|l| l.product_id.clone()).collect();
@@ -300,8 +318,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             }
             PlaceOrder::KeyTaken => {
                 return match ctx.store.get_idempotency(user, &key).await? {
-                    Some(r) if r.request_hash != request_hash => Err(key_reused()),
-                    _ => Err(in_progress()),
+                    Some(r) => resume(ctx, &principal, &key, &request_hash, &r).await,
+                    None => Err(in_progress()),
                 };
             }
             PlaceOrder::Unavailable(ids) => {
