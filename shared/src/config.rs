@@ -1,7 +1,7 @@
 //! Settings, read once from the environment at cold start. A missing or invalid setting stops
 //! start-up with a message naming the variable; it never surfaces in a request.
 
-use std::env;
+use crate::settings::{Secret, Settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -9,12 +9,15 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("the secret named by {name} could not be read: {reason}")]
+    Secret { name: String, reason: String },
 }
 
 /// Token settings. The signing secret is HS256 key material of at least 32 bytes.
 #[derive(Clone)]
 pub struct AuthConfig {
-    pub jwt_secret: Vec<u8>,
+    /// `None` in functions given no key (the public catalog, the webhook): they verify nobody.
+    pub jwt_secret: Option<Vec<u8>>,
     pub issuer: String,
     pub audience: String,
     pub access_ttl_secs: u64,
@@ -51,11 +54,11 @@ pub struct Config {
     /// The payment provider's API (Stripe, or the local fake).
     pub stripe_api_base: String,
     /// Stripe secret key; only the functions that call Stripe require it (checked at start-up).
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<Secret>,
     /// How long an unpaid order holds its stock.
     pub reservation_ttl_secs: u64,
     /// The webhook endpoint's signing secret (`whsec_...`); required by payment-webhook.
-    pub stripe_webhook_secret: Option<String>,
+    pub stripe_webhook_secret: Option<Secret>,
     /// Queue that paid orders are sent to for fulfilment.
     pub fulfilment_queue_url: Option<String>,
     /// Queue of delayed "release this reservation" messages.
@@ -64,18 +67,10 @@ pub struct Config {
     pub email_queue_url: Option<String>,
 }
 
-/// A required setting of a function that does not need the whole [`Config`] (the queue consumers):
-/// set and not blank, else [`ConfigError::Missing`] naming it.
-pub fn required_env(name: &'static str) -> Result<String, ConfigError> {
-    env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(ConfigError::Missing(name))
-}
-
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| env::var(k).ok())
+    /// From a function's settings (its environment with secrets resolved, [`Settings::load`]).
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| settings.get(k))
     }
 
     /// Reads from any lookup (the environment in production, a map in tests).
@@ -94,8 +89,10 @@ impl Config {
                 }),
             }
         };
-        let jwt_secret = required("JWT_SECRET")?.into_bytes();
-        if jwt_secret.len() < 32 {
+        let jwt_secret = get("JWT_SECRET")
+            .filter(|v| !v.trim().is_empty())
+            .map(String::into_bytes);
+        if jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err(ConfigError::Invalid {
                 name: "JWT_SECRET",
                 reason: "must be at least 32 bytes".into(),
@@ -122,9 +119,13 @@ impl Config {
             stripe_api_base: get("STRIPE_API_BASE")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| "https://api.stripe.com".into()),
-            stripe_secret_key: get("STRIPE_SECRET_KEY").filter(|v| !v.trim().is_empty()),
+            stripe_secret_key: get("STRIPE_SECRET_KEY")
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new),
             reservation_ttl_secs: number("RESERVATION_TTL_SECONDS", 900)?.max(60),
-            stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
+            stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET")
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new),
             fulfilment_queue_url: get("FULFILMENT_QUEUE_URL").filter(|v| !v.trim().is_empty()),
             order_expiry_queue_url: get("ORDER_EXPIRY_QUEUE_URL").filter(|v| !v.trim().is_empty()),
             email_queue_url: get("EMAIL_QUEUE_URL").filter(|v| !v.trim().is_empty()),

@@ -15,11 +15,15 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// Reads the environment and builds the AWS clients. The SDK honours `AWS_ENDPOINT_URL` and
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, which is all that points it at the local stack.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    /// Reads the settings (environment and secrets, [`crate::settings`]), requires each of
+    /// `required`, and builds the AWS clients. The SDK honours `AWS_ENDPOINT_URL` and
+    /// `AWS_ENDPOINT_URL_<SERVICE>`, which is all that points it at the local stack.
+    pub async fn load(required: &[&'static str]) -> Result<Self, ConfigError> {
+        let (sdk, settings) = crate::settings::load().await?;
+        for name in required {
+            settings.required(name)?;
+        }
+        let config = Config::from_settings(&settings)?;
         let s3 = s3_client(&sdk);
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         Ok(Self::new(
@@ -38,8 +42,8 @@ impl AppContext {
     ) -> Self {
         let tokens = TokenService::new(&config.auth);
         let store = Store::new(dynamodb, config.table_name.clone());
-        let stripe = config.stripe_secret_key.as_deref().and_then(|key| {
-            crate::payments::stripe::StripeClient::new(&config.stripe_api_base, key)
+        let stripe = config.stripe_secret_key.as_ref().and_then(|key| {
+            crate::payments::stripe::StripeClient::new(&config.stripe_api_base, key.expose())
                 .map_err(|e| tracing::error!(error = %e, "payment client could not be built"))
                 .ok()
         });

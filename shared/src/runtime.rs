@@ -7,7 +7,17 @@ use lambda_http::{Body, Request, Response, service_fn};
 use std::convert::Infallible;
 use std::future::Future;
 
+/// For endpoints that sign in or check who is calling: start-up needs the token key (`JWT_SECRET`).
 pub async fn serve_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static AppContext, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
+{
+    serve_http_requiring(&["JWT_SECRET"], handler).await
+}
+
+/// For public endpoints (the catalog), which are given no secrets at all.
+pub async fn serve_public_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(&'static AppContext, Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
@@ -24,15 +34,9 @@ where
     F: Fn(&'static AppContext, Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>> + Send + 'static,
 {
+    crate::metrics::process_started();
     crate::telemetry::init();
-    for name in required {
-        if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
-            let e = crate::config::ConfigError::Missing(name);
-            tracing::error!(error = %e, "start-up failed");
-            return Err(e.into());
-        }
-    }
-    let ctx = match AppContext::from_env().await {
+    let ctx = match AppContext::load(required).await {
         Ok(ctx) => ctx,
         Err(e) => {
             tracing::error!(error = %e, "start-up failed");
@@ -43,6 +47,7 @@ where
     let ctx: &'static AppContext = Box::leak(Box::new(ctx));
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| {
+        crate::metrics::invocation_started();
         let fut = handler(ctx, req);
         async move { Ok::<_, Infallible>(fut.await.unwrap_or_else(ApiError::into_response)) }
     }))

@@ -15,6 +15,22 @@ pub fn lambda_url() -> String {
     std::env::var("FERROCART_LAMBDA_URL").unwrap_or_else(|_| "http://127.0.0.1:9001".into())
 }
 
+/// The local stack's secret values (`infra/local-secrets.json`, by template logical id), which
+/// it stores in its Secrets Manager and the functions read from there.
+pub fn local_secrets() -> serde_json::Value {
+    let path = repo_root().join("infra/local-secrets.json");
+    let text = std::fs::read_to_string(&path).expect("infra/local-secrets.json is readable");
+    serde_json::from_str(&text).expect("infra/local-secrets.json is JSON")
+}
+
+/// The Stripe webhook signing secret the local payment-webhook function verifies with.
+pub fn local_webhook_secret() -> String {
+    local_secrets()["StripeWebhookSecret"]["STRIPE_WEBHOOK_SECRET"]
+        .as_str()
+        .expect("StripeWebhookSecret.STRIPE_WEBHOOK_SECRET in infra/local-secrets.json")
+        .to_string()
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -114,11 +114,7 @@ async fn deliver_payment_succeeded(order: &Value) -> u16 {
     let body = json!({"id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event", "type": "payment_intent.succeeded",
         "data": {"object": {"id": pi, "amount": order["total"], "amount_received": order["total"], "currency": "eur",
         "metadata": {"order_id": order["order_id"]}}}}).to_string();
-    let env: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
-    )
-    .unwrap();
-    let secret = env["Parameters"]["STRIPE_WEBHOOK_SECRET"].as_str().unwrap();
+    let secret = local_webhook_secret();
     let header = signature::sign(
         body.as_bytes(),
         secret.as_bytes(),

@@ -10,14 +10,7 @@ use ferrocart_tests::*;
 use serde_json::{Value, json};
 
 fn webhook_secret() -> String {
-    let env: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
-    )
-    .unwrap();
-    env["Parameters"]["STRIPE_WEBHOOK_SECRET"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    local_webhook_secret()
 }
 
 fn now() -> u64 {

@@ -14,21 +14,18 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 async fn context(stripe_base: &str) -> AppContext {
-    let env: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("infra/local-env.json")).unwrap(),
-    )
-    .unwrap();
-    let p = &env["Parameters"];
+    let secrets = local_secrets();
+    let (jwt, stripe) = (&secrets["JwtSecret"], &secrets["StripeApiKey"]);
     let vars: HashMap<&str, String> = HashMap::from([
         (
             "TABLE_NAME",
             std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into()),
         ),
-        ("JWT_SECRET", p["JWT_SECRET"].as_str().unwrap().to_string()),
+        ("JWT_SECRET", jwt.as_str().unwrap().to_string()),
         ("STRIPE_API_BASE", stripe_base.to_string()),
         (
             "STRIPE_SECRET_KEY",
-            p["STRIPE_SECRET_KEY"].as_str().unwrap().to_string(),
+            stripe["STRIPE_SECRET_KEY"].as_str().unwrap().to_string(),
         ),
         (
             "ORDER_EXPIRY_QUEUE_URL",

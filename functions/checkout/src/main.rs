@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     ferrocart::runtime::serve_http_requiring(
-        &["STRIPE_SECRET_KEY"],
+        &["JWT_SECRET", "STRIPE_SECRET_KEY"],
         ferrocart::api::checkout::handle,
     )
     .await

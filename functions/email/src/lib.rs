@@ -37,9 +37,9 @@ pub struct EmailContext<M: Mailer = Ses> {
 
 impl EmailContext<Ses> {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = ferrocart::config::required_env;
+        let (sdk, settings) = ferrocart::settings::load().await?;
+        let var = |name| settings.required(name);
         let (table, sender) = (var("TABLE_NAME")?, var("EMAIL_SENDER")?);
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             mailer: Ses {
@@ -184,10 +184,18 @@ async fn send_claimed<M: Mailer>(
                 tracing::error!(order_id = %id, %kind, error = %e, "email sent but not recorded");
             }
             tracing::info!(order_id = %id, %kind, %message_id, "email sent");
+            ferrocart::metrics::count(
+                ferrocart::metrics::Metric::EmailsSent,
+                &[("order_id", id.as_str()), ("kind", kind.as_str())],
+            );
             Ok(Outcome::Sent { message_id })
         }
         Err(SendFailure::Rejected(reason)) => {
             tracing::warn!(order_id = %id, %kind, %reason, "recipient refused; recorded, not retried");
+            ferrocart::metrics::count(
+                ferrocart::metrics::Metric::EmailsUndeliverable,
+                &[("order_id", id.as_str()), ("kind", kind.as_str())],
+            );
             let outcome = EmailOutcome::Undeliverable {
                 to: mail.to.clone(),
                 reason: reason.clone(),

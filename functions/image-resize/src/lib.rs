@@ -31,20 +31,20 @@ pub struct ResizeContext {
 
 impl ResizeContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = ferrocart::config::required_env;
-        let max_upload_bytes = match std::env::var("MAX_UPLOAD_BYTES") {
-            Ok(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+        let (sdk, settings) = ferrocart::settings::load().await?;
+        let var = |name| settings.required(name);
+        let max_upload_bytes = match settings.get("MAX_UPLOAD_BYTES") {
+            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
                 name: "MAX_UPLOAD_BYTES",
                 reason: format!("expected a whole number, got {v:?}"),
             })?,
-            Err(_) => 15 * 1024 * 1024,
+            None => 15 * 1024 * 1024,
         };
         let (table, upload_bucket, media_bucket) = (
             var("TABLE_NAME")?,
             var("UPLOAD_BUCKET")?,
             var("MEDIA_BUCKET")?,
         );
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             s3: ferrocart::context::s3_client(&sdk),
@@ -231,7 +231,14 @@ async fn process_object(ctx: &ResizeContext, r: &S3Record) -> Result<Outcome, Bo
         }
     };
     match ctx.store.record_image(&record).await? {
-        RecordImage::Recorded => Ok(outcome),
+        RecordImage::Recorded => {
+            let metric = match outcome {
+                Outcome::Ready { .. } => ferrocart::metrics::Metric::ImagesResized,
+                _ => ferrocart::metrics::Metric::ImagesRejected,
+            };
+            ferrocart::metrics::count(metric, &[("product_id", product.as_str())]);
+            Ok(outcome)
+        }
         RecordImage::AlreadyRecorded => Ok(Outcome::AlreadyProcessed),
         RecordImage::ProductGone => {
             tracing::warn!(product_id = %product, "product no longer exists; variants left unreferenced");

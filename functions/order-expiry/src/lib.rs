@@ -26,7 +26,8 @@ pub struct ExpiryContext {
 
 impl ExpiryContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = ferrocart::config::required_env;
+        let (sdk, settings) = ferrocart::settings::load().await?;
+        let var = |name| settings.required(name);
         let (table, key, queue_url, email_queue_url) = (
             var("TABLE_NAME")?,
             var("STRIPE_SECRET_KEY")?,
@@ -38,7 +39,6 @@ impl ExpiryContext {
             name: "STRIPE_API_BASE",
             reason: e.to_string(),
         })?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             sqs: aws_sdk_sqs::Client::new(&sdk),

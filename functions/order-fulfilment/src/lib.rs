@@ -42,10 +42,10 @@ pub struct FulfilmentContext {
 
 impl FulfilmentContext {
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let var = ferrocart::config::required_env;
+        let (sdk, settings) = ferrocart::settings::load().await?;
+        let var = |name| settings.required(name);
         let (table, email_queue_url) = (var("TABLE_NAME")?, var("EMAIL_QUEUE_URL")?);
         let carrier = var("CARRIER_NAME").unwrap_or_else(|_| "Ferrocart Post".into());
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             sqs: aws_sdk_sqs::Client::new(&sdk),

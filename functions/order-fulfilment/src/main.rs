@@ -2,6 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
+    ferrocart::metrics::process_started();
     ferrocart::telemetry::init();
     let ctx = order_fulfilment::FulfilmentContext::from_env()
         .await
@@ -11,6 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         })?;
     let ctx: &'static order_fulfilment::FulfilmentContext = Box::leak(Box::new(ctx));
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        ferrocart::metrics::invocation_started();
         order_fulfilment::handle(ctx, event)
     }))
     .await

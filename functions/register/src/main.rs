@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_http(ferrocart::api::register::handle).await
+    ferrocart::runtime::serve_public_http(ferrocart::api::register::handle).await
 }

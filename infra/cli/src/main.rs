@@ -88,7 +88,8 @@ fn local_aws_env() -> BTreeMap<String, String> {
         ("AWS_ENDPOINT_URL_DYNAMODB".into(), ddb),
         ("AWS_ENDPOINT_URL_S3".into(), moto.clone()),
         ("AWS_ENDPOINT_URL_SQS".into(), moto.clone()),
-        ("AWS_ENDPOINT_URL_SESV2".into(), moto),
+        ("AWS_ENDPOINT_URL_SESV2".into(), moto.clone()),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER".into(), moto),
     ])
 }
 
@@ -114,6 +115,16 @@ fn local_sesv2() -> aws_sdk_sesv2::Client {
         .credentials_provider(local_credentials())
         .build();
     aws_sdk_sesv2::Client::from_conf(conf)
+}
+
+fn local_secretsmanager() -> aws_sdk_secretsmanager::Client {
+    let conf = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new(REGION))
+        .endpoint_url(template::MOTO_URL)
+        .credentials_provider(local_credentials())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
 }
 
 fn local_dynamodb() -> aws_sdk_dynamodb::Client {
@@ -159,24 +170,22 @@ fn local_sqs() -> aws_sdk_sqs::Client {
 
 fn load_template(root: &Path) -> Result<template::Template> {
     let overrides = template::load_env_overrides(&root.join("infra/local-env.json"))?;
-    template::Template::load(&root.join("template.yaml"), &overrides)
+    let secrets = template::load_local_secrets(&root.join("infra/local-secrets.json"))?;
+    template::Template::load(&root.join("template.yaml"), &overrides, &secrets)
 }
 
 /// Where the Stripe stand-in delivers events: the route served by the function that holds the
 /// webhook signing secret, with that secret (both from the template).
 fn stripe_webhook(tpl: &template::Template) -> Option<(String, String)> {
-    let f = tpl
-        .functions
-        .iter()
-        .find(|f| f.env.contains_key("STRIPE_WEBHOOK_SECRET"))?;
+    let (f, secret) = tpl.functions.iter().find_map(|f| {
+        let secret = tpl.settings(f).remove("STRIPE_WEBHOOK_SECRET")?;
+        Some((f, secret))
+    })?;
     let route = tpl
         .routes
         .iter()
         .find(|r| r.function == f.logical_id && r.method == "POST")?;
-    Some((
-        format!("http://127.0.0.1:{API_PORT}{}", route.path),
-        f.env["STRIPE_WEBHOOK_SECRET"].clone(),
-    ))
+    Some((format!("http://127.0.0.1:{API_PORT}{}", route.path), secret))
 }
 
 struct Stack {
@@ -255,6 +264,7 @@ impl Stack {
         resources::create_queues(&sqs, &tpl).await?;
         resources::create_buckets(&s3, &tpl).await?;
         resources::verify_senders(&local_sesv2(), &tpl).await?;
+        resources::create_secrets(&local_secretsmanager(), &tpl).await?;
         if seed {
             seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
         }

@@ -279,3 +279,24 @@ pub async fn verify_senders(
     }
     Ok(())
 }
+
+/// Creates each template secret in the local Secrets Manager with its local value (the values in
+/// `infra/local-secrets.json`; in AWS the template generates or you put them, README "Deploy").
+pub async fn create_secrets(
+    sm: &aws_sdk_secretsmanager::Client,
+    tpl: &crate::template::Template,
+) -> Result<()> {
+    for s in &tpl.secrets {
+        sm.create_secret()
+            .name(&s.local_name)
+            .secret_string(&s.value)
+            .send()
+            .await
+            .with_context(|| format!("creating secret {}", s.local_name))?;
+        eprintln!(
+            "[stack] secret {} created from template resource {}",
+            s.local_name, s.logical_id
+        );
+    }
+    Ok(())
+}

@@ -58,6 +58,39 @@ pub struct Template {
     pub sqs_sources: Vec<SqsSource>,
     /// Buckets served by a CloudFront distribution (an S3 origin), by local name.
     pub cdn_buckets: Vec<String>,
+    /// Secrets Manager secrets, with their local values (`infra/local-secrets.json`).
+    pub secrets: Vec<Secret>,
+}
+
+/// An `AWS::SecretsManager::Secret`: created in the local stack's Secrets Manager under
+/// `local_name` (what `!Ref` resolves to locally) holding `value`.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub logical_id: String,
+    pub local_name: String,
+    pub value: String,
+}
+
+/// Local secret values by logical id: a string, or an object stored as its JSON text.
+pub fn load_local_secrets(path: &Path) -> Result<BTreeMap<String, String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let json: Json =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let obj = json
+        .as_object()
+        .ok_or_else(|| anyhow!("{}: expected an object", path.display()))?;
+    Ok(obj
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+        .map(|(k, v)| {
+            let v = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), v)
+        })
+        .collect())
 }
 
 /// moto's default account, and the local region.
@@ -140,6 +173,7 @@ impl Template {
     pub fn load(
         path: &Path,
         env_overrides: &BTreeMap<String, BTreeMap<String, String>>,
+        secret_values: &BTreeMap<String, String>,
     ) -> Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -164,6 +198,7 @@ impl Template {
         }
         let mut buckets = Vec::new();
         let mut queues = Vec::new();
+        let mut secrets = Vec::new();
         for (id, res) in resources {
             let id = id.as_str().unwrap_or_default();
             let props = res.get("Properties").cloned().unwrap_or(Value::Null);
@@ -178,6 +213,13 @@ impl Template {
                     logical_id: id.to_string(),
                     local_name: local("QueueName"),
                     properties: props.clone(),
+                }),
+                Some("AWS::SecretsManager::Secret") => secrets.push(Secret {
+                    logical_id: id.to_string(),
+                    local_name: local("Name"),
+                    value: secret_values.get(id).cloned().ok_or_else(|| {
+                        anyhow!("secret {id}: no local value; add it to infra/local-secrets.json")
+                    })?,
                 }),
                 _ => {}
             }
@@ -205,6 +247,9 @@ impl Template {
                     }
                     if let Some(q) = queues.iter().find(|q| q.logical_id == name) {
                         return Some(queue_url(&q.local_name));
+                    }
+                    if let Some(s) = secrets.iter().find(|s| s.logical_id == name) {
+                        return Some(s.local_name.clone());
                     }
                     params.get(name).cloned().flatten()
                 }
@@ -270,6 +315,10 @@ impl Template {
                     .cloned()
             };
             for (k, v) in &raw {
+                // The local stack points every function at its own servers (`function_aws_env`).
+                if k.starts_with("AWS_ENDPOINT_URL") {
+                    continue;
+                }
                 match overrides(k).or_else(|| resolve(v)) {
                     Some(val) => {
                         env.insert(k.clone(), val);
@@ -388,7 +437,23 @@ impl Template {
             queues,
             sqs_sources,
             cdn_buckets,
+            secrets,
         })
+    }
+
+    /// A function's settings as it will see them: its environment plus the secrets its
+    /// `*_SECRET_ARN` variables name (the same expansion the functions do, `ferrocart::settings`).
+    pub fn settings(&self, f: &Function) -> BTreeMap<String, String> {
+        let mut out = f.env.clone();
+        for (var, id) in &f.env {
+            if !var.ends_with("_SECRET_ARN") {
+                continue;
+            }
+            if let Some(s) = self.secrets.iter().find(|s| &s.local_name == id) {
+                out.extend(ferrocart::settings::expand(var, &s.value));
+            }
+        }
+        out
     }
 }
 

@@ -331,6 +331,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
                     })
                     .collect();
                 tracing::info!(products = ?ids, "checkout refused: stock, status or price changed");
+                crate::metrics::count(crate::metrics::Metric::StockOuts, &[]);
                 return Err(ApiError::conflict(
                     "out_of_stock",
                     format!(
@@ -354,6 +355,13 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         ));
     }
     tracing::info!(order_id = %order_id, total = subtotal, currency = %currency, "order placed");
+    crate::metrics::count(
+        crate::metrics::Metric::OrdersPlaced,
+        &[
+            ("order_id", order_id.as_str()),
+            ("currency", currency.as_str()),
+        ],
+    );
     finish_payment(ctx, &principal, &key, &order_id).await
 }
 

@@ -49,7 +49,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let secret = ctx
         .config
         .stripe_webhook_secret
-        .as_deref()
+        .as_ref()
+        .map(|s| s.expose())
         .ok_or_else(|| ApiError::internal("STRIPE_WEBHOOK_SECRET is not configured"))?;
     let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_EVENT_BYTES {
@@ -242,6 +243,16 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         ctx.store.record_payment_event(&record, &log).await?
     };
     tracing::info!(order_id = %order.order_id, result = ?applied, "webhook event handled");
+    if applied == ApplyEvent::Applied {
+        let metric = match event.kind.as_str() {
+            "payment_intent.succeeded" => Some(crate::metrics::Metric::PaymentsSucceeded),
+            "payment_intent.payment_failed" => Some(crate::metrics::Metric::PaymentsFailed),
+            _ => None,
+        };
+        if let Some(m) = metric {
+            crate::metrics::count(m, &[("order_id", order.order_id.as_str())]);
+        }
+    }
     if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Ignored {
         ensure_fulfilment_enqueued(ctx, &order.order_id).await?;
     }

@@ -75,9 +75,15 @@ impl TokenService {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
+        // Without a configured key, a random one no other sandbox knows: every token is refused
+        // and none this function signs is accepted anywhere.
+        let secret = cfg
+            .jwt_secret
+            .clone()
+            .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec());
         Self {
-            encoding: EncodingKey::from_secret(&cfg.jwt_secret),
-            decoding: DecodingKey::from_secret(&cfg.jwt_secret),
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
             validation,
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
@@ -143,7 +149,7 @@ mod tests {
 
     fn cfg(secret: &str) -> AuthConfig {
         AuthConfig {
-            jwt_secret: secret.as_bytes().to_vec(),
+            jwt_secret: Some(secret.as_bytes().to_vec()),
             issuer: "ferrocart".into(),
             audience: "ferrocart-api".into(),
             access_ttl_secs: 900,
