@@ -4,8 +4,14 @@
 
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug
+RELEASE := $(or $(CARGO_TARGET_DIR),target)/release
+# Every function's package (-p add-to-cart -p checkout ...).
+FUNCTIONS := $(foreach d,$(wildcard functions/*),-p $(notdir $(d)))
+# sam validate reads no account, but the SDK wants a region and some credentials.
+DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test lint ci bench-password bench-resize bench-order emails create-admin routes clean-local
+.PHONY: setup build dev test lint ci bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
+        deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
 	bash infra/local/install.sh
@@ -36,6 +42,23 @@ bench-resize:     ## image-resize vs sharp on the same 12 MP JPEG (installs shar
 bench-order:      ## DynamoDB units, SQS requests and invocations of one whole order (local meter)
 	$(CARGO) build --workspace --all-targets
 	$(BIN)/ferrocart run -- $(BIN)/order-cost 3
+
+bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm request, size of every release binary
+	$(CARGO) build --release -p hello-bench $(FUNCTIONS)
+	$(BIN)/ferrocart bench-functions --bin-dir $(RELEASE)
+
+deploy-tools:     ## install the SAM CLI, cargo-lambda and zig into .local/deploy, and the arm64 Rust target
+	bash infra/deploy/install.sh
+
+sam-validate:     ## the template through SAM's validation and cfn-lint; sam local's resolved environment (offline)
+	$(DUMMY_AWS) .local/deploy/bin/sam validate --lint
+	$(DUMMY_AWS) .local/deploy/bin/python infra/deploy/check_sam_local_env.py
+
+sam-build: deploy-tools ## every function for arm64 with cargo-lambda, one shared target dir (.aws-sam/build)
+	. infra/deploy/env.sh && sam build
+
+lambda-build: deploy-tools ## the same binaries without SAM: target/lambda/<function>/bootstrap
+	. infra/deploy/env.sh && cargo lambda build --release --arm64 $(FUNCTIONS)
 
 emails:           ## the emails the running local stack has sent (make dev in another terminal)
 	$(CARGO) run -q -p ferrocart-cli -- emails

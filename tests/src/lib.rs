@@ -226,6 +226,19 @@ pub fn encoded(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
+/// Every CloudWatch EMF document the local functions have printed (with `"function"` added).
+pub async fn emitted_metrics() -> Vec<Value> {
+    let v: Value = client()
+        .get(format!("{}/__local/metrics", lambda_url()))
+        .send()
+        .await
+        .expect("control API")
+        .json()
+        .await
+        .expect("JSON");
+    v.as_array().cloned().unwrap_or_default()
+}
+
 /// The bodies of the messages the local functions sent to `queue` (from the local meter's log).
 pub async fn sent_messages(queue: &str) -> Vec<Value> {
     let v: Value = client()

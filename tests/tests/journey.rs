@@ -185,6 +185,36 @@ async fn register_to_shipping_email() {
             ("shipped".to_string(), "sent".to_string())
         ]
     );
+
+    // Business metrics (CloudWatch EMF lines the functions printed): this order was placed, paid
+    // and emailed twice, each counted once, by the function where it became true.
+    let emitted = emitted_metrics().await;
+    let about_order = |name: &str| -> Vec<Value> {
+        emitted
+            .iter()
+            .filter(|m| m["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"] == name)
+            .filter(|m| m["order_id"] == j.order_id.as_str())
+            .cloned()
+            .collect()
+    };
+    let placed = about_order("OrdersPlaced");
+    assert_eq!(placed.len(), 1, "{placed:?}");
+    assert_eq!(placed[0]["function"], "CheckoutFunction");
+    assert_eq!(placed[0]["OrdersPlaced"], 1.0);
+    assert_eq!(
+        placed[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "Ferrocart"
+    );
+    let paid = about_order("PaymentsSucceeded");
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    assert_eq!(paid[0]["function"], "PaymentWebhookFunction");
+    let mut mailed: Vec<String> = about_order("EmailsSent")
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    mailed.sort();
+    assert_eq!(mailed, ["order_confirmation", "shipped"]);
+    assert!(about_order("PaymentsFailed").is_empty());
 }
 
 fn sqs_event(records: &[(&str, &str)]) -> Value {

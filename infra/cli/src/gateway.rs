@@ -486,6 +486,10 @@ pub fn control_router(gw: Arc<Gateway>) -> Router {
         )
         .route("/__local/routes", get(handle_routes))
         .route("/__local/invocations", get(handle_invocations))
+        .route(
+            "/__local/metrics",
+            get(|| async { axum::Json(crate::lambda::emitted_metrics()) }),
+        )
         .route("/__local/health", get(|| async { "ok" }))
         .with_state(gw)
 }

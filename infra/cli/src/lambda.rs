@@ -61,6 +61,26 @@ pub struct Pool {
     spawn_lock: Mutex<()>,
 }
 
+/// The Embedded Metric Format documents functions printed (what CloudWatch would turn into
+/// metrics), each with `"function": <logical id>` added; served at `/__local/metrics`.
+static METRICS: std::sync::Mutex<Vec<serde_json::Value>> = std::sync::Mutex::new(Vec::new());
+
+fn record_metric(function: &str, line: &str) {
+    if !line.starts_with('{') || !line.contains("\"_aws\"") {
+        return;
+    }
+    if let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_str(line) {
+        doc.insert("function".into(), function.into());
+        if let Ok(mut m) = METRICS.lock() {
+            m.push(serde_json::Value::Object(doc));
+        }
+    }
+}
+
+pub fn emitted_metrics() -> Vec<serde_json::Value> {
+    METRICS.lock().map(|m| m.clone()).unwrap_or_default()
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -193,9 +213,11 @@ impl Pool {
         .flatten()
         {
             let label = label.clone();
+            let function = f.logical_id.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stream).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    record_metric(&function, &line);
                     eprintln!("[{label}] {line}");
                 }
             });

@@ -23,6 +23,7 @@
 //! Data commands target the local stack unless `--aws` is given (then the usual AWS
 //! configuration chain applies and `--table` names the deployed table).
 
+mod bench;
 mod gateway;
 mod lambda;
 mod meter;
@@ -699,6 +700,120 @@ fn bench_resize(input: Option<PathBuf>, iterations: usize, parallel: bool) -> Re
     Ok(())
 }
 
+/// `infra/sam-local-env.json`: what `sam local invoke|start-api --env-vars` needs so that the
+/// functions, in Docker with `--docker-network host`, use the servers `make dev` runs: every
+/// variable a function declares, with its local value, and the SDK pointed at moto and DynamoDB
+/// Local directly (`sam local` overrides only variables the template declares, hence the
+/// template's `AWS_ENDPOINT_URL*` entries). A unit test keeps the committed file current.
+fn sam_local_env(tpl: &template::Template) -> Result<String> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    out.insert(
+        "Parameters".into(),
+        BTreeMap::from([
+            (
+                "AWS_ENDPOINT_URL".into(),
+                format!("http://127.0.0.1:{}", services::MOTO_PORT),
+            ),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB".into(),
+                format!("http://127.0.0.1:{}", services::DYNAMODB_PORT),
+            ),
+        ]),
+    );
+    for f in &tpl.functions {
+        out.insert(f.logical_id.clone(), f.env.clone());
+    }
+    Ok(serde_json::to_string_pretty(&out)? + "\n")
+}
+
+/// The hot endpoints: CPU per warm request is a target for these (docs/performance.md).
+const HOT: &[&str] = &[
+    "list-products",
+    "get-product",
+    "list-categories",
+    "add-to-cart",
+    "get-cart",
+    "me",
+    "login",
+];
+
+/// `bench-functions`: starts the local stack (seeded), logs the demo customer in through it, then
+/// measures every function's release binary in `bins` against `bins/hello-world` (bench.rs).
+async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> {
+    let root = project_root()?;
+    let bins = if bins.is_absolute() {
+        bins.to_path_buf()
+    } else {
+        root.join(bins)
+    };
+    let stack = Stack::up(&root, true).await?;
+    let result = async {
+        let tpl = load_template(&root)?;
+        rustls::crypto::aws_lc_rs::default_provider()
+            .install_default()
+            .ok();
+        let http = reqwest::Client::new();
+        let (email, password) = seed::DEMO_CUSTOMER;
+        let login: serde_json::Value = http
+            .post(format!("http://127.0.0.1:{API_PORT}/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let token = login["access_token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("login answered without access_token: {login}"))?
+            .to_string();
+        let base = function_aws_env();
+        let lambda_env = |f: &template::Function| {
+            let mut env = base.clone();
+            env.extend(f.env.clone());
+            env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), f.logical_id.clone());
+            env.insert("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into());
+            env.insert(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+                f.memory_mb.to_string(),
+            );
+            env.insert("_HANDLER".into(), "bootstrap".into());
+            env
+        };
+        let mut subjects = Vec::new();
+        for f in &tpl.functions {
+            subjects.push(bench::Subject {
+                name: f.binary.clone(),
+                binary: bins.join(&f.binary),
+                env: lambda_env(f),
+                event: bench::subject_event(&root, f, &token)?,
+                hot: HOT.contains(&f.binary.as_str()),
+            });
+        }
+        let mut hello_env = base.clone();
+        hello_env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), "hello-world".into());
+        let hello = bench::Subject {
+            name: "hello-world".into(),
+            binary: bins.join("hello-world"),
+            env: hello_env,
+            event: axum::body::Bytes::from_static(b"{\"hello\":\"world\"}"),
+            hot: false,
+        };
+        for s in subjects.iter().chain(std::iter::once(&hello)) {
+            if !s.binary.is_file() {
+                bail!(
+                    "{} not found: build with `cargo build --release -p hello-bench {}`",
+                    s.binary.display(),
+                    "$(functions)"
+                );
+            }
+        }
+        bench::run(subjects, hello, rounds, warm).await
+    }
+    .await;
+    stack.down().await;
+    result
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let mut raw: Vec<String> = std::env::args().skip(1).collect();
@@ -817,6 +932,11 @@ async fn main() -> Result<()> {
             let v: serde_json::Value = http.get(url).send().await?.json().await?;
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
+        "sam-env" => {
+            args.done()?;
+            let root = project_root()?;
+            print!("{}", sam_local_env(&load_template(&root)?)?);
+        }
         "routes" => {
             args.done()?;
             let root = project_root()?;
@@ -824,6 +944,24 @@ async fn main() -> Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&load_template(&root)?.routes)?
             );
+        }
+        "bench-functions" => {
+            let bins = args
+                .value("--bin-dir")?
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("target/release"));
+            let rounds = args
+                .value("--rounds")?
+                .map(|v| v.parse())
+                .transpose()?
+                .unwrap_or(7usize);
+            let warm = args
+                .value("--warm")?
+                .map(|v| v.parse())
+                .transpose()?
+                .unwrap_or(1000usize);
+            args.done()?;
+            bench_functions(&bins, rounds.max(1), warm.max(1)).await?;
         }
         "bench-password" => {
             let n = args
@@ -848,4 +986,21 @@ async fn main() -> Result<()> {
         other => bail!("unknown command {other:?}"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sam_local_env_file_is_current() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let want = sam_local_env(&load_template(&root).expect("template loads")).expect("renders");
+        let have =
+            std::fs::read_to_string(root.join("infra/sam-local-env.json")).unwrap_or_default();
+        assert!(
+            have == want,
+            "infra/sam-local-env.json is stale: run `target/debug/ferrocart sam-env > infra/sam-local-env.json`"
+        );
+    }
 }
