@@ -3,15 +3,17 @@
 use crate::auth::TokenService;
 use crate::config::{Config, ConfigError};
 use crate::store::Store;
+use std::sync::OnceLock;
 
 pub struct AppContext {
     pub config: Config,
     pub store: Store,
     pub tokens: TokenService,
-    pub s3: aws_sdk_s3::Client,
-    pub sqs: aws_sdk_sqs::Client,
     /// Present when `STRIPE_SECRET_KEY` is set (functions that need it require it at start-up).
     pub stripe: Option<crate::payments::stripe::StripeClient>,
+    sdk: aws_config::SdkConfig,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
 }
 
 impl AppContext {
@@ -23,25 +25,15 @@ impl AppContext {
         for name in required {
             settings.required(name)?;
         }
-        let config = Config::from_settings(&settings)?;
-        let s3 = s3_client(&sdk);
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        Ok(Self::new(
-            config,
-            aws_sdk_dynamodb::Client::new(&sdk),
-            s3,
-            sqs,
-        ))
+        Ok(Self::new(Config::from_settings(&settings)?, sdk))
     }
 
-    pub fn new(
-        config: Config,
-        dynamodb: aws_sdk_dynamodb::Client,
-        s3: aws_sdk_s3::Client,
-        sqs: aws_sdk_sqs::Client,
-    ) -> Self {
+    pub fn new(config: Config, sdk: aws_config::SdkConfig) -> Self {
         let tokens = TokenService::new(&config.auth);
-        let store = Store::new(dynamodb, config.table_name.clone());
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.table_name.clone(),
+        );
         let stripe = config.stripe_secret_key.as_ref().and_then(|key| {
             crate::payments::stripe::StripeClient::new(&config.stripe_api_base, key.expose())
                 .map_err(|e| tracing::error!(error = %e, "payment client could not be built"))
@@ -51,10 +43,22 @@ impl AppContext {
             config,
             store,
             tokens,
-            s3,
-            sqs,
             stripe,
+            sdk,
+            s3: OnceLock::new(),
+            sqs: OnceLock::new(),
         }
+    }
+
+    /// The S3 client, built on first use: only the functions that call S3 link its code (its
+    /// endpoint rules alone are a sizeable part of a binary), and the others never pay for it.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| s3_client(&self.sdk))
+    }
+
+    /// The SQS client, built on first use (as [`AppContext::s3`]).
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.sdk))
     }
 }
 

@@ -131,9 +131,27 @@ pub fn expand(var: &str, value: &str) -> Vec<(String, String)> {
     vec![(name.to_string(), value.to_string())]
 }
 
+/// The SDK's HTTPS client: rustls on ring, the one TLS stack and crypto library of every binary
+/// (the SDK's default would link aws-lc-rs beside the ring that the rest uses).
+pub fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL*`), with
+/// [`http_client`].
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .load()
+        .await
+}
+
 /// The SDK configuration and settings every function starts from.
 pub async fn load() -> Result<(aws_config::SdkConfig, Settings), ConfigError> {
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = sdk_config().await;
     let settings = Settings::load(&sdk).await?;
     Ok((sdk, settings))
 }

@@ -39,8 +39,8 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn client() -> reqwest::Client {
-    // reqwest is built without a bundled crypto provider (see shared/Cargo.toml); use aws-lc-rs.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // reqwest is built without a bundled crypto provider (see shared/Cargo.toml); use ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()
@@ -198,7 +198,7 @@ pub async fn call(method: &str, path: &str, token: Option<&str>, body: Option<&V
 
 /// The table the local stack uses, for assertions on what was (or was not) written.
 pub async fn store() -> ferrocart::store::Store {
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let conf = ferrocart::settings::sdk_config().await;
     let table = std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into());
     ferrocart::store::Store::new(aws_sdk_dynamodb::Client::new(&conf), table)
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 async fn sqs() -> aws_sdk_sqs::Client {
-    let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let conf = ferrocart::settings::sdk_config().await;
     aws_sdk_sqs::Client::new(&conf)
 }
 

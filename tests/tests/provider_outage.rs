@@ -33,13 +33,8 @@ async fn context(stripe_base: &str) -> AppContext {
         ),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    AppContext::new(
-        config,
-        aws_sdk_dynamodb::Client::new(&sdk),
-        aws_sdk_s3::Client::new(&sdk),
-        aws_sdk_sqs::Client::new(&sdk),
-    )
+    let sdk = ferrocart::settings::sdk_config().await;
+    AppContext::new(config, sdk)
 }
 
 fn request(token: &str, key: &str) -> Request {

@@ -110,6 +110,7 @@ fn function_aws_env() -> BTreeMap<String, String> {
 
 fn local_sesv2() -> aws_sdk_sesv2::Client {
     let conf = aws_sdk_sesv2::Config::builder()
+        .http_client(ferrocart::settings::http_client())
         .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
         .region(aws_sdk_sesv2::config::Region::new(REGION))
         .endpoint_url(template::MOTO_URL)
@@ -120,6 +121,7 @@ fn local_sesv2() -> aws_sdk_sesv2::Client {
 
 fn local_secretsmanager() -> aws_sdk_secretsmanager::Client {
     let conf = aws_sdk_secretsmanager::Config::builder()
+        .http_client(ferrocart::settings::http_client())
         .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
         .region(aws_sdk_secretsmanager::config::Region::new(REGION))
         .endpoint_url(template::MOTO_URL)
@@ -130,6 +132,7 @@ fn local_secretsmanager() -> aws_sdk_secretsmanager::Client {
 
 fn local_dynamodb() -> aws_sdk_dynamodb::Client {
     let conf = aws_sdk_dynamodb::Config::builder()
+        .http_client(ferrocart::settings::http_client())
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(Region::new(REGION))
         .endpoint_url(format!("http://127.0.0.1:{}", services::DYNAMODB_PORT))
@@ -150,6 +153,7 @@ fn local_credentials() -> Credentials {
 
 fn local_s3() -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::Config::builder()
+        .http_client(ferrocart::settings::http_client())
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new(REGION))
         .endpoint_url(template::MOTO_URL)
@@ -161,6 +165,7 @@ fn local_s3() -> aws_sdk_s3::Client {
 
 fn local_sqs() -> aws_sdk_sqs::Client {
     let conf = aws_sdk_sqs::Config::builder()
+        .http_client(ferrocart::settings::http_client())
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
         .region(aws_sdk_sqs::config::Region::new(REGION))
         .endpoint_url(template::MOTO_URL)
@@ -486,7 +491,7 @@ async fn data_store(args: &mut Args) -> Result<Store> {
         let table = args
             .value("--table")?
             .ok_or_else(|| anyhow!("--aws needs --table <deployed table name>"))?;
-        let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let conf = ferrocart::settings::sdk_config().await;
         Ok(Store::new(aws_sdk_dynamodb::Client::new(&conf), table))
     } else {
         let root = project_root()?;
@@ -502,7 +507,7 @@ async fn data_store(args: &mut Args) -> Result<Store> {
 /// Pays a PaymentIntent at the local Stripe stand-in the way Stripe.js would: a card payment
 /// method, attached, then confirmed (the stand-in answers 500 to `confirm` with `payment_method`).
 async fn pay_locally(payment_intent: &str, card: &str) -> Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let base = format!("http://127.0.0.1:{}", services::STRIPE_PORT);
     let key = load_template(&project_root()?)?
         .functions
@@ -749,7 +754,7 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
     let stack = Stack::up(&root, true).await?;
     let result = async {
         let tpl = load_template(&root)?;
-        rustls::crypto::aws_lc_rs::default_provider()
+        rustls::crypto::ring::default_provider()
             .install_default()
             .ok();
         let http = reqwest::Client::new();

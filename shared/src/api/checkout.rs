@@ -399,7 +399,7 @@ async fn finish_payment(
                 order_id: order_id.clone(),
                 expires_at: order.expires_at,
             };
-            if let Err(e) = crate::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
+            if let Err(e) = crate::messages::schedule_expiry(ctx.sqs(), queue, &msg, now).await {
                 ctx.store.release_expiry_claim(order_id).await?;
                 ctx.store
                     .unlock_idempotency(&principal.user_id, key)

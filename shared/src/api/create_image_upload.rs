@@ -85,7 +85,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let presign = PresigningConfig::expires_in(Duration::from_secs(UPLOAD_URL_TTL_SECS))
         .map_err(ApiError::internal)?;
     let presigned = ctx
-        .s3
+        .s3()
         .put_object()
         .bucket(bucket)
         .key(upload_key(&id, &image_id))

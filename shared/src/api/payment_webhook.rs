@@ -266,7 +266,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             .as_deref()
             .ok_or_else(|| ApiError::internal("EMAIL_QUEUE_URL is not configured"))?;
         crate::messages::request_emails(
-            &ctx.sqs,
+            ctx.sqs(),
             queue,
             &order.order_id,
             &[crate::messages::EmailKind::PaymentFailed],
@@ -297,7 +297,7 @@ async fn ensure_fulfilment_enqueued(ctx: &AppContext, order_id: &OrderId) -> Res
     let body = serde_json::to_string(&crate::messages::OrderPaid::new(order_id.clone()))
         .map_err(ApiError::internal)?;
     if let Err(e) = ctx
-        .sqs
+        .sqs()
         .send_message()
         .queue_url(queue)
         .message_body(body)

@@ -51,7 +51,7 @@ impl std::fmt::Debug for StripeClient {
 impl StripeClient {
     pub fn new(base: &str, secret_key: &str) -> Result<Self, reqwest::Error> {
         // reqwest is built without a crypto provider; use the one the AWS SDK already links.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
