@@ -726,7 +726,10 @@ fn sam_local_env(tpl: &template::Template) -> Result<String> {
         ]),
     );
     for f in &tpl.functions {
-        out.insert(f.logical_id.clone(), f.env.clone());
+        let mut env = f.env.clone();
+        // sam local runs the Lambda image (Amazon Linux), whose bundle path the template names.
+        env.remove("SSL_CERT_FILE");
+        out.insert(f.logical_id.clone(), env);
     }
     Ok(serde_json::to_string_pretty(&out)? + "\n")
 }
@@ -782,6 +785,11 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
                 f.memory_mb.to_string(),
             );
             env.insert("_HANDLER".into(), "bootstrap".into());
+            env.insert(
+                "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+                format!("/aws/lambda/{}", f.logical_id),
+            );
+            env.insert("AWS_LAMBDA_LOG_STREAM_NAME".into(), "bench".into());
             env
         };
         let mut subjects = Vec::new();
@@ -794,8 +802,12 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
                 hot: HOT.contains(&f.binary.as_str()),
             });
         }
-        let mut hello_env = base.clone();
-        hello_env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), "hello-world".into());
+        let hello_fn = template::Function {
+            logical_id: "HelloWorld".into(),
+            ..tpl.functions[0].clone()
+        };
+        let mut hello_env = lambda_env(&hello_fn);
+        hello_env.retain(|k, _| k.starts_with("AWS_") || k == "_HANDLER");
         let hello = bench::Subject {
             name: "hello-world".into(),
             binary: bins.join("hello-world"),
