@@ -3,7 +3,6 @@
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 pub const M_COST_KIB: u32 = 19 * 1024;
 pub const T_COST: u32 = 2;
@@ -23,25 +22,88 @@ fn hasher() -> Argon2<'static> {
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
-/// Hashes synchronously (for the benchmark and tests); handlers use [`hash`].
-pub fn hash_blocking(password: &str) -> Result<String, HashError> {
-    hasher()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+thread_local! {
+    /// Argon2's working memory (19 MiB at our parameters), allocated once per hashing thread and
+    /// reused: allocating it per hash made glibc keep freed blocks around until a sandbox held
+    /// ~220 MiB after a few dozen registrations (docs/performance.md).
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Verifies synchronously. A malformed stored hash verifies as `false` (and is logged).
+/// Argon2 of `password` and `salt` into `out`, in this thread's reused working memory.
+fn hash_into(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = argon.params().block_count();
+    BLOCKS.with(|cell| {
+        let mut memory = cell.borrow_mut();
+        if memory.len() != blocks {
+            memory.clear();
+            memory.resize(blocks, argon2::Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut memory[..])
+    })
+}
+
+const HASH_LEN: usize = 32;
+const SALT_LEN: usize = 16;
+
+/// Hashes synchronously (for the benchmark and tests); handlers use [`hash`]. The result is the
+/// standard PHC string (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), as the `argon2` crate's
+/// own `hash_password` writes it.
+pub fn hash_blocking(password: &str) -> Result<String, HashError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let salt: [u8; SALT_LEN] = rand::random();
+    let mut out = [0u8; HASH_LEN];
+    hash_into(&hasher(), password.as_bytes(), &salt, &mut out)
+        .map_err(|e| HashError(e.to_string()))?;
+    Ok(format!(
+        "$argon2id$v=19$m={M_COST_KIB},t={T_COST},p={P_COST}${}${}",
+        b64.encode(salt),
+        b64.encode(out)
+    ))
+}
+
+/// Verifies synchronously, with the parameters the stored hash names. A malformed stored hash, or
+/// one that is not Argon2id, verifies as `false` (and is logged).
 pub fn verify_blocking(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+    match recompute(password, phc) {
+        Ok((expected, actual)) => {
+            expected.len() == actual.len()
+                && expected
+                    .iter()
+                    .zip(&actual)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        }
         Err(e) => {
             tracing::error!(error = %e, "stored password hash is malformed");
             false
         }
     }
+}
+
+/// The stored hash's bytes and those of `password` under its salt and parameters.
+fn recompute(password: &str, phc: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
+    if parsed.algorithm.as_str() != "argon2id" {
+        return Err(format!("algorithm {} is not argon2id", parsed.algorithm));
+    }
+    let params = argon2::Params::try_from(&parsed).map_err(|e| e.to_string())?;
+    let version = match parsed.version {
+        None | Some(0x13) => argon2::Version::V0x13,
+        Some(0x10) => argon2::Version::V0x10,
+        Some(v) => return Err(format!("unknown version {v}")),
+    };
+    let salt: Vec<u8> = parsed.salt.ok_or("no salt")?.as_ref().to_vec();
+    let expected = parsed.hash.ok_or("no hash")?.as_bytes().to_vec();
+    let argon = Argon2::new(argon2::Algorithm::Argon2id, version, params);
+    let mut actual = vec![0u8; expected.len()];
+    hash_into(&argon, password.as_bytes(), &salt, &mut actual).map_err(|e| e.to_string())?;
+    Ok((expected, actual))
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -133,6 +195,26 @@ mod tests {
             out.push(h.await.expect("task"));
         }
         out
+    }
+
+    #[test]
+    fn hashes_interoperate_with_the_argon2_crates_own_phc_strings() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        // Stored by earlier versions (the crate's hash_password): still verify.
+        let old = hasher()
+            .hash_password(b"stored before the change")
+            .unwrap()
+            .to_string();
+        assert!(verify_blocking("stored before the change", &old));
+        assert!(!verify_blocking("stored before the chang", &old));
+        // Ours: the crate verifies them.
+        let ours = hash_blocking("written now").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(hasher().verify_password(b"written now", &parsed).is_ok());
+        assert!(hasher().verify_password(b"written no", &parsed).is_err());
+        // Not Argon2id, or not a hash at all: false.
+        assert!(!verify_blocking("x", &old.replace("argon2id", "argon2i")));
+        assert!(!verify_blocking("x", "$argon2id$v=19$m=19456,t=2,p=1$"));
     }
 
     #[test]
