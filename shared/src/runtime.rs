@@ -1,5 +1,6 @@
-//! What every HTTP function's `main` calls: logs, context built once, then the Lambda loop.
-//! Handler errors become responses here (the one mapping lives in [`crate::error`]).
+//! What every function's `main` calls: logs, context built once, cold start marked, then the
+//! Lambda loop. HTTP handler errors become responses here (the one mapping lives in
+//! [`crate::error`]); SQS consumers report failed messages themselves ([`crate::consumer`]).
 
 use crate::context::AppContext;
 use crate::error::ApiError;
@@ -50,6 +51,31 @@ where
         crate::metrics::invocation_started();
         let fut = handler(ctx, req);
         async move { Ok::<_, Infallible>(fut.await.unwrap_or_else(ApiError::into_response)) }
+    }))
+    .await
+}
+
+/// What every SQS consumer's `main` calls: `load` builds its context once (start-up fails, logged,
+/// if it cannot), then each batch goes to `handler`.
+pub async fn serve_sqs<C, L, F, Fut>(load: L, handler: F) -> Result<(), lambda_runtime::Error>
+where
+    C: Sync + 'static,
+    L: Future<Output = Result<C, crate::config::ConfigError>>,
+    F: Fn(&'static C, lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>) -> Fut,
+    Fut: Future<Output = Result<crate::consumer::BatchResponse, lambda_runtime::Error>>,
+{
+    crate::metrics::process_started();
+    crate::telemetry::init();
+    let ctx = load.await.map_err(|e| {
+        tracing::error!(error = %e, "start-up failed");
+        e
+    })?;
+    // Built once per sandbox and never dropped, as for HTTP functions.
+    let ctx: &'static C = Box::leak(Box::new(ctx));
+    let handler = &handler;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        crate::metrics::invocation_started();
+        handler(ctx, event)
     }))
     .await
 }

@@ -226,29 +226,30 @@ pub fn encoded(img: &image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-/// Every CloudWatch EMF document the local functions have printed (with `"function"` added).
-pub async fn emitted_metrics() -> Vec<Value> {
-    let v: Value = client()
-        .get(format!("{}/__local/metrics", lambda_url()))
+/// A JSON document from the local stack's control API (`path` under port 9001).
+pub async fn control_json(path: &str) -> Value {
+    client()
+        .get(format!("{}{path}", lambda_url()))
         .send()
         .await
         .expect("control API")
         .json()
         .await
-        .expect("JSON");
-    v.as_array().cloned().unwrap_or_default()
+        .expect("JSON")
+}
+
+/// Every CloudWatch EMF document the local functions have printed (with `"function"` added).
+pub async fn emitted_metrics() -> Vec<Value> {
+    control_json("/__local/metrics")
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The bodies of the messages the local functions sent to `queue` (from the local meter's log).
 pub async fn sent_messages(queue: &str) -> Vec<Value> {
-    let v: Value = client()
-        .get(format!("{}/__local/meter/sent", lambda_url()))
-        .send()
-        .await
-        .expect("control API")
-        .json()
-        .await
-        .expect("JSON");
+    let v = control_json("/__local/meter/sent").await;
     v.as_array()
         .into_iter()
         .flatten()

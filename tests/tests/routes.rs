@@ -55,15 +55,10 @@ async fn template_openapi_and_local_stack_agree() {
     let template = template_routes();
     assert!(template.contains("POST /auth/register"), "{template:?}");
     assert_eq!(template, openapi_routes(), "template.yaml vs openapi.yaml");
-    let local: Vec<serde_json::Value> = client()
-        .get(format!("{}/__local/routes", lambda_url()))
-        .send()
-        .await
-        .expect("local stack running (make test)")
-        .json()
-        .await
-        .unwrap();
+    let local = control_json("/__local/routes").await;
     let local: BTreeSet<String> = local
+        .as_array()
+        .expect("a list of routes")
         .iter()
         .map(|r| {
             format!(

@@ -44,11 +44,13 @@ impl EmailContext<Ses> {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             mailer: Ses {
                 client: aws_sdk_sesv2::Client::new(&sdk),
-                configuration_set: var("SES_CONFIGURATION_SET").ok(),
+                configuration_set: settings.get("SES_CONFIGURATION_SET"),
             },
             sender,
-            shop_name: var("SHOP_NAME").unwrap_or_else(|_| "Ferrocart".into()),
-            storefront_url: var("STOREFRONT_URL").ok(),
+            shop_name: settings
+                .get("SHOP_NAME")
+                .unwrap_or_else(|| "Ferrocart".into()),
+            storefront_url: settings.get("STOREFRONT_URL"),
         })
     }
 }

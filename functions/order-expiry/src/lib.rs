@@ -34,7 +34,9 @@ impl ExpiryContext {
             var("ORDER_EXPIRY_QUEUE_URL")?,
             var("EMAIL_QUEUE_URL")?,
         );
-        let base = var("STRIPE_API_BASE").unwrap_or_else(|_| "https://api.stripe.com".into());
+        let base = settings
+            .get("STRIPE_API_BASE")
+            .unwrap_or_else(|| "https://api.stripe.com".into());
         let stripe = StripeClient::new(&base, &key).map_err(|e| ConfigError::Invalid {
             name: "STRIPE_API_BASE",
             reason: e.to_string(),

@@ -2,16 +2,9 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ferrocart::metrics::process_started();
-    ferrocart::telemetry::init();
-    let ctx = order_expiry::ExpiryContext::from_env().await.map_err(|e| {
-        tracing::error!(error = %e, "start-up failed");
-        e
-    })?;
-    let ctx: &'static order_expiry::ExpiryContext = Box::leak(Box::new(ctx));
-    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        ferrocart::metrics::invocation_started();
-        order_expiry::handle(ctx, event)
-    }))
+    ferrocart::runtime::serve_sqs(
+        order_expiry::ExpiryContext::from_env(),
+        order_expiry::handle,
+    )
     .await
 }

@@ -45,7 +45,9 @@ impl FulfilmentContext {
         let (sdk, settings) = ferrocart::settings::load().await?;
         let var = |name| settings.required(name);
         let (table, email_queue_url) = (var("TABLE_NAME")?, var("EMAIL_QUEUE_URL")?);
-        let carrier = var("CARRIER_NAME").unwrap_or_else(|_| "Ferrocart Post".into());
+        let carrier = settings
+            .get("CARRIER_NAME")
+            .unwrap_or_else(|| "Ferrocart Post".into());
         Ok(Self {
             store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
             sqs: aws_sdk_sqs::Client::new(&sdk),

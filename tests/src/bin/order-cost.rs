@@ -5,8 +5,8 @@
 //!
 //! `make bench-order` (= `ferrocart run -- cargo run -p ferrocart-tests --bin order-cost`).
 
+use ferrocart_tests::control_json;
 use ferrocart_tests::journey::shop_one_order;
-use ferrocart_tests::{client, lambda_url};
 use serde_json::Value;
 
 const WCU: f64 = 0.625; // $ per million write units
@@ -21,17 +21,6 @@ const READS: &[&str] = &[
     "BatchGetItem",
     "TransactGetItems",
 ];
-
-async fn get(path: &str) -> Value {
-    client()
-        .get(format!("{}{path}", lambda_url()))
-        .send()
-        .await
-        .expect("local stack control API")
-        .json()
-        .await
-        .expect("JSON")
-}
 
 fn num(v: &Value, k: &str) -> f64 {
     v[k].as_f64().unwrap_or(0.0)
@@ -65,15 +54,15 @@ async fn main() {
     let mut totals = Vec::new();
     for run in 0..runs {
         let (meter0, inv0) = (
-            get("/__local/meter").await,
-            get("/__local/invocations").await,
+            control_json("/__local/meter").await,
+            control_json("/__local/invocations").await,
         );
         let j = shop_one_order("cost", run).await;
         // Let stragglers (duplicate webhook events, late email records) finish.
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         let (meter1, inv1) = (
-            get("/__local/meter").await,
-            get("/__local/invocations").await,
+            control_json("/__local/meter").await,
+            control_json("/__local/invocations").await,
         );
         let ddb = diff(&meter1["dynamodb"], &meter0["dynamodb"]);
         let sqs = diff(&meter1["sqs"], &meter0["sqs"]);
