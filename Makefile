@@ -10,7 +10,7 @@ FUNCTIONS := $(foreach d,$(wildcard functions/*),-p $(notdir $(d)))
 # sam validate reads no account, but the SDK wants a region and some credentials.
 DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test lint ci bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
+.PHONY: setup build dev test lint ci bench bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -33,6 +33,8 @@ lint: setup
 
 ci: lint test
 
+bench: bench-password bench-resize bench-order bench-functions ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
+
 bench-password:   ## Argon2id time at the parameters in use (release build)
 	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30
 
@@ -43,8 +45,8 @@ bench-order:      ## DynamoDB units, SQS requests and invocations of one whole o
 	$(CARGO) build --workspace --all-targets
 	$(BIN)/ferrocart run -- $(BIN)/order-cost 3
 
-bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm request, size of every release binary
-	$(CARGO) build --release -p hello-bench $(FUNCTIONS)
+bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm request (whole process and in-process), size of every release binary
+	$(CARGO) build --release -p hello-bench -p handler-bench $(FUNCTIONS)
 	$(BIN)/ferrocart bench-functions --bin-dir $(RELEASE)
 
 deploy-tools:     ## install the SAM CLI, cargo-lambda and zig into .local/deploy, and the arm64 Rust target

@@ -143,10 +143,25 @@ pub fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL*`), with
 /// [`http_client`].
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http_client())
-        .load()
-        .await
+    sdk_config_with(http_client()).await
+}
+
+/// As [`sdk_config`], on another HTTP client (the in-process benchmark's).
+///
+/// Lambda hands every sandbox its role's credentials in `AWS_ACCESS_KEY_ID` and friends; when they
+/// are there, they are used directly instead of building the SDK's whole default chain (profile
+/// files, web identity, ECS, IMDS clients) at each cold start. Without them (a developer's shell
+/// with a profile), the default chain applies.
+pub async fn sdk_config_with(
+    http: aws_sdk_dynamodb::config::SharedHttpClient,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    loader.load().await
 }
 
 /// The SDK configuration and settings every function starts from.

@@ -11,9 +11,13 @@
 //! - CPU per warm request: the process's on-CPU time (`/proc/<pid>/task/*/schedstat`) over those
 //!   invocations, after 20 unmeasured ones; it includes the runtime client and SDK work.
 //! - size: the stripped binary, and deflated as in the zip Lambda is given.
+//! - CPU in our code: for HTTP functions, `handler-bench` (`infra/bench/handlers`, release build)
+//!   runs the same handler in-process with its SDK calls answered from memory (recorded once from
+//!   the local stack): our handler plus the SDK's request building, signing and parsing, without
+//!   the runtime client or any network.
 
 use crate::template::Function;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
@@ -226,6 +230,58 @@ pub struct Subject {
     pub event: Bytes,
     /// Warm CPU is reported for these (the hot endpoints), RSS and init for every function.
     pub hot: bool,
+    /// An HTTP function: its handler is also measured in-process (`handler-bench`).
+    pub http: bool,
+}
+
+/// Whether a fixture is an API Gateway HTTP API event.
+pub fn is_http_event(event: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(event)
+        .is_ok_and(|v| v.get("routeKey").is_some() && v.get("requestContext").is_some())
+}
+
+/// What `handler-bench` printed for one function.
+#[derive(serde::Deserialize)]
+struct InProcess {
+    status: u16,
+    sdk_calls: usize,
+    cpu_us: f64,
+    wall_us: f64,
+    /// Start-up in our code, cumulative: SDK configuration, + settings and secrets, + context.
+    init_us: [u64; 3],
+}
+
+async fn in_process(handler_bench: &Path, s: &Subject, requests: usize) -> Result<InProcess> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(handler_bench)
+        .env_clear()
+        .envs(&s.env)
+        .args([s.name.as_str(), &requests.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", handler_bench.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(&s.event).await?;
+    }
+    let out = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
+        .await
+        .context("handler-bench timed out")??;
+    if !out.status.success() {
+        bail!(
+            "handler-bench {} failed: {}",
+            s.name,
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or("");
+    serde_json::from_str(line).with_context(|| format!("handler-bench printed {line:?}"))
 }
 
 /// The event a function is benchmarked with: its first fixture, with the demo customer's bearer
@@ -267,9 +323,16 @@ struct Row {
     errors: usize,
     size: u64,
     zipped: u64,
+    in_process: Option<InProcess>,
 }
 
-pub async fn run(subjects: Vec<Subject>, hello: Subject, rounds: usize, warm: usize) -> Result<()> {
+pub async fn run(
+    subjects: Vec<Subject>,
+    hello: Subject,
+    handler_bench: &Path,
+    rounds: usize,
+    warm: usize,
+) -> Result<()> {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut hello_ms = Vec::new();
     eprintln!(
@@ -322,6 +385,10 @@ pub async fn run(subjects: Vec<Subject>, hello: Subject, rounds: usize, warm: us
         row.size = std::fs::metadata(&s.binary)?.len();
         row.zipped = deflated_size(&s.binary)?;
         drop(sb);
+        if s.http {
+            // 5x the requests: this machine reports CPU time in 4 ms ticks.
+            row.in_process = Some(in_process(handler_bench, s, warm * 5).await?);
+        }
     }
 
     let hello_med = median(&mut hello_ms);
@@ -369,5 +436,29 @@ pub async fn run(subjects: Vec<Subject>, hello: Subject, rounds: usize, warm: us
     println!(
         "\nCPU in parentheses: not a hot endpoint, shown for completeness (its fixture may be an error case)."
     );
+
+    println!(
+        "\nIn-process (handler-bench): each HTTP function's handler, its SDK calls answered from memory, {} requests after 50 unmeasured ones",
+        warm * 5
+    );
+    println!(
+        "\n| function | status | SDK calls | CPU µs / request in our code | wall µs / request |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for s in &subjects {
+        let Some(p) = rows.get(&s.name).and_then(|r| r.in_process.as_ref()) else {
+            continue;
+        };
+        let cpu = if s.hot {
+            format!("{:.0}", p.cpu_us)
+        } else {
+            format!("({:.0})", p.cpu_us)
+        };
+        let [a, b, c] = p.init_us;
+        println!(
+            "| {} | {} | {} | {} | {:.0} | {a}, {b}, {c} |",
+            s.name, p.status, p.sdk_calls, cpu, p.wall_us
+        );
+    }
     Ok(())
 }

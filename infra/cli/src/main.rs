@@ -794,11 +794,13 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
         };
         let mut subjects = Vec::new();
         for f in &tpl.functions {
+            let event = bench::subject_event(&root, f, &token)?;
             subjects.push(bench::Subject {
                 name: f.binary.clone(),
                 binary: bins.join(&f.binary),
                 env: lambda_env(f),
-                event: bench::subject_event(&root, f, &token)?,
+                http: bench::is_http_event(&event),
+                event,
                 hot: HOT.contains(&f.binary.as_str()),
             });
         }
@@ -814,17 +816,20 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
             env: hello_env,
             event: axum::body::Bytes::from_static(b"{\"hello\":\"world\"}"),
             hot: false,
+            http: false,
         };
+        let handler_bench = bins.join("handler-bench");
         for s in subjects.iter().chain(std::iter::once(&hello)) {
-            if !s.binary.is_file() {
+            if !s.binary.is_file() || !handler_bench.is_file() {
                 bail!(
-                    "{} not found: build with `cargo build --release -p hello-bench {}`",
+                    "{} or {} not found: build with `cargo build --release -p hello-bench -p handler-bench {}`",
                     s.binary.display(),
+                    handler_bench.display(),
                     "$(functions)"
                 );
             }
         }
-        bench::run(subjects, hello, rounds, warm).await
+        bench::run(subjects, hello, &handler_bench, rounds, warm).await
     }
     .await;
     stack.down().await;
