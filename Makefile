@@ -9,6 +9,9 @@ RELEASE := $(or $(CARGO_TARGET_DIR),target)/release
 FUNCTIONS := $(foreach d,$(wildcard functions/*),-p $(notdir $(d)))
 # sam validate reads no account, but the SDK wants a region and some credentials.
 DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=none SAM_CLI_TELEMETRY=0
+# What infra/deploy/env.sh does for a bash shell, for make's /bin/sh: the project's SAM CLI,
+# cargo-lambda and zig first on PATH.
+DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
 .PHONY: setup build dev test lint ci bench bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
@@ -57,10 +60,10 @@ sam-validate:     ## the template through SAM's validation and cfn-lint; sam loc
 	$(DUMMY_AWS) .local/deploy/bin/python infra/deploy/check_sam_local_env.py
 
 sam-build: deploy-tools ## every function for arm64 with cargo-lambda, one shared target dir (.aws-sam/build)
-	. infra/deploy/env.sh && sam build
+	$(DEPLOY_ENV) sam build
 
 lambda-build: deploy-tools ## the same binaries without SAM: target/lambda/<function>/bootstrap
-	. infra/deploy/env.sh && cargo lambda build --release --arm64 $(FUNCTIONS)
+	$(DEPLOY_ENV) cargo lambda build --release --arm64 $(FUNCTIONS)
 
 emails:           ## the emails the running local stack has sent (make dev in another terminal)
 	$(CARGO) run -q -p ferrocart-cli -- emails
