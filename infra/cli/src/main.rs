@@ -762,18 +762,24 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
             .ok();
         let http = reqwest::Client::new();
         let (email, password) = seed::DEMO_CUSTOMER;
-        let login: serde_json::Value = http
-            .post(format!("http://127.0.0.1:{API_PORT}/auth/login"))
-            .json(&serde_json::json!({"email": email, "password": password}))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let token = login["access_token"]
-            .as_str()
-            .ok_or_else(|| anyhow!("login answered without access_token: {login}"))?
-            .to_string();
+        let log_in = || async {
+            let login: serde_json::Value = http
+                .post(format!("http://127.0.0.1:{API_PORT}/auth/login"))
+                .json(&serde_json::json!({"email": email, "password": password}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            login["access_token"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| anyhow!("login answered without access_token: {login}"))
+        };
+        let token = log_in().await?;
+        // logout ends the session its token belongs to: it gets a session of its own, or every
+        // function measured after it would answer 401.
+        let logout_token = log_in().await?;
         let base = function_aws_env();
         let lambda_env = |f: &template::Function| {
             let mut env = base.clone();
@@ -794,7 +800,12 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
         };
         let mut subjects = Vec::new();
         for f in &tpl.functions {
-            let event = bench::subject_event(&root, f, &token)?;
+            let token = if f.binary == "logout" {
+                &logout_token
+            } else {
+                &token
+            };
+            let event = bench::subject_event(&root, f, token)?;
             subjects.push(bench::Subject {
                 name: f.binary.clone(),
                 binary: bins.join(&f.binary),
