@@ -118,7 +118,7 @@ impl Config {
             max_upload_bytes: number("MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
             stripe_api_base: get("STRIPE_API_BASE")
                 .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| "https://api.stripe.com".into()),
+                .unwrap_or_else(|| crate::payments::stripe::DEFAULT_API_BASE.into()),
             stripe_secret_key: get("STRIPE_SECRET_KEY")
                 .filter(|v| !v.trim().is_empty())
                 .map(Secret::new),

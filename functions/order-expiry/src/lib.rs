@@ -36,7 +36,7 @@ impl ExpiryContext {
         );
         let base = settings
             .get("STRIPE_API_BASE")
-            .unwrap_or_else(|| "https://api.stripe.com".into());
+            .unwrap_or_else(|| ferrocart::payments::stripe::DEFAULT_API_BASE.into());
         let stripe = StripeClient::new(&base, &key).map_err(|e| ConfigError::Invalid {
             name: "STRIPE_API_BASE",
             reason: e.to_string(),

@@ -48,6 +48,9 @@ impl std::fmt::Debug for StripeClient {
     }
 }
 
+/// Stripe's API, unless `STRIPE_API_BASE` names another (the local Stripe stand-in).
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+
 impl StripeClient {
     pub fn new(base: &str, secret_key: &str) -> Result<Self, reqwest::Error> {
         // reqwest is built without a crypto provider; use the one the AWS SDK already links.

@@ -274,3 +274,55 @@ fn main() -> Result<(), BoxError> {
     println!("{out}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, uri: &str, target: Option<&'static str>) -> HttpRequest {
+        let mut req = HttpRequest::new(SdkBody::empty());
+        req.set_method(method).expect("method");
+        req.set_uri(uri).expect("uri");
+        if let Some(t) = target {
+            req.headers_mut().insert("x-amz-target", t);
+        }
+        req
+    }
+
+    #[test]
+    fn a_call_is_its_method_path_and_operation_not_its_host_or_query() {
+        let a = request(
+            "POST",
+            "http://127.0.0.1:8000/",
+            Some("DynamoDB_20120810.Query"),
+        );
+        let b = request(
+            "POST",
+            "https://dynamodb.us-east-1.amazonaws.com/",
+            Some("DynamoDB_20120810.Query"),
+        );
+        assert_eq!(call_key(&a), "POST / DynamoDB_20120810.Query");
+        assert_eq!(call_key(&a), call_key(&b));
+        let get = request(
+            "GET",
+            "http://127.0.0.1:4566/bucket/key?x-id=GetObject",
+            None,
+        );
+        assert_eq!(call_key(&get), "GET /bucket/key ");
+        let put = request("PUT", "http://127.0.0.1:4566/bucket/key", None);
+        assert_ne!(call_key(&get), call_key(&put));
+    }
+
+    #[test]
+    fn a_recording_answers_with_its_status_headers_and_body() {
+        let rec = Recorded {
+            status: 400,
+            headers: vec![("x-amzn-requestid".into(), "r1".into())],
+            body: br#"{"__type":"ConditionalCheckFailedException"}"#.to_vec(),
+        };
+        let resp = rec.response().expect("response");
+        assert_eq!(u16::from(resp.status()), 400);
+        assert_eq!(resp.headers().get("x-amzn-requestid"), Some("r1"));
+        assert_eq!(resp.body().bytes(), Some(rec.body.as_slice()));
+    }
+}
