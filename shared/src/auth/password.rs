@@ -2,7 +2,7 @@
 //! the `argon2` crate's defaults; a unit test pins them. Hashing runs on one dedicated thread.
 
 use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::phc::{Output, PasswordHash};
 
 pub const M_COST_KIB: u32 = 19 * 1024;
 pub const T_COST: u32 = 2;
@@ -71,14 +71,8 @@ pub fn hash_blocking(password: &str) -> Result<String, HashError> {
 /// one that is not Argon2id, verifies as `false` (and is logged).
 pub fn verify_blocking(password: &str, phc: &str) -> bool {
     match recompute(password, phc) {
-        Ok((expected, actual)) => {
-            expected.len() == actual.len()
-                && expected
-                    .iter()
-                    .zip(&actual)
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        }
+        // `Output`'s equality is the crate's constant-time comparison.
+        Ok((expected, actual)) => expected == actual,
         Err(e) => {
             tracing::error!(error = %e, "stored password hash is malformed");
             false
@@ -86,8 +80,8 @@ pub fn verify_blocking(password: &str, phc: &str) -> bool {
     }
 }
 
-/// The stored hash's bytes and those of `password` under its salt and parameters.
-fn recompute(password: &str, phc: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+/// The stored hash, and that of `password` under its salt and parameters.
+fn recompute(password: &str, phc: &str) -> Result<(Output, Output), String> {
     let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
     if parsed.algorithm.as_str() != "argon2id" {
         return Err(format!("algorithm {} is not argon2id", parsed.algorithm));
@@ -99,10 +93,11 @@ fn recompute(password: &str, phc: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
         Some(v) => return Err(format!("unknown version {v}")),
     };
     let salt: Vec<u8> = parsed.salt.ok_or("no salt")?.as_ref().to_vec();
-    let expected = parsed.hash.ok_or("no hash")?.as_bytes().to_vec();
+    let expected = parsed.hash.ok_or("no hash")?;
     let argon = Argon2::new(argon2::Algorithm::Argon2id, version, params);
     let mut actual = vec![0u8; expected.len()];
     hash_into(&argon, password.as_bytes(), &salt, &mut actual).map_err(|e| e.to_string())?;
+    let actual = Output::new(&actual).map_err(|e| e.to_string())?;
     Ok((expected, actual))
 }
 
