@@ -830,15 +830,18 @@ async fn bench_functions(bins: &Path, rounds: usize, warm: usize) -> Result<()> 
             http: false,
         };
         let handler_bench = bins.join("handler-bench");
-        for s in subjects.iter().chain(std::iter::once(&hello)) {
-            if !s.binary.is_file() || !handler_bench.is_file() {
-                bail!(
-                    "{} or {} not found: build with `cargo build --release -p hello-bench -p handler-bench {}`",
-                    s.binary.display(),
-                    handler_bench.display(),
-                    "$(functions)"
-                );
-            }
+        let missing = subjects
+            .iter()
+            .chain(std::iter::once(&hello))
+            .map(|s| &s.binary)
+            .chain(std::iter::once(&handler_bench))
+            .find(|b| !b.is_file());
+        if let Some(binary) = missing {
+            bail!(
+                "{} not found: build with `cargo build --release -p hello-bench -p handler-bench {}`",
+                binary.display(),
+                "$(functions)"
+            );
         }
         bench::run(subjects, hello, &handler_bench, rounds, warm).await
     }
