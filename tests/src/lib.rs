@@ -433,3 +433,32 @@ pub async fn unpaid_order(tag: &str) -> (String, String, String) {
         r.json["order_id"].as_str().expect("test setup").to_string(),
     )
 }
+
+/// An SQS event as Lambda's poller hands it to a consumer: one record per (message id, body),
+/// received once, from the named queue.
+pub fn sqs_event(queue: &str, records: &[(&str, &str)]) -> Value {
+    json!({"Records": records.iter().map(|(id, body)| json!({
+        "messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795291080000",
+                       "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1795291080001"},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{queue}"), "awsRegion": "us-east-1"
+    })).collect::<Vec<_>>()})
+}
+
+/// An SQS client on the local stack's endpoints.
+pub async fn sqs_client() -> aws_sdk_sqs::Client {
+    let conf = ferrocart::settings::sdk_config().await;
+    aws_sdk_sqs::Client::new(&conf)
+}
+
+/// The URL of one of the template's queues, by its local name (`ferrocart-<logical id>`).
+pub async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("queue exists on the local stack")
+        .queue_url
+        .expect("queue URL")
+}

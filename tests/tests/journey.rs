@@ -15,21 +15,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
-async fn sqs() -> aws_sdk_sqs::Client {
-    let conf = ferrocart::settings::sdk_config().await;
-    aws_sdk_sqs::Client::new(&conf)
-}
-
-async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    sqs.get_queue_url()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap()
-}
-
 /// On-hand stock per (product, warehouse) and available stock per product, straight from the table.
 async fn stock(products: &[String]) -> (HashMap<(String, String), i64>, HashMap<String, i64>) {
     let store = store().await;
@@ -217,16 +202,6 @@ async fn register_to_shipping_email() {
     assert!(about_order("PaymentsFailed").is_empty());
 }
 
-fn sqs_event(records: &[(&str, &str)]) -> Value {
-    json!({"Records": records.iter().map(|(id, body)| json!({
-        "messageId": id, "receiptHandle": format!("rh-{id}"), "body": body,
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795291080000",
-                       "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1795291080001"},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-emailqueue", "awsRegion": "us-east-1"
-    })).collect::<Vec<_>>()})
-}
-
 #[tokio::test]
 async fn a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_succeeds() {
     let (email, _, order_id) = unpaid_order("poison").await;
@@ -239,7 +214,10 @@ async fn a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_succeeds()
     // One batch, one poison message in it: only the poison is reported failed.
     let r = invoke(
         "email",
-        &sqs_event(&[("m-poison", &poison), ("m-good", &good)]),
+        &sqs_event(
+            "ferrocart-emailqueue",
+            &[("m-poison", &poison), ("m-good", &good)],
+        ),
     )
     .await;
     assert_eq!(
@@ -257,7 +235,7 @@ async fn a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_succeeds()
 
     // Through the real queue: the same pair in one SendMessageBatch. The good one is handled (a
     // duplicate now: nothing sent), the poison is received 5 times and moved to the DLQ by SQS.
-    let sqs = sqs().await;
+    let sqs = sqs_client().await;
     let (queue, dlq) = (
         queue_url(&sqs, "ferrocart-emailqueue").await,
         queue_url(&sqs, "ferrocart-emaildlq").await,
@@ -322,14 +300,14 @@ async fn a_message_delivered_three_times_sends_one_email() {
     let body = json!({"kind": "payment_failed", "order_id": order_id}).to_string();
     // Three deliveries at once (separate sandboxes), then three more through the queue.
     let results = futures::future::join_all((0..3).map(|i| {
-        let event = sqs_event(&[(&format!("m{i}"), &body)]);
+        let event = sqs_event("ferrocart-emailqueue", &[(&format!("m{i}"), &body)]);
         async move { invoke("email", &event).await }
     }))
     .await;
     for r in results {
         assert_eq!(r, json!({"batchItemFailures": []}));
     }
-    let sqs = sqs().await;
+    let sqs = sqs_client().await;
     let queue = queue_url(&sqs, "ferrocart-emailqueue").await;
     for _ in 0..3 {
         sqs.send_message()
