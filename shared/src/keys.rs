@@ -121,14 +121,9 @@ pub fn brand_products_gsi2_category_prefix(category: &str) -> String {
 /// GSI3 partition of every active product.
 pub const ACTIVE_PRODUCTS_GSI3: &str = "CATALOG#ACTIVE";
 
-/// A user's cart header (line count, currency): `CART#<user>` / `CART`.
+/// A user's cart (every line, currency, version): `CART#<user>` / `CART`.
 pub fn cart(user: &UserId) -> Key {
     Key::new(format!("CART#{user}"), "CART")
-}
-
-/// One line of a user's cart: `CART#<user>` / `LINE#<product>`.
-pub fn cart_line(user: &UserId, product: &ProductId) -> Key {
-    Key::new(format!("CART#{user}"), format!("LINE#{product}"))
 }
 
 /// An order: `ORDER#<id>` / `ORDER`.
@@ -261,10 +256,6 @@ mod tests {
         );
         assert_eq!(cart(&u).pk, "CART#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70");
         assert_eq!(cart(&u).sk, "CART");
-        assert_eq!(
-            cart_line(&u, &p).sk,
-            "LINE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72"
-        );
         let o = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
         assert_eq!(order(&o).pk, "ORDER#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74");
         assert_eq!(order(&o).sk, "ORDER");

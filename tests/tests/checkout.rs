@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use ferrocart::ids::{OrderId, ProductId};
+use ferrocart::ids::{OrderId, ProductId, UserId};
+use ferrocart::keys;
+use ferrocart::store::orders::{IdempotencyRecord, OrderItem, PlaceOrder, PricedLine};
 use ferrocart_tests::*;
 use serde_json::{Value, json};
 
@@ -293,4 +295,82 @@ async fn bad_checkout_requests_are_refused() {
     )
     .await;
     assert_eq!(r.status, 401);
+}
+
+/// The checkout transaction empties the cart only if it is still the version that was priced: a
+/// cart changed in between (a line added from another tab) fails the whole transaction, so there
+/// is no order, no reservation, the idempotency key is not used up, and the cart keeps both lines.
+#[tokio::test]
+async fn a_cart_changed_after_it_was_priced_places_nothing() {
+    let (kettle, price) = product("Stale cart kettle", 2500, 5).await;
+    let (mug, _) = product("Stale cart mug", 900, 5).await;
+    let t = shopper_with(&[(&kettle, 1)]).await;
+    let me = call("GET", "/me", Some(&t), None).await;
+    let user = UserId::parse(me.json["user_id"].as_str().unwrap()).unwrap();
+    let store = store().await;
+    let priced_cart = store.get_cart(&user).await.unwrap();
+    assert_eq!(priced_cart.lines.len(), 1);
+    let r = call(
+        "POST",
+        "/cart/items",
+        Some(&t),
+        Some(&json!({"product_id": mug, "quantity": 1})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+
+    // What checkout would write for the cart it priced (one kettle).
+    let order_id = OrderId::generate();
+    let (ok, ik, g) = (
+        keys::order(&order_id),
+        keys::idempotency(&user, "stale-key"),
+        keys::user_orders_gsi1(&user, 1_795_291_080, &order_id),
+    );
+    let order: OrderItem = serde_json::from_value(json!({
+        "pk": ok.pk, "sk": ok.sk, "entity": "Order", "order_id": order_id, "user_id": user,
+        "status": "pending_payment", "currency": "EUR", "subtotal": price, "shipping": 0,
+        "total": price, "line_count": 1, "shipping_address": address()["shipping_address"],
+        "created_at": "2026-11-22T06:00:00Z", "expires_at": 1_795_291_980u64,
+        "gsi1pk": g.pk, "gsi1sk": g.sk
+    }))
+    .unwrap();
+    let record: IdempotencyRecord = serde_json::from_value(json!({
+        "pk": ik.pk, "sk": ik.sk, "entity": "IdempotencyRecord", "request_hash": "h",
+        "status": "in_progress", "order_id": order_id, "created_at": "2026-11-22T06:00:00Z",
+        "ttl": 1_795_377_480u64
+    }))
+    .unwrap();
+    let lines = [PricedLine {
+        cart_line: priced_cart.lines[0].clone(),
+        name: "Stale cart kettle".into(),
+        unit_price: price,
+    }];
+    assert_eq!(
+        store
+            .place_order(&record, &order, &lines, priced_cart.version)
+            .await
+            .unwrap(),
+        PlaceOrder::CartChanged
+    );
+    assert!(store.get_order(&order_id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_idempotency(&user, "stale-key")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(stock_of(&kettle).await, 5, "nothing reserved");
+    let cart = store.get_cart(&user).await.unwrap();
+    assert_eq!(cart.lines.len(), 2);
+    // At the version as it is now, the same transaction goes through: the version refused it.
+    assert_eq!(
+        store
+            .place_order(&record, &order, &lines, cart.version)
+            .await
+            .unwrap(),
+        PlaceOrder::Placed
+    );
+    assert_eq!(stock_of(&kettle).await, 4);
+    assert!(store.get_cart(&user).await.unwrap().lines.is_empty());
 }

@@ -52,7 +52,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         )
         .await?;
     match outcome {
-        AddToCart::Added => cart_view::respond(ctx, &principal).await,
+        AddToCart::Added(cart) => cart_view::respond(ctx, &principal, Some(cart)).await,
         AddToCart::QuantityTooLarge { current } => Err(ApiError::validation(
             "quantity_limit",
             "quantity",

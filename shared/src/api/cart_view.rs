@@ -3,7 +3,7 @@
 
 use super::product_view::availability;
 use crate::auth::Principal;
-use crate::store::cart::{MAX_LINES, MAX_QUANTITY};
+use crate::store::cart::{Cart, MAX_LINES, MAX_QUANTITY};
 use crate::store::catalog::ProductStatus;
 use crate::{ApiError, AppContext, http};
 use lambda_http::http::StatusCode;
@@ -38,9 +38,11 @@ pub struct CartView {
     pub max_quantity_per_line: i64,
 }
 
-/// Reads the cart and prices it from the table (one Query and one BatchGetItem).
-pub async fn load(ctx: &AppContext, principal: &Principal) -> Result<CartView, ApiError> {
-    let (header, lines) = ctx.store.get_cart(&principal.user_id).await?;
+/// Prices a cart from the table (one BatchGetItem).
+pub async fn price(ctx: &AppContext, cart: Cart) -> Result<CartView, ApiError> {
+    let Cart {
+        currency, lines, ..
+    } = cart;
     let ids: Vec<_> = lines.iter().map(|l| l.product_id.clone()).collect();
     let products: HashMap<String, _> = ctx
         .store
@@ -92,20 +94,25 @@ pub async fn load(ctx: &AppContext, principal: &Principal) -> Result<CartView, A
         line_count: views.len(),
         lines: views,
         subtotal,
-        currency: if lines.is_empty() {
-            None
-        } else {
-            header.currency
-        },
+        currency: if lines.is_empty() { None } else { currency },
         max_lines: MAX_LINES,
         max_quantity_per_line: MAX_QUANTITY,
     })
 }
 
-pub async fn respond(ctx: &AppContext, principal: &Principal) -> Result<Response<Body>, ApiError> {
+/// 200 with the cart priced: the one a write just returned, or (`None`) the caller's as read now.
+pub async fn respond(
+    ctx: &AppContext,
+    principal: &Principal,
+    cart: Option<Cart>,
+) -> Result<Response<Body>, ApiError> {
+    let cart = match cart {
+        Some(cart) => cart,
+        None => ctx.store.get_cart(&principal.user_id).await?,
+    };
     Ok(http::json_response(
         StatusCode::OK,
-        &load(ctx, principal).await?,
+        &price(ctx, cart).await?,
     ))
 }
 

@@ -198,7 +198,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
         return resume(ctx, &principal, &key, &request_hash, &record).await;
     }
 
-    let (header, cart_lines) = ctx.store.get_cart(user).await?;
+    let cart = ctx.store.get_cart(user).await?;
+    let cart_lines = &cart.lines;
     if cart_lines.is_empty() {
         // A concurrent request with this key may have placed the order (and emptied the cart)
         // between our two reads: answer as that request's twin, not with `cart_empty`.
@@ -218,7 +219,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let mut priced = Vec::with_capacity(cart_lines.len());
     let mut unavailable = Vec::new();
     let mut currency: Option<String> = None;
-    for line in &cart_lines {
+    for line in cart_lines {
         match products.get(line.product_id.as_str()) {
             Some(p) if p.status == ProductStatus::Active => {
                 if currency.get_or_insert_with(|| p.currency.clone()) != &p.currency {
@@ -305,7 +306,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     for attempt in 0..ATTEMPTS {
         match ctx
             .store
-            .place_order(&record, &order, &priced, header.line_count)
+            .place_order(&record, &order, &priced, cart.version)
             .await?
         {
             PlaceOrder::Placed => {

@@ -8,5 +8,5 @@ use lambda_http::{Body, Request, Response};
 pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(ctx, &req).await?;
     http::query_params(&req, &[])?;
-    cart_view::respond(ctx, &principal).await
+    cart_view::respond(ctx, &principal, None).await
 }

@@ -10,12 +10,10 @@ use lambda_http::{Body, Request, Response};
 pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(ctx, &req).await?;
     let product_id = http::path_id(&req, "product_id", ProductId::parse, "cart line")?;
-    if !ctx
+    let cart = ctx
         .store
         .remove_from_cart(&principal.user_id, &product_id)
         .await?
-    {
-        return Err(ApiError::NotFound("cart line"));
-    }
-    cart_view::respond(ctx, &principal).await
+        .ok_or(ApiError::NotFound("cart line"))?;
+    cart_view::respond(ctx, &principal, Some(cart)).await
 }

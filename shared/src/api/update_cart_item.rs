@@ -19,7 +19,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
     let product_id = http::path_id(&req, "product_id", ProductId::parse, "cart line")?;
     let body: UpdateRequest = http::parse_json(&req, ctx.config.max_body_bytes)?;
     let quantity = cart_view::quantity(body.quantity)?;
-    if !ctx
+    let cart = ctx
         .store
         .set_cart_quantity(
             &principal.user_id,
@@ -28,8 +28,6 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Result<Response<Body>, Ap
             crate::time::now_unix(),
         )
         .await?
-    {
-        return Err(ApiError::NotFound("cart line"));
-    }
-    cart_view::respond(ctx, &principal).await
+        .ok_or(ApiError::NotFound("cart line"))?;
+    cart_view::respond(ctx, &principal, Some(cart)).await
 }

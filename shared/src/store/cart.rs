@@ -1,18 +1,21 @@
-//! Carts: a header item (`CART#<user>`/`CART`: line count and currency) and one item per line
-//! (`CART#<user>`/`LINE#<product>`). A new line is added in one transaction with the header's
-//! `line_count < MAX_LINES` condition, so a cart can never outgrow what checkout fits into a single
-//! DynamoDB transaction, however many requests race. Carts do not expire: a TTL on lines and
-//! header separately could leave `line_count` disagreeing with the lines.
+//! Carts: one item per customer (`CART#<user>`/`CART`) holding every line in a map keyed by
+//! product id, the cart's currency and a version bumped by every change. Every cart change is one
+//! conditional UpdateItem on that item (`size(#l) < MAX_LINES` for a new line, the line's
+//! quantity for an existing one), so the limits hold however many requests race, with no
+//! transaction; checkout deletes the item only if it is still the version it priced. Carts do not
+//! expire.
 
 use super::catalog::ProductItem;
 use super::users::build_err;
-use super::{Item, Store, StoreError, condition_held, from_transact_error, key_item, n, s};
+use super::{Item, Store, StoreError, key_item, n, s};
 use crate::ids::{ProductId, UserId};
 use crate::keys;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Lines per cart. Checkout writes 2 items per line plus a few more, within DynamoDB's
 /// 100-action transaction limit.
@@ -20,68 +23,149 @@ pub const MAX_LINES: usize = 25;
 /// Units of one product per line.
 pub const MAX_QUANTITY: i64 = 20;
 
+/// One line, as stored in the cart's `lines` map (no price: lines are priced from the product on
+/// every read and at checkout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLine {
+    pub quantity: i64,
+    pub added_at: String,
+    pub updated_at: String,
+}
+
+/// The cart item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CartLineItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
+struct CartItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    version: i64,
+    /// Product id → line (ordered, so lines come out in product-id order).
+    #[serde(default)]
+    lines: BTreeMap<String, StoredLine>,
+}
+
+/// A cart line with its product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
     pub product_id: ProductId,
     pub quantity: i64,
     pub added_at: String,
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CartHeader {
-    #[serde(default)]
-    pub line_count: i64,
-    #[serde(default)]
+/// A customer's cart as read (an absent cart is an empty one, version 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cart {
+    /// Currency of the products in it; meaningful only while it has lines.
     pub currency: Option<String>,
+    /// Changes with every write: checkout empties the cart only if it is still this version.
+    pub version: i64,
+    /// In product-id order.
+    pub lines: Vec<CartLine>,
+}
+
+impl From<CartItem> for Cart {
+    fn from(item: CartItem) -> Self {
+        Cart {
+            currency: item.currency,
+            version: item.version,
+            lines: item
+                .lines
+                .into_iter()
+                // A key that is not a product id cannot have been written by us; skip it.
+                .filter_map(|(id, l)| {
+                    Some(CartLine {
+                        product_id: ProductId::parse(&id)?,
+                        quantity: l.quantity,
+                        added_at: l.added_at,
+                        updated_at: l.updated_at,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn cart_from(item: Option<Item>) -> Result<Option<Cart>, StoreError> {
+    item.map(|i| Ok(serde_dynamo::from_item::<_, CartItem>(i)?.into()))
+        .transpose()
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum AddToCart {
-    Added,
+    /// Added; the cart as it is now.
+    Added(Cart),
     /// The line would exceed [`MAX_QUANTITY`].
-    QuantityTooLarge {
-        current: i64,
-    },
+    QuantityTooLarge { current: i64 },
     /// A new line would exceed [`MAX_LINES`].
     CartFull,
     /// The cart holds products priced in another currency.
-    CurrencyMismatch {
-        cart: String,
-    },
+    CurrencyMismatch { cart: String },
+}
+
+/// What a conditional cart update found: the cart as written, or as it was when its condition
+/// failed (`None`: no cart item).
+enum Updated {
+    Written(Cart),
+    Refused(Option<Cart>),
 }
 
 impl Store {
-    /// The cart's header and lines (strongly consistent), lines in product-id order.
-    pub async fn get_cart(
+    /// The cart (strongly consistent); empty if the customer has none.
+    pub async fn get_cart(&self, user: &UserId) -> Result<Cart, StoreError> {
+        Ok(self
+            .get::<CartItem>(&keys::cart(user), true)
+            .await?
+            .map(Cart::from)
+            .unwrap_or_default())
+    }
+
+    /// One conditional UpdateItem on the cart item that also bumps its version, returning the
+    /// cart as written, or as it stood when the condition failed.
+    async fn update_cart(
         &self,
         user: &UserId,
-    ) -> Result<(CartHeader, Vec<CartLineItem>), StoreError> {
-        let mut header = CartHeader::default();
-        let mut lines = Vec::new();
-        for item in self
-            .query_partition(None, &keys::cart(user).pk, None, true)
-            .await?
-        {
-            let sk = item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default();
-            if sk == "CART" {
-                header = serde_dynamo::from_item(item)?;
-            } else if sk.starts_with("LINE#") {
-                lines.push(serde_dynamo::from_item(item)?);
-            }
+        product: &ProductId,
+        update: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Updated, StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::cart(user))))
+            .update_expression(format!("{update} ADD #v :one"))
+            .condition_expression(condition)
+            // `lines` is a reserved word, `version` may become one.
+            .expression_attribute_names("#l", "lines")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_names("#p", product.as_str())
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (name, value) in values {
+            req = req.expression_attribute_values(name, value);
         }
-        Ok((header, lines))
+        match req.send().await {
+            Ok(out) => Ok(Updated::Written(
+                cart_from(out.attributes)?.unwrap_or_default(),
+            )),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(c)) => {
+                    Ok(Updated::Refused(cart_from(c.item().cloned())?))
+                }
+                _ => Err(StoreError::from_sdk("UpdateItem", e)),
+            },
+        }
     }
 
     /// Adds `quantity` of `product` (priced in `currency`) to the cart: to its line if there is
-    /// one, else as a new line within the cart's limits.
+    /// one, else as a new line within the cart's limits. One write when the line exists, two
+    /// otherwise (the first write's refusal says what the cart holds).
     pub async fn add_to_cart(
         &self,
         user: &UserId,
@@ -92,159 +176,136 @@ impl Store {
     ) -> Result<AddToCart, StoreError> {
         let ts = crate::time::rfc3339(now);
         for _ in 0..3 {
-            // An existing line: one conditional update.
-            let existing = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key_item(&keys::cart_line(user, product))))
-                .update_expression("SET quantity = quantity + :q, updated_at = :ts")
-                .condition_expression("attribute_exists(sk) AND quantity <= :limit")
-                .expression_attribute_values(":q", n(quantity))
-                .expression_attribute_values(":limit", n(MAX_QUANTITY - quantity))
-                .expression_attribute_values(":ts", s(&ts))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
+            // An existing line.
+            let seen = match self
+                .update_cart(
+                    user,
+                    product,
+                    "SET #l.#p.quantity = #l.#p.quantity + :q, #l.#p.updated_at = :ts",
+                    "attribute_exists(#l.#p) AND #l.#p.quantity <= :limit",
+                    vec![
+                        (":q", n(quantity)),
+                        (":limit", n(MAX_QUANTITY - quantity)),
+                        (":ts", s(&ts)),
+                    ],
                 )
-                .send()
-                .await;
-            match existing {
-                Ok(_) => return Ok(AddToCart::Added),
-                Err(e) => {
-                    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-                    let old = match e.as_service_error() {
-                        Some(UpdateItemError::ConditionalCheckFailedException(c)) => {
-                            c.item().cloned()
-                        }
-                        _ => return Err(StoreError::from_sdk("UpdateItem", e)),
-                    };
-                    if let Some(old) = old {
-                        let line: CartLineItem = serde_dynamo::from_item(old)?;
-                        return Ok(AddToCart::QuantityTooLarge {
-                            current: line.quantity,
-                        });
-                    }
-                }
-            }
-            // A new line, counted against the cart's limits in the same transaction.
-            let k = keys::cart_line(user, product);
-            let line = CartLineItem {
-                pk: k.pk,
-                sk: k.sk,
-                entity: "CartLine".into(),
-                product_id: product.clone(),
+                .await?
+            {
+                Updated::Written(cart) => return Ok(AddToCart::Added(cart)),
+                Updated::Refused(seen) => seen,
+            };
+            let line = StoredLine {
                 quantity,
                 added_at: ts.clone(),
                 updated_at: ts.clone(),
             };
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(serde_dynamo::to_item(&line)?))
-                .condition_expression("attribute_not_exists(sk)")
-                .build()
-                .map_err(build_err)?;
-            let header = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(&keys::cart(user))))
-                .update_expression("ADD line_count :one SET currency = :c, entity = :e")
-                .condition_expression(
-                    "(attribute_not_exists(line_count) OR line_count < :max) AND \
-                     (attribute_not_exists(currency) OR currency = :c OR line_count = :zero)",
-                )
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":max", n(MAX_LINES))
-                .expression_attribute_values(":c", s(currency))
-                .expression_attribute_values(":e", s("Cart"))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .build()
-                .map_err(build_err)?;
-            let result = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put).build())
-                .transact_items(TransactWriteItem::builder().update(header).build())
-                .send()
-                .await
-                .map_err(from_transact_error);
-            match result {
-                Ok(_) => return Ok(AddToCart::Added),
-                // The line appeared meanwhile (a concurrent add): go round and add to it.
-                Err(e) if e.condition_failed_at(0) => continue,
-                Err(e) if e.condition_failed_at(1) => {
-                    let (h, _) = self.get_cart(user).await?;
-                    return Ok(match h.currency {
-                        Some(c) if c != currency && h.line_count > 0 => {
-                            AddToCart::CurrencyMismatch { cart: c }
-                        }
-                        _ => AddToCart::CartFull,
-                    });
+            let Some(cart) = seen else {
+                // No cart yet: create it with this line.
+                let item = CartItem {
+                    pk: keys::cart(user).pk,
+                    sk: keys::cart(user).sk,
+                    entity: "Cart".into(),
+                    currency: Some(currency.into()),
+                    version: 1,
+                    lines: BTreeMap::from([(product.to_string(), line)]),
+                };
+                let put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(serde_dynamo::to_item(&item)?))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("PutItem", e));
+                match put {
+                    Ok(_) => return Ok(AddToCart::Added(Cart::from(item))),
+                    Err(StoreError::ConditionFailed) => continue, // created meanwhile
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
+            };
+            if let Some(l) = cart.lines.iter().find(|l| &l.product_id == product) {
+                return Ok(AddToCart::QuantityTooLarge {
+                    current: l.quantity,
+                });
+            }
+            // A new line, within the cart's limits (checked again by the write itself).
+            let outcome = self
+                .update_cart(
+                    user,
+                    product,
+                    "SET #l.#p = :line, currency = :c",
+                    "attribute_not_exists(#l.#p) AND size(#l) < :max AND \
+                     (currency = :c OR size(#l) = :zero)",
+                    vec![
+                        (":line", AttributeValue::M(serde_dynamo::to_item(&line)?)),
+                        (":c", s(currency)),
+                        (":max", n(MAX_LINES)),
+                        (":zero", n(0)),
+                    ],
+                )
+                .await?;
+            match outcome {
+                Updated::Written(cart) => return Ok(AddToCart::Added(cart)),
+                Updated::Refused(Some(cart)) => {
+                    if cart.lines.iter().any(|l| &l.product_id == product) {
+                        continue; // added concurrently: go round and add to it
+                    }
+                    if cart.lines.len() >= MAX_LINES {
+                        return Ok(AddToCart::CartFull);
+                    }
+                    if let Some(c) = cart.currency.filter(|c| c != currency) {
+                        return Ok(AddToCart::CurrencyMismatch { cart: c });
+                    }
+                }
+                Updated::Refused(None) => {} // deleted meanwhile (checked out): go round
             }
         }
         Err(StoreError::ConditionFailed)
     }
 
-    /// Sets a line's quantity. `Ok(false)` if the product is not in the cart.
+    /// Sets a line's quantity: the cart as it is now, or `None` if the product is not in it.
     pub async fn set_cart_quantity(
         &self,
         user: &UserId,
         product: &ProductId,
         quantity: i64,
         now: u64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::cart_line(user, product))))
-            .update_expression("SET quantity = :q, updated_at = :ts")
-            .condition_expression("attribute_exists(sk)")
-            .expression_attribute_values(":q", n(quantity))
-            .expression_attribute_values(":ts", s(crate::time::rfc3339(now)))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        condition_held(result)
+    ) -> Result<Option<Cart>, StoreError> {
+        let updated = self
+            .update_cart(
+                user,
+                product,
+                "SET #l.#p.quantity = :q, #l.#p.updated_at = :ts",
+                "attribute_exists(#l.#p)",
+                vec![(":q", n(quantity)), (":ts", s(crate::time::rfc3339(now)))],
+            )
+            .await?;
+        Ok(match updated {
+            Updated::Written(cart) => Some(cart),
+            Updated::Refused(_) => None,
+        })
     }
 
-    /// Removes a line and uncounts it, together. `Ok(false)` if it was not in the cart.
+    /// Removes a line: the cart as it is now, or `None` if the product was not in it.
     pub async fn remove_from_cart(
         &self,
         user: &UserId,
         product: &ProductId,
-    ) -> Result<bool, StoreError> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::cart_line(user, product))))
-            .condition_expression("attribute_exists(sk)")
-            .build()
-            .map_err(build_err)?;
-        let header = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::cart(user))))
-            .update_expression("ADD line_count :minus")
-            .condition_expression("line_count > :zero")
-            .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":zero", n(0))
-            .build()
-            .map_err(build_err)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .transact_items(TransactWriteItem::builder().update(header).build())
-            .send()
-            .await
-            .map_err(from_transact_error);
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.condition_failed_at(0) => Ok(false),
-            Err(e) => Err(e),
-        }
+    ) -> Result<Option<Cart>, StoreError> {
+        let updated = self
+            .update_cart(
+                user,
+                product,
+                "REMOVE #l.#p",
+                "attribute_exists(#l.#p)",
+                vec![],
+            )
+            .await?;
+        Ok(match updated {
+            Updated::Written(cart) => Some(cart),
+            Updated::Refused(_) => None,
+        })
     }
 
     /// Products by id in one BatchGetItem per 100 ids (eventually consistent), retrying

@@ -1,9 +1,9 @@
 //! Orders and checkout. Placing an order is one transaction: the idempotency record
 //! (`attribute_not_exists`), a conditional stock decrement per line (enough stock, still active,
-//! still at the price charged), the order and its lines, and the cart emptied (each line still as
-//! read). Either all of it happens or none of it: no partial reservation, no half-written order.
+//! still at the price charged), the order and its lines, and the cart emptied (still the version
+//! that was priced). Either all of it happens or none of it: no partial reservation, no half-written order.
 
-use super::cart::CartLineItem;
+use super::cart::CartLine;
 use super::emails::EmailRecord;
 use super::fulfilment::ShipmentItem;
 use super::users::build_err;
@@ -142,7 +142,7 @@ pub struct IdempotencyRecord {
 /// One line to buy, priced from the catalog.
 #[derive(Debug, Clone)]
 pub struct PricedLine {
-    pub cart_line: CartLineItem,
+    pub cart_line: CartLine,
     pub name: String,
     pub unit_price: i64,
 }
@@ -173,16 +173,16 @@ impl Store {
         self.get(&keys::order(id), true).await
     }
 
-    /// The checkout transaction (see the module docs). Actions: 1 + 3 per line + 3 ≤ 79 for the
+    /// The checkout transaction (see the module docs). Actions: 1 + 2 per line + 3 ≤ 54 for the
     /// cart's 25-line cap (DynamoDB allows 100).
     pub async fn place_order(
         &self,
         record: &IdempotencyRecord,
         order: &OrderItem,
         lines: &[PricedLine],
-        cart_line_count: i64,
+        cart_version: i64,
     ) -> Result<PlaceOrder, StoreError> {
-        let mut actions = Vec::with_capacity(4 + 3 * lines.len());
+        let mut actions = Vec::with_capacity(4 + 2 * lines.len());
         actions.push(self.tx_put(record, "attribute_not_exists(pk)")?);
         for l in lines {
             let q = l.cart_line.quantity;
@@ -227,26 +227,16 @@ impl Store {
                 line_total: l.unit_price * l.cart_line.quantity,
             };
             actions.push(self.tx_put(&line, "attribute_not_exists(pk)")?);
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(&keys::cart_line(
-                    &order.user_id,
-                    &l.cart_line.product_id,
-                ))))
-                .condition_expression("quantity = :q")
-                .expression_attribute_values(":q", n(l.cart_line.quantity))
-                .build()
-                .map_err(build_err)?;
-            actions.push(TransactWriteItem::builder().delete(delete).build());
         }
-        let header = Delete::builder()
+        let cart = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::cart(&order.user_id))))
-            .condition_expression("line_count = :n")
-            .expression_attribute_values(":n", n(cart_line_count))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(cart_version))
             .build()
             .map_err(build_err)?;
-        actions.push(TransactWriteItem::builder().delete(header).build());
+        actions.push(TransactWriteItem::builder().delete(cart).build());
 
         let actions_count = actions.len();
         let result = self
