@@ -25,6 +25,7 @@
 
 mod bench;
 mod gateway;
+mod iam;
 mod lambda;
 mod meter;
 mod resources;
@@ -198,6 +199,7 @@ struct Stack {
     _children: Vec<tokio::process::Child>,
     pools: Vec<Arc<lambda::Pool>>,
     table: String,
+    meter: meter::Meter,
 }
 
 impl Stack {
@@ -226,7 +228,10 @@ impl Stack {
         let bins = bin_dir(root);
         let mut pools = Vec::new();
         for f in &tpl.functions {
-            pools.push(lambda::Pool::new(f.clone(), &bins, base_env.clone(), 8)?);
+            // Names the caller in the SDK's user agent, for the local IAM check (crate::iam).
+            let mut env = base_env.clone();
+            env.insert("AWS_SDK_UA_APP_ID".into(), f.logical_id.clone());
+            pools.push(lambda::Pool::new(f.clone(), &bins, env, 8)?);
         }
 
         let children = vec![
@@ -285,7 +290,18 @@ impl Stack {
         });
         let api = tokio::net::TcpListener::bind(("127.0.0.1", API_PORT)).await?;
         let control = tokio::net::TcpListener::bind(("127.0.0.1", CONTROL_PORT)).await?;
-        let meter = meter::Meter::default();
+        let meter = meter::Meter::new(meter::Iam {
+            grants: tpl
+                .functions
+                .iter()
+                .map(|f| (f.logical_id.clone(), f.table_grants.clone()))
+                .collect(),
+            keys: tpl
+                .tables
+                .first()
+                .map(|t| iam::KeyNames::from_table(&t.properties))
+                .unwrap_or_default(),
+        });
         let (a, c) = (
             gateway::api_router(gw.clone()),
             gateway::control_router(gw).merge(meter_routes(meter.clone())),
@@ -362,6 +378,7 @@ impl Stack {
             _children: children,
             pools,
             table,
+            meter,
         })
     }
 
@@ -375,8 +392,15 @@ impl Stack {
 }
 
 fn meter_routes(meter: meter::Meter) -> axum::Router {
-    let (a, b, c) = (meter.clone(), meter.clone(), meter);
+    let (a, b, c, d) = (meter.clone(), meter.clone(), meter.clone(), meter);
     axum::Router::new()
+        .route(
+            "/__local/iam/denied",
+            axum::routing::get(move || {
+                let m = d.clone();
+                async move { axum::Json(m.denied()) }
+            }),
+        )
         .route(
             "/__local/meter/sent",
             axum::routing::get(move || {
@@ -901,7 +925,20 @@ async fn main() -> Result<()> {
                 s = child.status() => s.with_context(|| format!("running {}", trailing[0]))?,
                 _ = shutdown_signal() => { stack.down().await; std::process::exit(130) }
             };
+            let denied = stack.meter.denied();
             stack.down().await;
+            if !denied.is_empty() {
+                eprintln!(
+                    "[iam] {} DynamoDB request(s) would be denied in AWS by the function's policy in template.yaml:",
+                    denied.len()
+                );
+                for d in &denied {
+                    eprintln!("[iam]   {d}");
+                }
+                if status.success() {
+                    std::process::exit(3);
+                }
+            }
             std::process::exit(status.code().unwrap_or(1));
         }
         "seed" => {

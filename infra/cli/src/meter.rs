@@ -46,13 +46,58 @@ pub struct SentMessage {
 
 pub const SENT_LOG_LIMIT: usize = 20_000;
 
+/// What the local IAM check knows: each function's DynamoDB grants and the table's key names.
+#[derive(Default)]
+pub struct Iam {
+    pub grants: std::collections::HashMap<String, Vec<crate::iam::TableGrant>>,
+    pub keys: crate::iam::KeyNames,
+}
+
 #[derive(Clone, Default)]
 pub struct Meter(
     Arc<Mutex<Counters>>,
     Arc<Mutex<std::collections::VecDeque<SentMessage>>>,
+    Arc<Iam>,
+    /// Requests the policies would have denied, as `<function>: <access>` (first 1,000).
+    Arc<Mutex<Vec<String>>>,
 );
 
 impl Meter {
+    pub fn new(iam: Iam) -> Self {
+        Meter(
+            Default::default(),
+            Default::default(),
+            Arc::new(iam),
+            Default::default(),
+        )
+    }
+    /// Requests the functions' policies would not allow, so far.
+    pub fn denied(&self) -> Vec<String> {
+        self.3.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+    /// Checks a DynamoDB request against its caller's policy; logs and keeps what would be denied.
+    fn check(&self, headers: &HeaderMap, op: &str, request: &Value) {
+        let agent = ["x-amz-user-agent", "user-agent"]
+            .iter()
+            .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+            .find_map(crate::iam::caller);
+        // Callers that are not functions (none go through the meter today) are not checked.
+        let Some((function, grants)) = agent.and_then(|f| self.2.grants.get_key_value(f)) else {
+            return;
+        };
+        for access in crate::iam::accesses(op, request, &self.2.keys) {
+            if !crate::iam::allowed(grants, &access) {
+                let line = format!("{function}: {access}");
+                eprintln!("[iam] DENIED by the template's policy: {line}");
+                if let Ok(mut d) = self.3.lock()
+                    && d.len() < 1_000
+                {
+                    d.push(line);
+                }
+            }
+        }
+    }
+
     pub fn sent(&self) -> Vec<SentMessage> {
         self.1
             .lock()
@@ -163,6 +208,7 @@ async fn forward(
             v["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
             body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
         }
+        p.meter.check(&headers, &op, &v);
         request_json = Some(v);
     }
     if p.service == Service::Sqs {

@@ -22,6 +22,8 @@ pub struct Function {
     pub env: BTreeMap<String, String>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
+    /// The DynamoDB statements of its policy, for the local IAM check.
+    pub table_grants: Vec<crate::iam::TableGrant>,
 }
 
 #[derive(Debug, Clone)]
@@ -389,10 +391,15 @@ impl Template {
                     function: id.clone(),
                 });
             }
+            let table_grants = match tables.first() {
+                Some(t) => crate::iam::table_grants(&id, &props, &t.logical_id)?,
+                None => Vec::new(),
+            };
             functions.push(Function {
                 logical_id: id.clone(),
                 binary,
                 env,
+                table_grants,
                 timeout_secs: props
                     .get("Timeout")
                     .and_then(Value::as_u64)
