@@ -462,3 +462,41 @@ pub async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
         .queue_url
         .expect("queue URL")
 }
+
+/// Reads a dead-letter queue for up to `secs` until a message with body `until` has arrived; the
+/// messages whose bodies are in `ours` are deleted (other tests' stay). Every body seen, in order.
+pub async fn dead_letters(
+    sqs: &aws_sdk_sqs::Client,
+    dlq: &str,
+    ours: &[&str],
+    until: &str,
+    secs: u64,
+) -> Vec<String> {
+    let start = std::time::Instant::now();
+    let mut seen: Vec<String> = Vec::new();
+    while start.elapsed().as_secs() < secs && !seen.iter().any(|b| b == until) {
+        let out = sqs
+            .receive_message()
+            .queue_url(dlq)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the DLQ");
+        for m in out.messages.unwrap_or_default() {
+            let body = m.body().unwrap_or_default().to_string();
+            if ours.contains(&body.as_str())
+                && let Some(handle) = m.receipt_handle()
+            {
+                sqs.delete_message()
+                    .queue_url(dlq)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete from the DLQ");
+            }
+            seen.push(body);
+        }
+    }
+    seen
+}

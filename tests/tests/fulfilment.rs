@@ -161,6 +161,19 @@ async fn deliver(records: &[(&str, &str)]) -> Value {
     .await
 }
 
+/// `n` deliveries of one message at once (separate sandboxes, as when a message is received twice
+/// before its first run finishes), then one more; none may fail.
+async fn deliver_at_once_then_again(body: &str, n: usize) {
+    let runs = futures::future::join_all(
+        (0..n).map(|i| async move { deliver(&[(&format!("m{i}"), body)]).await }),
+    )
+    .await;
+    for r in runs {
+        assert_eq!(r, no_failures());
+    }
+    assert_eq!(deliver(&[("again", body)]).await, no_failures());
+}
+
 fn statuses(d: &OrderDetails) -> Vec<&str> {
     d.history.iter().map(|h| h.status.as_str()).collect()
 }
@@ -175,15 +188,7 @@ async fn delivered_twice_or_concurrently_an_order_ships_once() {
     assert_eq!(stock(&product).await, (5, 4), "1 of 5 reserved at checkout");
     let body = paid_message(&id);
 
-    let concurrent = futures::future::join_all((0..4).map(|i| {
-        let body = body.clone();
-        async move { deliver(&[(&format!("m{i}"), &body)]).await }
-    }))
-    .await;
-    for r in concurrent {
-        assert_eq!(r, no_failures());
-    }
-    assert_eq!(deliver(&[("again", &body)]).await, no_failures());
+    deliver_at_once_then_again(&body, 4).await;
 
     let d = details(&id).await;
     assert_eq!(d.order.status, "shipped");
@@ -291,35 +296,16 @@ async fn a_batch_fails_only_what_it_cannot_fulfil_and_the_dlq_keeps_it() {
         .send()
         .await
         .unwrap();
-    let start = std::time::Instant::now();
-    let mut dead = None;
-    while start.elapsed() < Duration::from_secs(60) && dead.is_none() {
-        let out = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages.unwrap_or_default() {
-            if m.body() == Some(short_msg.as_str()) {
-                sqs.delete_message()
-                    .queue_url(&dlq)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                dead = m.body;
-            }
-        }
-    }
-    let dead = dead.expect("the message is in the DLQ within 60 s");
+    let dead = dead_letters(&sqs, &dlq, &[&short_msg], &short_msg, 60).await;
+    assert!(
+        dead.contains(&short_msg),
+        "the message is in the DLQ within 60 s"
+    );
     assert_eq!(details(&short).await.order.status, "paid");
 
     // The units turn up; the dead-lettered message, redriven, ships the order.
     set_on_hand(&short_product, 5).await;
-    assert_eq!(deliver(&[("redriven", &dead)]).await, no_failures());
+    assert_eq!(deliver(&[("redriven", &short_msg)]).await, no_failures());
     let d = details(&short).await;
     assert_eq!((d.order.status.as_str(), d.shipments.len()), ("shipped", 1));
     assert_eq!(stock(&short_product).await, (4, 4));
@@ -337,15 +323,7 @@ async fn refunded_before_it_ships_the_reservation_comes_back_once() {
     )
     .await;
     let body = paid_message(&id);
-    let runs = futures::future::join_all((0..2).map(|i| {
-        let body = body.clone();
-        async move { deliver(&[(&format!("m{i}"), &body)]).await }
-    }))
-    .await;
-    for r in runs {
-        assert_eq!(r, no_failures());
-    }
-    assert_eq!(deliver(&[("again", &body)]).await, no_failures());
+    deliver_at_once_then_again(&body, 2).await;
 
     let d = details(&id).await;
     assert_eq!(d.order.status, "refunded");

@@ -259,30 +259,7 @@ async fn a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_succeeds()
         .send()
         .await
         .unwrap();
-    let start = std::time::Instant::now();
-    let mut dead: Vec<String> = Vec::new();
-    while start.elapsed() < Duration::from_secs(60) && !dead.contains(&poison) {
-        let out = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages.unwrap_or_default() {
-            let body = m.body().unwrap_or_default().to_string();
-            if body == poison || body == good {
-                sqs.delete_message()
-                    .queue_url(&dlq)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            dead.push(body);
-        }
-    }
+    let dead = dead_letters(&sqs, &dlq, &[&poison, &good], &poison, 60).await;
     assert!(
         dead.contains(&poison),
         "poison message in the DLQ within 60 s"
