@@ -1,8 +1,8 @@
-//! The local IAM check: every DynamoDB request a function makes on the local stack is checked
-//! against the DynamoDB statements of that function's own policy in `template.yaml` (action, table
-//! or index, and `dynamodb:LeadingKeys`), as AWS would authorise it. DynamoDB Local allows
-//! everything, so without this a call the policy does not grant works here and fails only after
-//! deploying. The meter ([`crate::meter`]) runs the check on each request; `ferrocart run` fails
+//! The local IAM check: every DynamoDB and SQS request a function makes on the local stack is
+//! checked against the statements of that function's own policy in `template.yaml` (DynamoDB:
+//! action, table or index, and `dynamodb:LeadingKeys`; SQS: action and queue), as AWS would
+//! authorise it. DynamoDB Local and moto allow everything, so without this a call the policy does
+//! not grant works here and fails only after deploying. The meter ([`crate::meter`]) runs the check on each request; `ferrocart run` fails
 //! the command it ran (e.g. `make test`) if any request would have been denied.
 //!
 //! Functions are told apart by the SDK's app id (`AWS_SDK_UA_APP_ID`, set to each function's
@@ -90,10 +90,10 @@ fn target(v: &Value, table: &str) -> Option<Target> {
     }
 }
 
-/// The DynamoDB grants on `table` in a function's `Policies`. SAM's DynamoDB policy templates are
-/// refused (the check would have to know what each expands to; the template writes statements).
-pub fn table_grants(function: &str, properties: &Value, table: &str) -> Result<Vec<TableGrant>> {
-    let mut grants = Vec::new();
+/// The `Allow` statements of a function's inline policies. SAM's DynamoDB and SQS policy templates
+/// are refused (the check would have to know what each expands to; the template writes statements).
+fn allow_statements<'a>(function: &str, properties: &'a Value) -> Result<Vec<&'a Value>> {
+    let mut out = Vec::new();
     for policy in properties
         .get("Policies")
         .and_then(Value::as_sequence)
@@ -105,51 +105,106 @@ pub fn table_grants(function: &str, properties: &Value, table: &str) -> Result<V
         };
         for (k, _) in map {
             if let Some(k) = k.as_str()
-                && k.starts_with("DynamoDB")
+                && (k.starts_with("DynamoDB") || k.starts_with("SQS"))
             {
                 bail!(
                     "{function}: SAM policy template {k} is not understood by the local IAM check; write the statement out"
                 );
             }
         }
-        for st in policy
-            .get("Statement")
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten()
-        {
-            if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-                continue;
-            }
-            let actions: Vec<String> = st
-                .get("Action")
-                .map(strings)
-                .unwrap_or_default()
+        out.extend(
+            policy
+                .get("Statement")
+                .and_then(Value::as_sequence)
                 .into_iter()
-                .filter(|a| a.starts_with("dynamodb:"))
-                .collect();
-            let resources: Vec<&Value> = match st.get("Resource") {
-                Some(Value::Sequence(items)) => items.iter().collect(),
-                Some(v) => vec![v],
-                None => Vec::new(),
-            };
-            let targets: Vec<Target> = resources.iter().filter_map(|r| target(r, table)).collect();
-            if actions.is_empty() || targets.is_empty() {
-                continue;
-            }
-            let leading_keys = st
-                .get("Condition")
-                .and_then(|c| c.get("ForAllValues:StringLike"))
-                .and_then(|c| c.get("dynamodb:LeadingKeys"))
-                .map(strings);
-            grants.push(TableGrant {
-                actions,
-                targets,
-                leading_keys,
-            });
+                .flatten()
+                .filter(|st| st.get("Effect").and_then(Value::as_str) == Some("Allow")),
+        );
+    }
+    Ok(out)
+}
+
+fn actions_of(st: &Value, service: &str) -> Vec<String> {
+    st.get("Action")
+        .map(strings)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.starts_with(service))
+        .collect()
+}
+
+fn resources_of(st: &Value) -> Vec<&Value> {
+    match st.get("Resource") {
+        Some(Value::Sequence(items)) => items.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    }
+}
+
+/// The DynamoDB grants on `table` in a function's `Policies`.
+pub fn table_grants(function: &str, properties: &Value, table: &str) -> Result<Vec<TableGrant>> {
+    let mut grants = Vec::new();
+    for st in allow_statements(function, properties)? {
+        let actions = actions_of(st, "dynamodb:");
+        let targets: Vec<Target> = resources_of(st)
+            .into_iter()
+            .filter_map(|r| target(r, table))
+            .collect();
+        if actions.is_empty() || targets.is_empty() {
+            continue;
+        }
+        let leading_keys = st
+            .get("Condition")
+            .and_then(|c| c.get("ForAllValues:StringLike"))
+            .and_then(|c| c.get("dynamodb:LeadingKeys"))
+            .map(strings);
+        grants.push(TableGrant {
+            actions,
+            targets,
+            leading_keys,
+        });
+    }
+    Ok(grants)
+}
+
+/// An `Allow` of SQS actions, on the resources of its statement (logical ids of `!GetAtt X.Arn`;
+/// only queues matter, so a table in the same statement is harmless).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueGrant {
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+/// The SQS grants in a function's `Policies` (`Resource: !GetAtt <Queue>.Arn`).
+pub fn queue_grants(function: &str, properties: &Value) -> Result<Vec<QueueGrant>> {
+    let mut grants = Vec::new();
+    for st in allow_statements(function, properties)? {
+        let actions = actions_of(st, "sqs:");
+        let resources: Vec<String> = resources_of(st)
+            .into_iter()
+            .filter_map(|r| match r {
+                Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "GetAtt" => t
+                    .value
+                    .as_str()
+                    .and_then(|v| v.strip_suffix(".Arn"))
+                    .map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        if !actions.is_empty() && !resources.is_empty() {
+            grants.push(QueueGrant { actions, resources });
         }
     }
     Ok(grants)
+}
+
+/// Whether `grants` allow an SQS API action on a queue (by logical id). `SendMessageBatch` is
+/// authorised as `sqs:SendMessage`, `DeleteMessageBatch` as `sqs:DeleteMessage`, and so on.
+pub fn queue_allowed(grants: &[QueueGrant], api_action: &str, queue: &str) -> bool {
+    let action = format!("sqs:{}", api_action.trim_end_matches("Batch"));
+    grants.iter().any(|g| {
+        g.actions.iter().any(|a| string_like(a, &action)) && g.resources.iter().any(|q| q == queue)
+    })
 }
 
 /// IAM's `StringLike`: `*` any run of characters, `?` any one.
@@ -426,6 +481,26 @@ Policies:
             !ok("BatchGetItem", batch("SESSION#2")),
             "no BatchGetItem grant"
         );
+    }
+
+    #[test]
+    fn queue_grants_name_their_queues() {
+        let props: Value = serde_yaml_ng::from_str(TEMPLATE).unwrap();
+        let g = queue_grants("F", &props).unwrap();
+        assert_eq!(
+            g,
+            [QueueGrant {
+                actions: vec!["sqs:SendMessage".into()],
+                resources: vec!["Table".into(), "Queue".into()]
+            }]
+        );
+        assert!(queue_allowed(&g, "SendMessage", "Queue"));
+        assert!(queue_allowed(&g, "SendMessageBatch", "Queue"));
+        assert!(!queue_allowed(&g, "SendMessage", "OtherQueue"));
+        assert!(!queue_allowed(&g, "DeleteMessage", "Queue"));
+        let template: Value =
+            serde_yaml_ng::from_str("Policies: [{SQSSendMessagePolicy: {QueueName: q}}]").unwrap();
+        assert!(queue_grants("F", &template).is_err());
     }
 
     #[test]

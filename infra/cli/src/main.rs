@@ -301,6 +301,16 @@ impl Stack {
                 .first()
                 .map(|t| iam::KeyNames::from_table(&t.properties))
                 .unwrap_or_default(),
+            queue_grants: tpl
+                .functions
+                .iter()
+                .map(|f| (f.logical_id.clone(), f.queue_grants.clone()))
+                .collect(),
+            queue_ids: tpl
+                .queues
+                .iter()
+                .map(|q| (q.local_name.clone(), q.logical_id.clone()))
+                .collect(),
         });
         let (a, c) = (
             gateway::api_router(gw.clone()),
@@ -929,7 +939,7 @@ async fn main() -> Result<()> {
             stack.down().await;
             if !denied.is_empty() {
                 eprintln!(
-                    "[iam] {} DynamoDB request(s) would be denied in AWS by the function's policy in template.yaml:",
+                    "[iam] {} request(s) would be denied in AWS by the calling function's policy in template.yaml:",
                     denied.len()
                 );
                 for d in &denied {

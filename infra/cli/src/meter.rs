@@ -46,11 +46,14 @@ pub struct SentMessage {
 
 pub const SENT_LOG_LIMIT: usize = 20_000;
 
-/// What the local IAM check knows: each function's DynamoDB grants and the table's key names.
+/// What the local IAM check knows: each function's DynamoDB and SQS grants, the table's key
+/// names, and each queue's logical id by its local name.
 #[derive(Default)]
 pub struct Iam {
     pub grants: std::collections::HashMap<String, Vec<crate::iam::TableGrant>>,
     pub keys: crate::iam::KeyNames,
+    pub queue_grants: std::collections::HashMap<String, Vec<crate::iam::QueueGrant>>,
+    pub queue_ids: std::collections::HashMap<String, String>,
 }
 
 #[derive(Clone, Default)]
@@ -75,29 +78,59 @@ impl Meter {
     pub fn denied(&self) -> Vec<String> {
         self.3.lock().map(|d| d.clone()).unwrap_or_default()
     }
-    /// Checks a DynamoDB request against its caller's policy; logs and keeps what would be denied.
-    fn check(&self, headers: &HeaderMap, op: &str, request: &Value) {
+    /// Checks a request against its caller's policy; logs and keeps what would be denied.
+    fn check(&self, service: Service, headers: &HeaderMap, op: &str, request: &Value) {
         let agent = ["x-amz-user-agent", "user-agent"]
             .iter()
             .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
             .find_map(crate::iam::caller);
         // Callers that are not functions (none go through the meter today) are not checked.
-        let Some((function, grants)) = agent.and_then(|f| self.2.grants.get_key_value(f)) else {
+        let Some(function) = agent.filter(|f| self.2.grants.contains_key(*f)) else {
             return;
         };
-        for access in crate::iam::accesses(op, request, &self.2.keys) {
-            if !crate::iam::allowed(grants, &access) {
-                let line = format!("{function}: {access}");
-                eprintln!("[iam] DENIED by the template's policy: {line}");
-                if let Ok(mut d) = self.3.lock()
-                    && d.len() < 1_000
-                {
-                    d.push(line);
+        let denied: Vec<String> = match service {
+            Service::DynamoDb => {
+                let grants = &self.2.grants[function];
+                crate::iam::accesses(op, request, &self.2.keys)
+                    .into_iter()
+                    .filter(|a| !crate::iam::allowed(grants, a))
+                    .map(|a| a.to_string())
+                    .collect()
+            }
+            Service::Sqs => {
+                let name = request["QueueUrl"]
+                    .as_str()
+                    .and_then(|u| u.rsplit('/').next())
+                    .unwrap_or_default();
+                let queue = self
+                    .2
+                    .queue_ids
+                    .get(name)
+                    .map(String::as_str)
+                    .unwrap_or(name);
+                let grants = self
+                    .2
+                    .queue_grants
+                    .get(function)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if crate::iam::queue_allowed(grants, op, queue) {
+                    Vec::new()
+                } else {
+                    vec![format!("sqs:{op} on {queue}")]
                 }
+            }
+        };
+        for access in denied {
+            let line = format!("{function}: {access}");
+            eprintln!("[iam] DENIED by the template's policy: {line}");
+            if let Ok(mut d) = self.3.lock()
+                && d.len() < 1_000
+            {
+                d.push(line);
             }
         }
     }
-
     pub fn sent(&self) -> Vec<SentMessage> {
         self.1
             .lock()
@@ -208,11 +241,14 @@ async fn forward(
             v["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
             body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
         }
-        p.meter.check(&headers, &op, &v);
+        p.meter.check(Service::DynamoDb, &headers, &op, &v);
         request_json = Some(v);
     }
     if p.service == Service::Sqs {
         request_json = serde_json::from_slice::<Value>(&body).ok();
+        if let Some(v) = &request_json {
+            p.meter.check(Service::Sqs, &headers, &op, v);
+        }
     }
     let path = uri.path_and_query().map(|x| x.as_str()).unwrap_or("/");
     let mut req = p.http.request(method, format!("{}{path}", p.upstream));

@@ -22,8 +22,9 @@ pub struct Function {
     pub env: BTreeMap<String, String>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
-    /// The DynamoDB statements of its policy, for the local IAM check.
+    /// The DynamoDB and SQS statements of its policy, for the local IAM check.
     pub table_grants: Vec<crate::iam::TableGrant>,
+    pub queue_grants: Vec<crate::iam::QueueGrant>,
 }
 
 #[derive(Debug, Clone)]
@@ -400,6 +401,7 @@ impl Template {
                 binary,
                 env,
                 table_grants,
+                queue_grants: crate::iam::queue_grants(&id, &props)?,
                 timeout_secs: props
                     .get("Timeout")
                     .and_then(Value::as_u64)
