@@ -113,6 +113,15 @@ enum Updated {
     Refused(Option<Cart>),
 }
 
+impl Updated {
+    fn written(self) -> Option<Cart> {
+        match self {
+            Updated::Written(cart) => Some(cart),
+            Updated::Refused(_) => None,
+        }
+    }
+}
+
 impl Store {
     /// The cart (strongly consistent); empty if the customer has none.
     pub async fn get_cart(&self, user: &UserId) -> Result<Cart, StoreError> {
@@ -281,10 +290,7 @@ impl Store {
                 vec![(":q", n(quantity)), (":ts", s(crate::time::rfc3339(now)))],
             )
             .await?;
-        Ok(match updated {
-            Updated::Written(cart) => Some(cart),
-            Updated::Refused(_) => None,
-        })
+        Ok(updated.written())
     }
 
     /// Removes a line: the cart as it is now, or `None` if the product was not in it.
@@ -302,10 +308,7 @@ impl Store {
                 vec![],
             )
             .await?;
-        Ok(match updated {
-            Updated::Written(cart) => Some(cart),
-            Updated::Refused(_) => None,
-        })
+        Ok(updated.written())
     }
 
     /// Products by id in one BatchGetItem per 100 ids (eventually consistent), retrying
