@@ -16,6 +16,7 @@
 //!   the local stack): our handler plus the SDK's request building, signing and parsing, without
 //!   the runtime client or any network.
 
+use crate::procstat::cpu_ns;
 use crate::template::Function;
 use anyhow::{Context, Result, anyhow, bail};
 use axum::Router;
@@ -177,18 +178,6 @@ impl Sandbox {
     fn pid(&self) -> Option<u32> {
         self.child.id()
     }
-}
-
-/// On-CPU nanoseconds of every thread of a process.
-fn cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {

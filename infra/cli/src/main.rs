@@ -28,6 +28,7 @@ mod gateway;
 mod iam;
 mod lambda;
 mod meter;
+mod procstat;
 mod resources;
 mod seed;
 mod services;

@@ -185,16 +185,12 @@ async fn handle(name: &str, ctx: &AppContext, req: Request) -> Result<Response<B
     Ok(r.unwrap_or_else(ApiError::into_response))
 }
 
+#[path = "../../../cli/src/procstat.rs"]
+mod procstat;
+
 /// On-CPU nanoseconds of every thread of this process.
 fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
+    procstat::cpu_ns(std::process::id())
 }
 
 async fn run(name: &str, requests: usize, event: &str) -> Result<serde_json::Value, BoxError> {
