@@ -60,34 +60,43 @@ fn strings(v: &Value) -> Vec<String> {
     }
 }
 
+/// The logical id in `!GetAtt <id>.Arn` (or `!GetAtt [<id>, Arn]`).
+fn get_att_arn(v: &Value) -> Option<String> {
+    let Value::Tagged(t) = v else {
+        return None;
+    };
+    if t.tag.to_string().trim_start_matches('!') != "GetAtt" {
+        return None;
+    }
+    let name = match &t.value {
+        Value::String(s) => s.clone(),
+        parts @ Value::Sequence(_) => strings(parts).join("."),
+        _ => return None,
+    };
+    name.strip_suffix(".Arn").map(str::to_string)
+}
+
 /// `!GetAtt <table>.Arn` → the table; `!Sub "${<table>.Arn}/index/<name>"` → that index; anything
 /// else (another resource) → `None`.
 fn target(v: &Value, table: &str) -> Option<Target> {
-    let (tag, arg) = match v {
-        Value::Tagged(t) => (t.tag.to_string(), &t.value),
-        _ => return None,
-    };
-    let arn = format!("{table}.Arn");
-    match tag.trim_start_matches('!') {
-        "GetAtt" => {
-            let name = match arg {
-                Value::String(s) => s.clone(),
-                Value::Sequence(parts) => strings(&Value::Sequence(parts.clone())).join("."),
-                _ => return None,
-            };
-            (name == arn).then_some(Target::Table)
-        }
-        "Sub" => {
-            let s = arg.as_str()?;
-            let rest = s.strip_prefix(&format!("${{{arn}}}"))?;
-            if rest.is_empty() {
-                return Some(Target::Table);
-            }
-            rest.strip_prefix("/index/")
-                .map(|i| Target::Index(i.to_string()))
-        }
-        _ => None,
+    if let Some(id) = get_att_arn(v) {
+        return (id == table).then_some(Target::Table);
     }
+    let Value::Tagged(t) = v else {
+        return None;
+    };
+    if t.tag.to_string().trim_start_matches('!') != "Sub" {
+        return None;
+    }
+    let rest = t
+        .value
+        .as_str()?
+        .strip_prefix(&format!("${{{table}.Arn}}"))?;
+    if rest.is_empty() {
+        return Some(Target::Table);
+    }
+    rest.strip_prefix("/index/")
+        .map(|i| Target::Index(i.to_string()))
 }
 
 /// The `Allow` statements of a function's inline policies. SAM's DynamoDB and SQS policy templates
@@ -141,30 +150,11 @@ fn resources_of(st: &Value) -> Vec<&Value> {
     }
 }
 
-/// The DynamoDB grants on `table` in a function's `Policies`.
-pub fn table_grants(function: &str, properties: &Value, table: &str) -> Result<Vec<TableGrant>> {
-    let mut grants = Vec::new();
-    for st in allow_statements(function, properties)? {
-        let actions = actions_of(st, "dynamodb:");
-        let targets: Vec<Target> = resources_of(st)
-            .into_iter()
-            .filter_map(|r| target(r, table))
-            .collect();
-        if actions.is_empty() || targets.is_empty() {
-            continue;
-        }
-        let leading_keys = st
-            .get("Condition")
-            .and_then(|c| c.get("ForAllValues:StringLike"))
-            .and_then(|c| c.get("dynamodb:LeadingKeys"))
-            .map(strings);
-        grants.push(TableGrant {
-            actions,
-            targets,
-            leading_keys,
-        });
-    }
-    Ok(grants)
+/// A function's DynamoDB grants (on the template's table) and SQS grants.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub tables: Vec<TableGrant>,
+    pub queues: Vec<QueueGrant>,
 }
 
 /// An `Allow` of SQS actions, on the resources of its statement (logical ids of `!GetAtt X.Arn`;
@@ -175,27 +165,38 @@ pub struct QueueGrant {
     pub resources: Vec<String>,
 }
 
-/// The SQS grants in a function's `Policies` (`Resource: !GetAtt <Queue>.Arn`).
-pub fn queue_grants(function: &str, properties: &Value) -> Result<Vec<QueueGrant>> {
-    let mut grants = Vec::new();
+/// The DynamoDB grants on `table` (if the template has one) and the SQS grants in a function's
+/// `Policies`.
+pub fn grants(function: &str, properties: &Value, table: Option<&str>) -> Result<Grants> {
+    let mut out = Grants::default();
     for st in allow_statements(function, properties)? {
+        let resources = resources_of(st);
+        let actions = actions_of(st, "dynamodb:");
+        let targets: Vec<Target> = table
+            .map(|table| resources.iter().filter_map(|r| target(r, table)).collect())
+            .unwrap_or_default();
+        if !actions.is_empty() && !targets.is_empty() {
+            let leading_keys = st
+                .get("Condition")
+                .and_then(|c| c.get("ForAllValues:StringLike"))
+                .and_then(|c| c.get("dynamodb:LeadingKeys"))
+                .map(strings);
+            out.tables.push(TableGrant {
+                actions,
+                targets,
+                leading_keys,
+            });
+        }
         let actions = actions_of(st, "sqs:");
-        let resources: Vec<String> = resources_of(st)
-            .into_iter()
-            .filter_map(|r| match r {
-                Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "GetAtt" => t
-                    .value
-                    .as_str()
-                    .and_then(|v| v.strip_suffix(".Arn"))
-                    .map(str::to_string),
-                _ => None,
-            })
-            .collect();
-        if !actions.is_empty() && !resources.is_empty() {
-            grants.push(QueueGrant { actions, resources });
+        let ids: Vec<String> = resources.iter().filter_map(|r| get_att_arn(r)).collect();
+        if !actions.is_empty() && !ids.is_empty() {
+            out.queues.push(QueueGrant {
+                actions,
+                resources: ids,
+            });
         }
     }
-    Ok(grants)
+    Ok(out)
 }
 
 /// Whether `grants` allow an SQS API action on a queue (by logical id). `SendMessageBatch` is
@@ -411,9 +412,9 @@ Policies:
             dynamodb:LeadingKeys: ["CART#*", "ORDER#?"]
 "#;
 
-    fn grants() -> Vec<TableGrant> {
-        let props: Value = serde_yaml_ng::from_str(TEMPLATE).unwrap();
-        table_grants("F", &props, "Table").unwrap()
+    fn grants_of(yaml: &str) -> Grants {
+        let props: Value = serde_yaml_ng::from_str(yaml).unwrap();
+        super::grants("F", &props, Some("Table")).unwrap()
     }
 
     fn keys() -> KeyNames {
@@ -425,19 +426,19 @@ Policies:
 
     #[test]
     fn statements_are_read_with_their_targets_and_keys() {
-        let g = grants();
+        let g = grants_of(TEMPLATE).tables;
         assert_eq!(g.len(), 3);
         assert_eq!(g[1].targets, [Target::Index("gsi1".into())]);
         assert_eq!(g[2].actions, ["dynamodb:PutItem", "dynamodb:UpdateItem"]);
         assert_eq!(g[2].targets, [Target::Table]);
         let managed: Value =
             serde_yaml_ng::from_str("Policies: [{DynamoDBCrudPolicy: {TableName: t}}]").unwrap();
-        assert!(table_grants("F", &managed, "Table").is_err());
+        assert!(super::grants("F", &managed, Some("Table")).is_err());
     }
 
     #[test]
     fn requests_are_checked_like_iam_would() {
-        let (g, k) = (grants(), keys());
+        let (g, k) = (grants_of(TEMPLATE).tables, keys());
         let ok = |op: &str, req: Json| accesses(op, &req, &k).iter().all(|a| allowed(&g, a));
         assert!(ok(
             "GetItem",
@@ -485,8 +486,7 @@ Policies:
 
     #[test]
     fn queue_grants_name_their_queues() {
-        let props: Value = serde_yaml_ng::from_str(TEMPLATE).unwrap();
-        let g = queue_grants("F", &props).unwrap();
+        let g = grants_of(TEMPLATE).queues;
         assert_eq!(
             g,
             [QueueGrant {
@@ -500,7 +500,7 @@ Policies:
         assert!(!queue_allowed(&g, "DeleteMessage", "Queue"));
         let template: Value =
             serde_yaml_ng::from_str("Policies: [{SQSSendMessagePolicy: {QueueName: q}}]").unwrap();
-        assert!(queue_grants("F", &template).is_err());
+        assert!(super::grants("F", &template, Some("Table")).is_err());
     }
 
     #[test]

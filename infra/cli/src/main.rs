@@ -295,18 +295,13 @@ impl Stack {
             grants: tpl
                 .functions
                 .iter()
-                .map(|f| (f.logical_id.clone(), f.table_grants.clone()))
+                .map(|f| (f.logical_id.clone(), f.grants.clone()))
                 .collect(),
             keys: tpl
                 .tables
                 .first()
                 .map(|t| iam::KeyNames::from_table(&t.properties))
                 .unwrap_or_default(),
-            queue_grants: tpl
-                .functions
-                .iter()
-                .map(|f| (f.logical_id.clone(), f.queue_grants.clone()))
-                .collect(),
             queue_ids: tpl
                 .queues
                 .iter()

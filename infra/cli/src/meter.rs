@@ -50,9 +50,8 @@ pub const SENT_LOG_LIMIT: usize = 20_000;
 /// names, and each queue's logical id by its local name.
 #[derive(Default)]
 pub struct Iam {
-    pub grants: std::collections::HashMap<String, Vec<crate::iam::TableGrant>>,
+    pub grants: std::collections::HashMap<String, crate::iam::Grants>,
     pub keys: crate::iam::KeyNames,
-    pub queue_grants: std::collections::HashMap<String, Vec<crate::iam::QueueGrant>>,
     pub queue_ids: std::collections::HashMap<String, String>,
 }
 
@@ -85,36 +84,19 @@ impl Meter {
             .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
             .find_map(crate::iam::caller);
         // Callers that are not functions (none go through the meter today) are not checked.
-        let Some(function) = agent.filter(|f| self.2.grants.contains_key(*f)) else {
+        let Some((function, grants)) = agent.and_then(|f| self.2.grants.get_key_value(f)) else {
             return;
         };
         let denied: Vec<String> = match service {
-            Service::DynamoDb => {
-                let grants = &self.2.grants[function];
-                crate::iam::accesses(op, request, &self.2.keys)
-                    .into_iter()
-                    .filter(|a| !crate::iam::allowed(grants, a))
-                    .map(|a| a.to_string())
-                    .collect()
-            }
+            Service::DynamoDb => crate::iam::accesses(op, request, &self.2.keys)
+                .into_iter()
+                .filter(|a| !crate::iam::allowed(&grants.tables, a))
+                .map(|a| a.to_string())
+                .collect(),
             Service::Sqs => {
-                let name = request["QueueUrl"]
-                    .as_str()
-                    .and_then(|u| u.rsplit('/').next())
-                    .unwrap_or_default();
-                let queue = self
-                    .2
-                    .queue_ids
-                    .get(name)
-                    .map(String::as_str)
-                    .unwrap_or(name);
-                let grants = self
-                    .2
-                    .queue_grants
-                    .get(function)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                if crate::iam::queue_allowed(grants, op, queue) {
+                let name = queue_name(request);
+                let queue = self.2.queue_ids.get(name).map_or(name, String::as_str);
+                if crate::iam::queue_allowed(&grants.queues, op, queue) {
                     Vec::new()
                 } else {
                     vec![format!("sqs:{op} on {queue}")]
@@ -216,6 +198,14 @@ fn operation(headers: &HeaderMap, body: &[u8]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The queue an SQS JSON request names (the last segment of its `QueueUrl`).
+fn queue_name(request: &Value) -> &str {
+    request["QueueUrl"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .unwrap_or_default()
+}
+
 fn units(v: &Value) -> f64 {
     match v {
         Value::Array(items) => items.iter().map(units).sum(),
@@ -301,10 +291,7 @@ async fn forward(
             if status.is_success()
                 && let Some(req) = &request_json
             {
-                let queue = req["QueueUrl"]
-                    .as_str()
-                    .and_then(|u| u.rsplit('/').next())
-                    .unwrap_or_default();
+                let queue = queue_name(req);
                 let bodies: Vec<String> = match op.as_str() {
                     "SendMessage" => req["MessageBody"]
                         .as_str()

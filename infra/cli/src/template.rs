@@ -23,8 +23,7 @@ pub struct Function {
     pub timeout_secs: u64,
     pub memory_mb: u64,
     /// The DynamoDB and SQS statements of its policy, for the local IAM check.
-    pub table_grants: Vec<crate::iam::TableGrant>,
-    pub queue_grants: Vec<crate::iam::QueueGrant>,
+    pub grants: crate::iam::Grants,
 }
 
 #[derive(Debug, Clone)]
@@ -392,16 +391,13 @@ impl Template {
                     function: id.clone(),
                 });
             }
-            let table_grants = match tables.first() {
-                Some(t) => crate::iam::table_grants(&id, &props, &t.logical_id)?,
-                None => Vec::new(),
-            };
+            let grants =
+                crate::iam::grants(&id, &props, tables.first().map(|t| t.logical_id.as_str()))?;
             functions.push(Function {
                 logical_id: id.clone(),
                 binary,
                 env,
-                table_grants,
-                queue_grants: crate::iam::queue_grants(&id, &props)?,
+                grants,
                 timeout_secs: props
                     .get("Timeout")
                     .and_then(Value::as_u64)
