@@ -196,11 +196,15 @@ pub async fn call(method: &str, path: &str, token: Option<&str>, body: Option<&V
     send(req).await
 }
 
+/// The local stack's table name (`ferrocart run` sets `FERROCART_TABLE`).
+pub fn table_name() -> String {
+    std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into())
+}
+
 /// The table the local stack uses, for assertions on what was (or was not) written.
 pub async fn store() -> ferrocart::store::Store {
     let conf = ferrocart::settings::sdk_config().await;
-    let table = std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into());
-    ferrocart::store::Store::new(aws_sdk_dynamodb::Client::new(&conf), table)
+    ferrocart::store::Store::new(aws_sdk_dynamodb::Client::new(&conf), table_name())
 }
 
 /// A photo-like RGB image (gradients plus deterministic noise) so encoders do real work.

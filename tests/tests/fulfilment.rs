@@ -136,7 +136,7 @@ async fn set_on_hand(product: &ProductId, quantity: i64) {
     let k = keys::product_stock(product, WAREHOUSE);
     aws_sdk_dynamodb::Client::new(&conf)
         .update_item()
-        .table_name("ferrocart-table")
+        .table_name(table_name())
         .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(k.pk))
         .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(k.sk))
         .update_expression("SET quantity = :q")

@@ -17,10 +17,7 @@ async fn context(stripe_base: &str) -> AppContext {
     let secrets = local_secrets();
     let (jwt, stripe) = (&secrets["JwtSecret"], &secrets["StripeApiKey"]);
     let vars: HashMap<&str, String> = HashMap::from([
-        (
-            "TABLE_NAME",
-            std::env::var("FERROCART_TABLE").unwrap_or_else(|_| "ferrocart-table".into()),
-        ),
+        ("TABLE_NAME", table_name()),
         ("JWT_SECRET", jwt.as_str().unwrap().to_string()),
         ("STRIPE_API_BASE", stripe_base.to_string()),
         (

@@ -1,7 +1,8 @@
 //! Orders and checkout. Placing an order is one transaction: the idempotency record
 //! (`attribute_not_exists`), a conditional stock decrement per line (enough stock, still active,
 //! still at the price charged), the order and its lines, and the cart emptied (still the version
-//! that was priced). Either all of it happens or none of it: no partial reservation, no half-written order.
+//! that was priced). Either all of it happens or none of it: no partial reservation, no
+//! half-written order.
 
 use super::cart::CartLine;
 use super::emails::EmailRecord;
