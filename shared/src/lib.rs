@@ -1,19 +1,18 @@
-//! Ferrocart's one library crate. Every function binary is a thin `main.rs` over a handler in [`api`].
+//! Ferrocart's one library crate: what two or more functions use. Each function's own handler and
+//! typed context live in its crate, `functions/<name>/src/lib.rs`.
 //!
-//! - [`config`]: settings read once from the environment at cold start.
-//! - [`context`]: the per-sandbox context (config, AWS clients, token keys) built once.
+//! - [`settings`]: the environment with secrets resolved; [`startup`]: what a function's context
+//!   is built from at cold start ([`startup::FunctionContext`]).
 //! - [`keys`]: every single-table key string, built in one place.
 //! - [`store`]: data access (DynamoDB through serde_dynamo) and its error type.
 //! - [`error`]: the HTTP boundary's error type, mapped to a status in one place.
 //! - [`http`]: request parsing (size, media type, strict JSON) and response helpers.
 //! - [`auth`]: password hashing, access tokens (JWT), refresh tokens, the authenticated principal.
-//! - [`api`]: the HTTP handlers, one module per function.
+//! - [`views`]: what several HTTP functions answer (the priced cart, the product views).
+//! - [`runtime`]: what every function's `main` calls.
 
-pub mod api;
 pub mod auth;
-pub mod config;
 pub mod consumer;
-pub mod context;
 pub mod digest;
 pub mod error;
 pub mod http;
@@ -25,10 +24,12 @@ pub mod money;
 pub mod payments;
 pub mod runtime;
 pub mod settings;
+pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
 pub mod validate;
+pub mod views;
 
-pub use context::AppContext;
 pub use error::ApiError;

@@ -10,8 +10,19 @@
 //! local stack's Secrets Manager (`AWS_ENDPOINT_URL_SECRETS_MANAGER`), which holds the values from
 //! `infra/local-env.json`.
 
-use crate::config::ConfigError;
 use std::collections::HashMap;
+
+/// Why a function could not start: a setting missing or invalid, or a secret unreadable. Always
+/// names the variable, and is only ever raised at cold start, never in a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("the secret named by {name} could not be read: {reason}")]
+    Secret { name: String, reason: String },
+}
 
 const SUFFIX: &str = "_SECRET_ARN";
 
@@ -72,7 +83,15 @@ impl Settings {
 
     /// The process environment, then every secret it names, fetched concurrently.
     pub async fn load(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let mut settings = Self::from_pairs(std::env::vars());
+        Self::resolve(std::env::vars(), sdk).await
+    }
+
+    /// `vars`, then every secret they name ([`Settings::load`] on another environment).
+    pub async fn resolve(
+        vars: impl IntoIterator<Item = (String, String)>,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Self::from_pairs(vars);
         let wanted: Vec<(String, String)> = settings
             .vars
             .iter()
@@ -162,13 +181,6 @@ pub async fn sdk_config_with(
         );
     }
     loader.load().await
-}
-
-/// The SDK configuration and settings every function starts from.
-pub async fn load() -> Result<(aws_config::SdkConfig, Settings), ConfigError> {
-    let sdk = sdk_config().await;
-    let settings = Settings::load(&sdk).await?;
-    Ok((sdk, settings))
 }
 
 #[cfg(test)]

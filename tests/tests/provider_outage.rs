@@ -5,15 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use ferrocart::config::Config;
+use checkout::Context;
 use ferrocart::ids::{OrderId, ProductId};
-use ferrocart::{AppContext, api};
+use ferrocart::settings::Settings;
+use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart_tests::*;
 use lambda_http::{Body, Request};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-async fn context(stripe_base: &str) -> AppContext {
+async fn context(stripe_base: &str) -> Context {
     let secrets = local_secrets();
     let (jwt, stripe) = (&secrets["JwtSecret"], &secrets["StripeApiKey"]);
     let vars: HashMap<&str, String> = HashMap::from([
@@ -29,9 +30,9 @@ async fn context(stripe_base: &str) -> AppContext {
             "http://127.0.0.1:4566/123456789012/ferrocart-orderexpiryqueue".to_string(),
         ),
     ]);
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let sdk = ferrocart::settings::sdk_config().await;
-    AppContext::new(config, sdk)
+    let settings = Settings::from_pairs(vars.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let startup = Startup::new(ferrocart::settings::sdk_config().await, settings);
+    Context::from_startup(&startup).unwrap()
 }
 
 fn request(token: &str, key: &str) -> Request {
@@ -46,8 +47,8 @@ fn request(token: &str, key: &str) -> Request {
         .unwrap()
 }
 
-async fn run(ctx: &AppContext, token: &str, key: &str) -> (u16, Value) {
-    let resp = match api::checkout::handle(ctx, request(token, key)).await {
+async fn run(ctx: &Context, token: &str, key: &str) -> (u16, Value) {
+    let resp = match checkout::handle(ctx, request(token, key)).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };

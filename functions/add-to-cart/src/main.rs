@@ -1,6 +1,6 @@
-//! Lambda entry point; the logic is `ferrocart::api::add_to_cart`.
+//! Lambda entry point; the handler and its context are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_http(ferrocart::api::add_to_cart::handle).await
+    ferrocart::runtime::serve_http(add_to_cart::handle).await
 }

@@ -1,10 +1,6 @@
-//! Lambda entry point; the logic is `ferrocart::api::checkout`.
+//! Lambda entry point; the handler and its context are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_http_requiring(
-        &["JWT_SECRET", "STRIPE_SECRET_KEY"],
-        ferrocart::api::checkout::handle,
-    )
-    .await
+    ferrocart::runtime::serve_http(checkout::handle).await
 }

@@ -1,10 +1,6 @@
-//! Lambda entry point; the logic is `ferrocart::api::create_image_upload`.
+//! Lambda entry point; the handler and its context are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_http_requiring(
-        &["UPLOAD_BUCKET"],
-        ferrocart::api::create_image_upload::handle,
-    )
-    .await
+    ferrocart::runtime::serve_http(create_image_upload::handle).await
 }

@@ -14,9 +14,10 @@ pub mod mailer;
 pub mod render;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use ferrocart::config::ConfigError;
 use ferrocart::error::BoxError;
 use ferrocart::messages::{EmailKind, EmailRequest};
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::emails::EmailOutcome;
 use ferrocart::store::orders::OrderDetails;
@@ -35,18 +36,16 @@ pub struct EmailContext<M: Mailer = Ses> {
     pub storefront_url: Option<String>,
 }
 
-impl EmailContext<Ses> {
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let (sdk, settings) = ferrocart::settings::load().await?;
-        let var = |name| settings.required(name);
-        let (table, sender) = (var("TABLE_NAME")?, var("EMAIL_SENDER")?);
+impl FunctionContext for EmailContext<Ses> {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        let settings = startup.settings();
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
+            store: startup.store()?,
             mailer: Ses {
-                client: aws_sdk_sesv2::Client::new(&sdk),
+                client: aws_sdk_sesv2::Client::new(startup.sdk()),
                 configuration_set: settings.get("SES_CONFIGURATION_SET"),
             },
-            sender,
+            sender: startup.required("EMAIL_SENDER")?,
             shop_name: settings
                 .get("SHOP_NAME")
                 .unwrap_or_else(|| "Ferrocart".into()),

@@ -1,6 +1,6 @@
-//! Lambda entry point; the logic is `ferrocart::api::get_cart`.
+//! Lambda entry point; the handler and its context are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_http(ferrocart::api::get_cart::handle).await
+    ferrocart::runtime::serve_http(get_cart::handle).await
 }

@@ -13,9 +13,10 @@ pub mod image;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_s3::primitives::ByteStream;
-use ferrocart::config::ConfigError;
 use ferrocart::error::BoxError;
 use ferrocart::ids::{ImageId, ProductId};
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::catalog::{ImageRecord, ImageStatus, ImageVariant, RecordImage};
 use lambda_runtime::LambdaEvent;
@@ -29,28 +30,14 @@ pub struct ResizeContext {
     pub max_upload_bytes: u64,
 }
 
-impl ResizeContext {
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let (sdk, settings) = ferrocart::settings::load().await?;
-        let var = |name| settings.required(name);
-        let max_upload_bytes = match settings.get("MAX_UPLOAD_BYTES") {
-            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
-                name: "MAX_UPLOAD_BYTES",
-                reason: format!("expected a whole number, got {v:?}"),
-            })?,
-            None => 15 * 1024 * 1024,
-        };
-        let (table, upload_bucket, media_bucket) = (
-            var("TABLE_NAME")?,
-            var("UPLOAD_BUCKET")?,
-            var("MEDIA_BUCKET")?,
-        );
+impl FunctionContext for ResizeContext {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
-            s3: ferrocart::context::s3_client(&sdk),
-            upload_bucket,
-            media_bucket,
-            max_upload_bytes,
+            store: startup.store()?,
+            s3: startup.s3(),
+            upload_bucket: startup.required("UPLOAD_BUCKET")?,
+            media_bucket: startup.required("MEDIA_BUCKET")?,
+            max_upload_bytes: startup.number("MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
         })
     }
 }

@@ -1,10 +1,6 @@
-//! Lambda entry point; the logic is in `lib.rs` (`handle`) and `image.rs` (`process`).
+//! Lambda entry point; the consumer and its context ([`image_resize::ResizeContext`]) are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ferrocart::runtime::serve_sqs(
-        image_resize::ResizeContext::from_env(),
-        image_resize::handle,
-    )
-    .await
+    ferrocart::runtime::serve_sqs(image_resize::handle).await
 }

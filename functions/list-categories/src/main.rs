@@ -1,6 +1,6 @@
-//! Lambda entry point; the logic is `ferrocart::api::list_categories`.
+//! Lambda entry point; the handler and its context are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    ferrocart::runtime::serve_public_http(ferrocart::api::list_categories::handle).await
+    ferrocart::runtime::serve_http(list_categories::handle).await
 }

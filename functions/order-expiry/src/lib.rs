@@ -8,11 +8,12 @@
 //! reported per message and end in the DLQ after 5 receives.
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use ferrocart::config::ConfigError;
 use ferrocart::error::BoxError;
 use ferrocart::ids::OrderId;
 use ferrocart::messages::{EmailKind, OrderExpiry, request_emails, schedule_expiry};
 use ferrocart::payments::stripe::StripeClient;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use lambda_runtime::LambdaEvent;
 
@@ -24,29 +25,14 @@ pub struct ExpiryContext {
     pub email_queue_url: String,
 }
 
-impl ExpiryContext {
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let (sdk, settings) = ferrocart::settings::load().await?;
-        let var = |name| settings.required(name);
-        let (table, key, queue_url, email_queue_url) = (
-            var("TABLE_NAME")?,
-            var("STRIPE_SECRET_KEY")?,
-            var("ORDER_EXPIRY_QUEUE_URL")?,
-            var("EMAIL_QUEUE_URL")?,
-        );
-        let base = settings
-            .get("STRIPE_API_BASE")
-            .unwrap_or_else(|| ferrocart::payments::stripe::DEFAULT_API_BASE.into());
-        let stripe = StripeClient::new(&base, &key).map_err(|e| ConfigError::Invalid {
-            name: "STRIPE_API_BASE",
-            reason: e.to_string(),
-        })?;
+impl FunctionContext for ExpiryContext {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            stripe,
-            queue_url,
-            email_queue_url,
+            store: startup.store()?,
+            sqs: startup.sqs(),
+            stripe: startup.stripe()?,
+            queue_url: startup.required("ORDER_EXPIRY_QUEUE_URL")?,
+            email_queue_url: startup.required("EMAIL_QUEUE_URL")?,
         })
     }
 }

@@ -1,10 +1,6 @@
-//! Lambda entry point; the logic is in `lib.rs`.
+//! Lambda entry point; the consumer and its context ([`order_expiry::ExpiryContext`]) are in `lib.rs`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    ferrocart::runtime::serve_sqs(
-        order_expiry::ExpiryContext::from_env(),
-        order_expiry::handle,
-    )
-    .await
+    ferrocart::runtime::serve_sqs(order_expiry::handle).await
 }

@@ -15,9 +15,10 @@ pub mod allocation;
 
 use allocation::{Need, OnHand, Parcel, Warehouse, allocate};
 use aws_lambda_events::event::sqs::SqsEvent;
-use ferrocart::config::ConfigError;
 use ferrocart::error::BoxError;
 use ferrocart::messages::{EmailKind, OrderPaid, request_emails};
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::fulfilment::{
     MAX_TRANSACTION_ACTIONS, ShipmentItem, ShipmentLine, StartFulfilment,
@@ -40,19 +41,16 @@ pub struct FulfilmentContext {
     pub carrier: String,
 }
 
-impl FulfilmentContext {
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let (sdk, settings) = ferrocart::settings::load().await?;
-        let var = |name| settings.required(name);
-        let (table, email_queue_url) = (var("TABLE_NAME")?, var("EMAIL_QUEUE_URL")?);
-        let carrier = settings
-            .get("CARRIER_NAME")
-            .unwrap_or_else(|| "Ferrocart Post".into());
+impl FunctionContext for FulfilmentContext {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&sdk), table),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            email_queue_url,
-            carrier,
+            store: startup.store()?,
+            sqs: startup.sqs(),
+            email_queue_url: startup.required("EMAIL_QUEUE_URL")?,
+            carrier: startup
+                .settings()
+                .get("CARRIER_NAME")
+                .unwrap_or_else(|| "Ferrocart Post".into()),
         })
     }
 }

@@ -7,3 +7,13 @@ pub mod token;
 
 pub use principal::{Principal, authenticate, require_admin};
 pub use token::{Role, TokenService};
+
+/// The token pair answered by login and refresh.
+#[derive(Debug, serde::Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_in: u64,
+}

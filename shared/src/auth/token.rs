@@ -2,7 +2,6 @@
 //! `exp`, `nbf`, `iat`, `iss`, `aud`, `sub`. Anything else (`alg: none`, another algorithm, a wrong
 //! key, an expired or not-yet-valid token, another issuer or audience, another token type) fails.
 
-use crate::config::AuthConfig;
 use crate::ids::{SessionId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -57,6 +56,27 @@ pub struct VerifiedAccess {
     pub expires_at: u64,
 }
 
+/// What signs and verifies access tokens: HS256 key material of at least 32 bytes, the issuer and
+/// audience every token carries, and how long an access token lives.
+#[derive(Clone)]
+pub struct TokenConfig {
+    pub secret: Vec<u8>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+}
+
+impl std::fmt::Debug for TokenConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenConfig")
+            .field("secret", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .finish()
+    }
+}
+
 pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -67,7 +87,7 @@ pub struct TokenService {
 }
 
 impl TokenService {
-    pub fn new(cfg: &AuthConfig) -> Self {
+    pub fn new(cfg: &TokenConfig) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&cfg.issuer]);
         validation.set_audience(&[&cfg.audience]);
@@ -75,15 +95,9 @@ impl TokenService {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
-        // Without a configured key, a random one no other sandbox knows: every token is refused
-        // and none this function signs is accepted anywhere.
-        let secret = cfg
-            .jwt_secret
-            .clone()
-            .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec());
         Self {
-            encoding: EncodingKey::from_secret(&secret),
-            decoding: DecodingKey::from_secret(&secret),
+            encoding: EncodingKey::from_secret(&cfg.secret),
+            decoding: DecodingKey::from_secret(&cfg.secret),
             validation,
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
@@ -147,15 +161,12 @@ mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
-    fn cfg(secret: &str) -> AuthConfig {
-        AuthConfig {
-            jwt_secret: Some(secret.as_bytes().to_vec()),
+    fn cfg(secret: &str) -> TokenConfig {
+        TokenConfig {
+            secret: secret.as_bytes().to_vec(),
             issuer: "ferrocart".into(),
             audience: "ferrocart-api".into(),
             access_ttl_secs: 900,
-            refresh_ttl_secs: 3600,
-            login_max_failures: 5,
-            login_window_secs: 900,
         }
     }
 

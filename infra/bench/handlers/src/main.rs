@@ -26,12 +26,11 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
-use ferrocart::api;
-use ferrocart::config::Config;
-use ferrocart::context::AppContext;
 use ferrocart::error::ApiError;
 use ferrocart::settings::Settings;
+use ferrocart::startup::{FunctionContext, Startup};
 use lambda_http::{Body, Request, Response};
+use std::future::Future;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -157,32 +156,41 @@ fn taped_client(tape: SharedTape) -> SharedHttpClient {
     })
 }
 
-/// Every HTTP function's handler, by binary name.
-async fn handle(name: &str, ctx: &AppContext, req: Request) -> Result<Response<Body>, BoxError> {
-    let r: Result<Response<Body>, ApiError> = match name {
-        "register" => api::register::handle(ctx, req).await,
-        "login" => api::login::handle(ctx, req).await,
-        "refresh" => api::refresh::handle(ctx, req).await,
-        "logout" => api::logout::handle(ctx, req).await,
-        "me" => api::me::handle(ctx, req).await,
-        "list-products" => api::list_products::handle(ctx, req).await,
-        "get-product" => api::get_product::handle(ctx, req).await,
-        "list-categories" => api::list_categories::handle(ctx, req).await,
-        "create-product" => api::create_product::handle(ctx, req).await,
-        "update-product" => api::update_product::handle(ctx, req).await,
-        "set-stock" => api::set_stock::handle(ctx, req).await,
-        "create-image-upload" => api::create_image_upload::handle(ctx, req).await,
-        "add-to-cart" => api::add_to_cart::handle(ctx, req).await,
-        "get-cart" => api::get_cart::handle(ctx, req).await,
-        "update-cart-item" => api::update_cart_item::handle(ctx, req).await,
-        "remove-cart-item" => api::remove_cart_item::handle(ctx, req).await,
-        "checkout" => api::checkout::handle(ctx, req).await,
-        "payment-webhook" => api::payment_webhook::handle(ctx, req).await,
-        "list-orders" => api::list_orders::handle(ctx, req).await,
-        "get-order" => api::get_order::handle(ctx, req).await,
-        other => return Err(format!("{other} is not an HTTP function").into()),
+/// Every HTTP function's handler (its own crate's), by binary name.
+async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::Value, BoxError> {
+    let tape = SharedTape::default();
+    let event = Event {
+        json: event,
+        requests,
     };
-    Ok(r.unwrap_or_else(ApiError::into_response))
+    match name {
+        "register" => run(register::handle, tape, event).await,
+        "login" => run(login::handle, tape, event).await,
+        "refresh" => run(refresh::handle, tape, event).await,
+        "logout" => run(logout::handle, tape, event).await,
+        "me" => run(me::handle, tape, event).await,
+        "list-products" => run(list_products::handle, tape, event).await,
+        "get-product" => run(get_product::handle, tape, event).await,
+        "list-categories" => run(list_categories::handle, tape, event).await,
+        "create-product" => run(create_product::handle, tape, event).await,
+        "update-product" => run(update_product::handle, tape, event).await,
+        "set-stock" => run(set_stock::handle, tape, event).await,
+        "create-image-upload" => run(create_image_upload::handle, tape, event).await,
+        "add-to-cart" => run(add_to_cart::handle, tape, event).await,
+        "get-cart" => run(get_cart::handle, tape, event).await,
+        "update-cart-item" => run(update_cart_item::handle, tape, event).await,
+        "remove-cart-item" => run(remove_cart_item::handle, tape, event).await,
+        "checkout" => run(checkout::handle, tape, event).await,
+        "payment-webhook" => run(payment_webhook::handle, tape, event).await,
+        "list-orders" => run(list_orders::handle, tape, event).await,
+        "get-order" => run(get_order::handle, tape, event).await,
+        other => Err(format!("{other} is not an HTTP function").into()),
+    }
+}
+
+struct Event<'a> {
+    json: &'a str,
+    requests: usize,
 }
 
 #[path = "../../../cli/src/procstat.rs"]
@@ -193,20 +201,41 @@ fn cpu_ns() -> u64 {
     procstat::cpu_ns(std::process::id())
 }
 
-async fn run(name: &str, requests: usize, event: &str) -> Result<serde_json::Value, BoxError> {
-    let tape = SharedTape::default();
+/// Builds the function's context as its `main` does (on the taped HTTP client), records one
+/// request, then replays and times `requests` more.
+async fn run<C, F, Fut>(
+    handler: F,
+    tape: SharedTape,
+    event: Event<'_>,
+) -> Result<serde_json::Value, BoxError>
+where
+    C: FunctionContext,
+    F: Fn(&'static C, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let Event {
+        json: event,
+        requests,
+    } = event;
+    let handle = |ctx: &'static C, req: Request| {
+        let fut = handler(ctx, req);
+        async move { Ok::<_, BoxError>(fut.await.unwrap_or_else(ApiError::into_response)) }
+    };
     let t0 = Instant::now();
+    // Startup::load's two steps, timed apart.
     let sdk = ferrocart::settings::sdk_config_with(taped_client(tape.clone())).await;
     let t_sdk = t0.elapsed();
     let settings = Settings::load(&sdk).await?;
     let t_settings = t0.elapsed();
-    let ctx = AppContext::new(Config::from_settings(&settings)?, sdk);
+    let startup = Startup::new(sdk, settings);
+    // Leaked, as the runtime does ([`ferrocart::runtime`]): handlers borrow it for 'static.
+    let ctx: &'static C = Box::leak(Box::new(C::from_startup(&startup)?));
     let t_ctx = t0.elapsed();
     let request = || lambda_http::request::from_str(event);
 
     // Record: the local stack answers, as for the deployed function.
     tape.lock().calls.clear();
-    let status = handle(name, &ctx, request()?).await?.status().as_u16();
+    let status = handle(ctx, request()?).await?.status().as_u16();
     let sdk_calls = {
         let mut t = tape.lock();
         t.replaying = true;
@@ -221,7 +250,7 @@ async fn run(name: &str, requests: usize, event: &str) -> Result<serde_json::Val
         let (cpu0, t0) = (cpu_ns(), Instant::now());
         for req in reqs {
             tape.lock().cursor = 0;
-            let got = handle(name, &ctx, req).await?.status().as_u16();
+            let got = handle(ctx, req).await?.status().as_u16();
             let t = tape.lock();
             if let Some(m) = &t.mismatch {
                 return Err(format!("replay diverged from the recording: {m}").into());
@@ -266,7 +295,7 @@ fn main() -> Result<(), BoxError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let out = rt.block_on(run(&name, requests.max(1), &event))?;
+    let out = rt.block_on(bench(&name, requests.max(1), &event))?;
     println!("{out}");
     Ok(())
 }

@@ -1,0 +1,510 @@
+//! `POST /checkout` (customer, `Idempotency-Key` header) `{shipping_address}` → 201
+//! `{order_id, status, total, currency, payment: {provider, payment_intent_id, client_secret}}`.
+//!
+//! 1. Prices come from the table, never the client. One transaction reserves stock for every line
+//!    (conditioned on enough stock, still active, still at the price charged), writes the order
+//!    (`pending_payment`) and its lines, empties the cart and records the idempotency key.
+//!    Short stock is a 409 naming the products; nothing is written.
+//! 2. Then a Stripe PaymentIntent is created with an idempotency key derived from the order and
+//!    recorded on the order once. If the provider is down the order stays `pending_payment` and the
+//!    same request (same key) finishes the job.
+//!
+//! The same key and body replays the stored answer; the same key with another body is a 422; a
+//! second request racing the first with one key gets a retryable 409.
+
+use ferrocart::auth::TokenService;
+use ferrocart::auth::{Principal, authenticate};
+use ferrocart::ids::OrderId;
+use ferrocart::payments::stripe::PaymentError;
+use ferrocart::payments::stripe::StripeClient;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::catalog::ProductStatus;
+use ferrocart::store::orders::{
+    Address, IdempotencyRecord, OrderItem, PaymentRef, PlaceOrder, PricedLine,
+};
+use ferrocart::{ApiError, http, keys, validate};
+use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+    pub max_body_bytes: usize,
+    pub stripe: StripeClient,
+    pub sqs: aws_sdk_sqs::Client,
+    /// Queue of delayed "release this reservation" messages.
+    pub order_expiry_queue_url: String,
+    /// How long an unpaid order holds its stock.
+    pub reservation_ttl_secs: u64,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+            max_body_bytes: startup.max_body_bytes()?,
+            stripe: startup.stripe()?,
+            sqs: startup.sqs(),
+            order_expiry_queue_url: startup.required("ORDER_EXPIRY_QUEUE_URL")?,
+            reservation_ttl_secs: startup.number("RESERVATION_TTL_SECONDS", 900)?.max(60),
+        })
+    }
+}
+
+const ATTEMPTS: usize = 3;
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct CheckoutRequest {
+    shipping_address: AddressInput,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct AddressInput {
+    name: String,
+    line1: String,
+    #[serde(default)]
+    line2: Option<String>,
+    city: String,
+    postal_code: String,
+    country: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PaymentView {
+    provider: String,
+    payment_intent_id: String,
+    client_secret: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckoutResponse {
+    order_id: String,
+    status: String,
+    total: i64,
+    currency: String,
+    payment: PaymentView,
+}
+
+/// The `Idempotency-Key` header: required, 1-100 of `A-Z a-z 0-9 - _ . :`.
+fn idempotency_key(req: &Request) -> Result<String, ApiError> {
+    let v = req.headers().get("idempotency-key").ok_or_else(|| {
+        ApiError::validation(
+            "missing_idempotency_key",
+            "Idempotency-Key",
+            "an Idempotency-Key header is required",
+        )
+    })?;
+    let key = v.to_str().unwrap_or("").trim();
+    let ok = (1..=100).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if !ok {
+        return Err(ApiError::validation(
+            "invalid_idempotency_key",
+            "Idempotency-Key",
+            "Idempotency-Key must be 1-100 characters of A-Z, a-z, 0-9, -, _, ., :",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+fn text(v: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "invalid_address",
+            field,
+            format!("{field} must be 1-{max} printable characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn address(a: &AddressInput) -> Result<Address, ApiError> {
+    let country = a.country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ApiError::validation(
+            "invalid_address",
+            "shipping_address.country",
+            "country must be an ISO 3166-1 alpha-2 code, e.g. NL",
+        ));
+    }
+    Ok(Address {
+        name: text(&a.name, "shipping_address.name", 100)?,
+        line1: text(&a.line1, "shipping_address.line1", 200)?,
+        line2: a
+            .line2
+            .as_deref()
+            .map(|l| text(l, "shipping_address.line2", 200))
+            .transpose()?,
+        city: text(&a.city, "shipping_address.city", 100)?,
+        postal_code: text(&a.postal_code, "shipping_address.postal_code", 20)?,
+        country,
+        phone: validate::phone(a.phone.as_deref()).map_err(|_| {
+            ApiError::validation(
+                "invalid_phone",
+                "shipping_address.phone",
+                "phone must be in international form, e.g. +31 20 123 4567",
+            )
+        })?,
+    })
+}
+
+fn replay(record: &IdempotencyRecord) -> Response<Body> {
+    let mut r = Response::new(Body::Text(record.response_body.clone().unwrap_or_default()));
+    *r.status_mut() =
+        StatusCode::from_u16(record.response_status.unwrap_or(201)).unwrap_or(StatusCode::CREATED);
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}
+
+fn in_progress() -> ApiError {
+    ApiError::conflict(
+        "request_in_progress",
+        "a request with this Idempotency-Key is in progress; retry it shortly",
+    )
+}
+
+fn key_reused() -> ApiError {
+    ApiError::Unprocessable {
+        code: "idempotency_key_reused",
+        message: "this Idempotency-Key was used with a different request body".into(),
+    }
+}
+
+/// A request whose key already has a record: the same body gets the stored answer (or the
+/// unfinished payment step finished here), another body a 422.
+async fn resume(
+    ctx: &Context,
+    principal: &Principal,
+    key: &str,
+    request_hash: &str,
+    record: &IdempotencyRecord,
+) -> Result<Response<Body>, ApiError> {
+    let user = &principal.user_id;
+    if record.request_hash != request_hash {
+        return Err(key_reused());
+    }
+    if record.status == "done" {
+        return Ok(replay(record));
+    }
+    // The order exists but its payment step has not finished. If the request that placed it
+    // may still be working, say so; if it gave up (or died), finish the job here.
+    if !ctx
+        .store
+        .lock_idempotency(user, key, ferrocart::time::now_unix())
+        .await?
+    {
+        return match ctx.store.get_idempotency(user, key).await? {
+            Some(r) if r.status == "done" => Ok(replay(&r)),
+            _ => Err(in_progress()),
+        };
+    }
+    finish_payment(ctx, principal, key, &record.order_id).await
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let key = idempotency_key(&req)?;
+    let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    let shipping = address(&body.shipping_address)?;
+    let request_hash =
+        ferrocart::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    let user = &principal.user_id;
+
+    if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
+        return resume(ctx, &principal, &key, &request_hash, &record).await;
+    }
+
+    let cart = ctx.store.get_cart(user).await?;
+    let cart_lines = &cart.lines;
+    if cart_lines.is_empty() {
+        // A concurrent request with this key may have placed the order (and emptied the cart)
+        // between our two reads: answer as that request's twin, not with `cart_empty`.
+        if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
+            return resume(ctx, &principal, &key, &request_hash, &record).await;
+        }
+        return Err(ApiError::conflict("cart_empty", "the cart is empty"));
+    }
+    let ids: Vec<_> = cart_lines.iter().map(|l| l.product_id.clone()).collect();
+    let products: HashMap<String, _> = ctx
+        .store
+        .batch_get_products(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.product_id.to_string(), p))
+        .collect();
+    let mut priced = Vec::with_capacity(cart_lines.len());
+    let mut unavailable = Vec::new();
+    let mut currency: Option<String> = None;
+    for line in cart_lines {
+        match products.get(line.product_id.as_str()) {
+            Some(p) if p.status == ProductStatus::Active => {
+                if currency.get_or_insert_with(|| p.currency.clone()) != &p.currency {
+                    return Err(ApiError::conflict(
+                        "currency_mismatch",
+                        "the cart mixes currencies",
+                    ));
+                }
+                priced.push(PricedLine {
+                    cart_line: line.clone(),
+                    name: p.name.clone(),
+                    unit_price: p.price,
+                });
+            }
+            _ => unavailable.push(line.product_id.to_string()),
+        }
+    }
+    if !unavailable.is_empty() {
+        return Err(ApiError::conflict(
+            "products_unavailable",
+            format!(
+                "no longer for sale, remove from the cart: {}",
+                unavailable.join(", ")
+            ),
+        ));
+    }
+    let subtotal = priced
+        .iter()
+        .try_fold(0i64, |acc, l| {
+            l.unit_price
+                .checked_mul(l.cart_line.quantity)
+                .and_then(|t| acc.checked_add(t))
+        })
+        .ok_or_else(|| ApiError::internal("order total overflows"))?;
+    let currency = currency.unwrap_or_default();
+
+    let now = ferrocart::time::now_unix();
+    let order_id = OrderId::generate();
+    let ok = keys::order(&order_id);
+    let g = keys::user_orders_gsi1(user, now, &order_id);
+    let order = OrderItem {
+        pk: ok.pk,
+        sk: ok.sk,
+        entity: "Order".into(),
+        order_id: order_id.clone(),
+        user_id: user.clone(),
+        status: "pending_payment".into(),
+        currency: currency.clone(),
+        subtotal,
+        shipping: 0,
+        total: subtotal,
+        line_count: priced.len() as u32,
+        shipping_address: shipping,
+        payment: None,
+        paid_at: None,
+        last_payment_error: None,
+        fulfilment_enqueued_at: None,
+        expiry_scheduled_at: None,
+        fulfilling_at: None,
+        shipped_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        refunded_at: None,
+        created_at: ferrocart::time::rfc3339(now),
+        expires_at: now + ctx.reservation_ttl_secs,
+        gsi1pk: g.pk,
+        gsi1sk: g.sk,
+    };
+    let ik = keys::idempotency(user, &key);
+    let record = IdempotencyRecord {
+        pk: ik.pk,
+        sk: ik.sk,
+        entity: "IdempotencyRecord".into(),
+        request_hash: request_hash.clone(),
+        status: "in_progress".into(),
+        order_id: order_id.clone(),
+        locked_until: now + ferrocart::store::orders::IDEMPOTENCY_LOCK_SECS,
+        response_status: None,
+        response_body: None,
+        created_at: ferrocart::time::rfc3339(now),
+        ttl: now + ferrocart::store::orders::IDEMPOTENCY_TTL_SECS,
+    };
+    let mut placed = false;
+    for attempt in 0..ATTEMPTS {
+        match ctx
+            .store
+            .place_order(&record, &order, &priced, cart.version)
+            .await?
+        {
+            PlaceOrder::Placed => {
+                placed = true;
+                break;
+            }
+            PlaceOrder::Conflict => {
+                tokio::time::sleep(std::time::Duration::from_millis(20 + 40 * attempt as u64))
+                    .await;
+            }
+            PlaceOrder::KeyTaken => {
+                return match ctx.store.get_idempotency(user, &key).await? {
+                    Some(r) => resume(ctx, &principal, &key, &request_hash, &r).await,
+                    None => Err(in_progress()),
+                };
+            }
+            PlaceOrder::Unavailable(ids) => {
+                let names: Vec<String> = ids
+                    .iter()
+                    .map(|id| match products.get(id.as_str()) {
+                        Some(p) => format!("{} ({id})", p.name),
+                        None => id.to_string(),
+                    })
+                    .collect();
+                tracing::info!(products = ?ids, "checkout refused: stock, status or price changed");
+                ferrocart::metrics::count(ferrocart::metrics::Metric::StockOuts, &[]);
+                return Err(ApiError::conflict(
+                    "out_of_stock",
+                    format!(
+                        "not enough stock (or the price changed) for: {}",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            PlaceOrder::CartChanged => {
+                return Err(ApiError::conflict(
+                    "cart_changed",
+                    "the cart changed during checkout; review it and retry",
+                ));
+            }
+        }
+    }
+    if !placed {
+        return Err(ApiError::conflict(
+            "checkout_conflict",
+            "too many checkouts at once; retry",
+        ));
+    }
+    tracing::info!(order_id = %order_id, total = subtotal, currency = %currency, "order placed");
+    ferrocart::metrics::count(
+        ferrocart::metrics::Metric::OrdersPlaced,
+        &[
+            ("order_id", order_id.as_str()),
+            ("currency", currency.as_str()),
+        ],
+    );
+    finish_payment(ctx, &principal, &key, &order_id).await
+}
+
+/// Creates (or finds) the order's PaymentIntent, records it on the order once, stores the answer
+/// under the idempotency key, and answers 201.
+async fn finish_payment(
+    ctx: &Context,
+    principal: &Principal,
+    key: &str,
+    order_id: &OrderId,
+) -> Result<Response<Body>, ApiError> {
+    let stripe = &ctx.stripe;
+    let order = ctx
+        .store
+        .get_order(order_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
+    // Bound the reservation before anything else can fail: the expiry message, sent once.
+    if order.expiry_scheduled_at.is_none() && order.status == "pending_payment" {
+        let queue = &ctx.order_expiry_queue_url;
+        let now = ferrocart::time::now_unix();
+        if ctx
+            .store
+            .claim_expiry_schedule(order_id, &ferrocart::time::rfc3339(now))
+            .await?
+        {
+            let msg = ferrocart::messages::OrderExpiry {
+                order_id: order_id.clone(),
+                expires_at: order.expires_at,
+            };
+            if let Err(e) = ferrocart::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
+                ctx.store.release_expiry_claim(order_id).await?;
+                ctx.store
+                    .unlock_idempotency(&principal.user_id, key)
+                    .await?;
+                tracing::error!(order_id = %order_id, error = %e, "expiry could not be scheduled");
+                return Err(ApiError::Unavailable {
+                    code: "try_again",
+                    message: "the order is reserved but could not be completed; retry with the same Idempotency-Key".into(),
+                });
+            }
+        }
+    }
+    let unavailable = |e: PaymentError| {
+        tracing::error!(order_id = %order_id, error = %e, "payment provider call failed");
+        if e.is_transient() {
+            ApiError::Unavailable {
+                code: "payment_provider_unavailable",
+                message: "the order is reserved but the payment could not be started; retry with the same Idempotency-Key".into(),
+            }
+        } else {
+            ApiError::internal(e)
+        }
+    };
+    let intent = match &order.payment {
+        Some(p) => stripe.retrieve_payment_intent(&p.payment_intent_id).await,
+        None => {
+            stripe
+                .create_payment_intent(
+                    order.total,
+                    &order.currency,
+                    order_id.as_str(),
+                    principal.user_id.as_str(),
+                    &format!("ferrocart-order-{order_id}-payment"),
+                )
+                .await
+        }
+    };
+    let intent = match intent {
+        Ok(i) => i,
+        Err(e) => {
+            ctx.store
+                .unlock_idempotency(&principal.user_id, key)
+                .await?;
+            return Err(unavailable(e));
+        }
+    };
+    let recorded = ctx
+        .store
+        .attach_payment(
+            &order,
+            &PaymentRef {
+                provider: "stripe".into(),
+                payment_intent_id: intent.id.clone(),
+            },
+        )
+        .await?;
+    // A concurrent retry recorded its intent first: answer with that one.
+    let intent = if recorded.payment_intent_id == intent.id {
+        intent
+    } else {
+        stripe
+            .retrieve_payment_intent(&recorded.payment_intent_id)
+            .await
+            .map_err(unavailable)?
+    };
+    let response = CheckoutResponse {
+        order_id: order_id.to_string(),
+        status: order.status.clone(),
+        total: order.total,
+        currency: order.currency.clone(),
+        payment: PaymentView {
+            provider: "stripe".into(),
+            payment_intent_id: intent.id,
+            client_secret: intent.client_secret,
+        },
+    };
+    let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
+    ctx.store
+        .finish_idempotency(&principal.user_id, key, 201, &body)
+        .await?;
+    Ok(http::json_response(StatusCode::CREATED, &response))
+}

@@ -1,0 +1,93 @@
+//! `POST /admin/products` (admin) → 201 the product. Category and brand must exist (checked in the
+//! same transaction as the write). Prices are integers in minor units.
+
+use ferrocart::auth::TokenService;
+use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::ids::ProductId;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::catalog::{CreateProduct, NewProduct, ProductItem, ProductStatus};
+use ferrocart::views::product_view::AdminProduct;
+use ferrocart::{ApiError, http, validate};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+    pub max_body_bytes: usize,
+    pub media_base_url: String,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+            max_body_bytes: startup.max_body_bytes()?,
+            media_base_url: startup.media_base_url(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateProductRequest {
+    name: String,
+    #[serde(default)]
+    description: String,
+    category: String,
+    brand: String,
+    price: i64,
+    currency: String,
+    #[serde(default)]
+    status: Option<ProductStatus>,
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    require_admin(&principal)?;
+    let body: CreateProductRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    let new = NewProduct {
+        name: validate::product_name(&body.name)?,
+        description: validate::description(&body.description)?,
+        category: validate::slug(&body.category, "category")?,
+        brand: validate::slug(&body.brand, "brand")?,
+        price: validate::price(body.price)?,
+        currency: validate::currency(&body.currency)?,
+        status: body.status.unwrap_or(ProductStatus::Draft),
+    };
+    let product = ProductItem::new(ProductId::generate(), new, ferrocart::time::now_unix());
+    match ctx.store.create_product(&product).await? {
+        CreateProduct::Created => {}
+        CreateProduct::UnknownCategory => {
+            return Err(ApiError::validation(
+                "unknown_category",
+                "category",
+                "no such category",
+            ));
+        }
+        CreateProduct::UnknownBrand => {
+            return Err(ApiError::validation(
+                "unknown_brand",
+                "brand",
+                "no such brand",
+            ));
+        }
+        CreateProduct::Exists => {
+            return Err(ApiError::internal("generated product id already exists"));
+        }
+    }
+    tracing::info!(product_id = %product.product_id, admin = %principal.user_id, "product created");
+    let mut r = http::json_response(
+        StatusCode::CREATED,
+        &AdminProduct::of(&product, &ctx.media_base_url),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("/products/{}", product.product_id)) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}

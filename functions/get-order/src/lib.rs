@@ -1,0 +1,154 @@
+//! `GET /orders/{id}` (customer) → 200 the order with its lines, totals, status history,
+//! payment and shipments (with tracking). Another user's order is a 404, exactly like one that
+//! does not exist.
+
+use ferrocart::auth::TokenService;
+use ferrocart::auth::authenticate;
+use ferrocart::ids::OrderId;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::orders::Address;
+use ferrocart::{ApiError, http};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Line {
+    product_id: String,
+    name: String,
+    unit_price: i64,
+    quantity: i64,
+    line_total: i64,
+}
+
+#[derive(Serialize)]
+struct StatusChange {
+    status: String,
+    at: String,
+}
+
+#[derive(Serialize)]
+struct Payment {
+    provider: String,
+    payment_intent_id: String,
+    last_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OrderView {
+    order_id: String,
+    status: String,
+    currency: String,
+    subtotal: i64,
+    shipping: i64,
+    total: i64,
+    lines: Vec<Line>,
+    shipping_address: Address,
+    payment: Option<Payment>,
+    status_history: Vec<StatusChange>,
+    shipments: Vec<Shipment>,
+    created_at: String,
+    paid_at: Option<String>,
+    shipped_at: Option<String>,
+    cancelled_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Shipment {
+    warehouse_id: String,
+    carrier: String,
+    tracking_reference: String,
+    lines: Vec<ShipmentLine>,
+}
+
+#[derive(Serialize)]
+struct ShipmentLine {
+    product_id: String,
+    name: String,
+    quantity: i64,
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let id = http::path_id(&req, "id", OrderId::parse, "order")?;
+    let details = ctx
+        .store
+        .get_order_details(&id)
+        .await?
+        .filter(|d| d.order.user_id == principal.user_id)
+        .ok_or(ApiError::NotFound("order"))?;
+    let order = details.order;
+    let view = OrderView {
+        order_id: order.order_id.to_string(),
+        status: order.status,
+        currency: order.currency,
+        subtotal: order.subtotal,
+        shipping: order.shipping,
+        total: order.total,
+        lines: details
+            .lines
+            .into_iter()
+            .map(|l| Line {
+                product_id: l.product_id.to_string(),
+                name: l.name,
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+                line_total: l.line_total,
+            })
+            .collect(),
+        shipping_address: order.shipping_address,
+        payment: order.payment.map(|p| Payment {
+            provider: p.provider,
+            payment_intent_id: p.payment_intent_id,
+            last_error: order.last_payment_error.clone(),
+        }),
+        status_history: details
+            .history
+            .into_iter()
+            .map(|h| StatusChange {
+                status: h.status,
+                at: h.at,
+            })
+            .collect(),
+        shipments: details
+            .shipments
+            .into_iter()
+            .map(|s| Shipment {
+                warehouse_id: s.warehouse_id,
+                carrier: s.carrier,
+                tracking_reference: s.tracking_reference,
+                lines: s
+                    .lines
+                    .into_iter()
+                    .map(|l| ShipmentLine {
+                        product_id: l.product_id.to_string(),
+                        name: l.name,
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        created_at: order.created_at,
+        paid_at: order.paid_at,
+        shipped_at: order.shipped_at,
+        cancelled_at: order.cancelled_at,
+    };
+    Ok(http::json_response(StatusCode::OK, &view))
+}

@@ -1,0 +1,330 @@
+//! `POST /payments/webhook` (Stripe) → 200 `{received: true}`.
+//!
+//! The `Stripe-Signature` header is verified on the raw body first ([`ferrocart::payments::signature`]);
+//! a bad or missing one is a 400 and changes nothing. Every event is recorded once by its id, in
+//! the same transaction as the change it makes, so redeliveries (even concurrent ones) change the
+//! order once. Orders only move forward:
+//! - `payment_intent.succeeded` → `paid` (from `pending_payment` only, and only if amount and
+//!   currency match the order), then one message to the fulfilment queue;
+//! - `payment_intent.payment_failed` → the error is recorded on the order (it stays payable) and,
+//!   while it is unpaid, a payment-failed email is requested (the email consumer sends one per
+//!   order; a redelivered event requests it again, which is how a failed SQS send is retried);
+//! - `charge.refunded` (fully) → `refunded` (from `paid`, `fulfilling` or `shipped`).
+//!
+//! Other event types are recorded and ignored.
+
+use ferrocart::ids::OrderId;
+use ferrocart::payments::signature;
+use ferrocart::settings::{ConfigError, Secret};
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::orders::{
+    ApplyEvent, OrderItem, OrderTransition, PaymentLogEntry, WebhookEventItem,
+};
+use ferrocart::{ApiError, http, keys};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub max_body_bytes: usize,
+    /// The webhook endpoint's signing secret (`whsec_...`).
+    pub webhook_secret: Secret,
+    pub sqs: aws_sdk_sqs::Client,
+    /// Queue that paid orders are sent to for fulfilment.
+    pub fulfilment_queue_url: String,
+    /// Queue of "send this customer email" messages.
+    pub email_queue_url: String,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            max_body_bytes: startup.max_body_bytes()?,
+            webhook_secret: startup.secret("STRIPE_WEBHOOK_SECRET")?,
+            sqs: startup.sqs(),
+            fulfilment_queue_url: startup.required("FULFILMENT_QUEUE_URL")?,
+            email_queue_url: startup.required("EMAIL_QUEUE_URL")?,
+        })
+    }
+}
+
+/// Stripe's events are far smaller; anything bigger is not from Stripe.
+const MAX_EVENT_BYTES: usize = 256 * 1024;
+const EVENT_TTL_SECS: u64 = 30 * 24 * 3600;
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventData {
+    object: Value,
+}
+
+fn received() -> Response<Body> {
+    http::json_response(StatusCode::OK, &serde_json::json!({"received": true}))
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let secret = ctx.webhook_secret.expose();
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > MAX_EVENT_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_EVENT_BYTES,
+        });
+    }
+    let header = req
+        .headers()
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let now = ferrocart::time::now_unix();
+    signature::verify(
+        header,
+        body,
+        secret.as_bytes(),
+        now,
+        signature::DEFAULT_TOLERANCE_SECS,
+    )
+    .map_err(|e| {
+        tracing::warn!(reason = %e, "webhook signature rejected");
+        ApiError::Validation {
+            code: "invalid_signature",
+            message: e.to_string(),
+            field: Some("Stripe-Signature".into()),
+        }
+    })?;
+    let event: Event = serde_json::from_slice(body).map_err(|_| ApiError::Validation {
+        code: "malformed_event",
+        message: "the body is not a Stripe event".into(),
+        field: None,
+    })?;
+    let span = tracing::info_span!("stripe_event", event_id = %event.id, kind = %event.kind);
+    let _enter = span.enter();
+    let obj = &event.data.object;
+    let str_of = |v: &Value| v.as_str().map(str::to_string);
+
+    let (payment_ref, transition, amount, currency, error_code) = match event.kind.as_str() {
+        "payment_intent.succeeded" => (
+            str_of(&obj["id"]),
+            OrderTransition {
+                payment_status: Some(("succeeded", None)),
+                from: &["pending_payment"],
+                to: Some("paid"),
+                set: vec![("paid_at", ferrocart::time::rfc3339(now))],
+            },
+            obj["amount_received"].as_i64().or(obj["amount"].as_i64()),
+            str_of(&obj["currency"]),
+            None,
+        ),
+        "payment_intent.payment_failed" => {
+            let err = &obj["last_payment_error"];
+            let code = str_of(&err["decline_code"])
+                .or(str_of(&err["code"]))
+                .unwrap_or_else(|| "payment_failed".into());
+            (
+                str_of(&obj["id"]),
+                OrderTransition {
+                    payment_status: Some(("failed", Some(code.clone()))),
+                    from: &["pending_payment"],
+                    to: None,
+                    set: vec![("last_payment_error", code.clone())],
+                },
+                obj["amount"].as_i64(),
+                str_of(&obj["currency"]),
+                Some(code),
+            )
+        }
+        "charge.refunded" => {
+            let full = obj["refunded"].as_bool() == Some(true);
+            (
+                str_of(&obj["payment_intent"]),
+                OrderTransition {
+                    payment_status: Some((
+                        if full {
+                            "refunded"
+                        } else {
+                            "partially_refunded"
+                        },
+                        None,
+                    )),
+                    from: if full {
+                        &["paid", "fulfilling", "shipped"]
+                    } else {
+                        &["paid", "fulfilling", "shipped", "refunded"]
+                    },
+                    to: if full { Some("refunded") } else { None },
+                    set: vec![("refunded_at", ferrocart::time::rfc3339(now))],
+                },
+                obj["amount_refunded"].as_i64(),
+                str_of(&obj["currency"]),
+                None,
+            )
+        }
+        _ => (
+            None,
+            OrderTransition {
+                payment_status: None,
+                from: &[],
+                to: None,
+                set: vec![],
+            },
+            None,
+            None,
+            None,
+        ),
+    };
+
+    let k = keys::webhook_event("stripe", &event.id);
+    let mut record = WebhookEventItem {
+        pk: k.pk,
+        sk: k.sk,
+        entity: "WebhookEvent".into(),
+        provider: "stripe".into(),
+        event_id: event.id.clone(),
+        kind: event.kind.clone(),
+        order_id: None,
+        outcome: "ignored: event type not handled".into(),
+        received_at: ferrocart::time::rfc3339(now),
+        ttl: now + EVENT_TTL_SECS,
+    };
+    // Which order? Ours carry it in metadata; refunds carry only the PaymentIntent.
+    let order_id = match (
+        &payment_ref,
+        obj["metadata"]["order_id"]
+            .as_str()
+            .and_then(OrderId::parse),
+    ) {
+        (_, Some(id)) => Some(id),
+        (Some(pi), None) => ctx
+            .store
+            .get_payment("stripe", pi)
+            .await?
+            .map(|p| p.order_id),
+        _ => None,
+    };
+    let order = match &order_id {
+        Some(id) if transition.from.is_empty() => {
+            record.order_id = Some(id.clone());
+            None
+        }
+        Some(id) => ctx.store.get_order(id).await?,
+        None => None,
+    };
+    let Some(order) = order else {
+        if !transition.from.is_empty() {
+            record.outcome = "ignored: no order for this payment".into();
+        }
+        ctx.store.record_webhook_event(&record).await?;
+        tracing::info!(outcome = %record.outcome, "webhook event recorded");
+        return Ok(received());
+    };
+    record.order_id = Some(order.order_id.clone());
+
+    let mut outcome = "applied".to_string();
+    let belongs = order
+        .payment
+        .as_ref()
+        .is_none_or(|p| Some(&p.payment_intent_id) == payment_ref.as_ref());
+    let amount_ok = event.kind != "payment_intent.succeeded"
+        || (amount == Some(order.total)
+            && currency.as_deref() == Some(order.currency.to_ascii_lowercase().as_str()));
+    if !belongs {
+        outcome = "ignored: payment does not belong to this order".into();
+    } else if !amount_ok {
+        tracing::error!(order_id = %order.order_id, ?amount, ?currency, "paid amount does not match the order");
+        outcome = "amount_mismatch".into();
+    }
+    record.outcome = outcome.clone();
+    let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
+    let lk = keys::order_payment_log(&order.order_id, now_ms, &event.id);
+    let log = PaymentLogEntry {
+        pk: lk.pk,
+        sk: lk.sk,
+        entity: "PaymentLog".into(),
+        provider: "stripe".into(),
+        reference: payment_ref.clone().unwrap_or_default(),
+        kind: event.kind.clone(),
+        amount: amount.unwrap_or(0),
+        currency: currency.clone().unwrap_or_default(),
+        outcome,
+        error_code,
+        at: ferrocart::time::rfc3339(now),
+    };
+    let applied = if log.outcome == "applied" {
+        ctx.store
+            .apply_payment_event(&record, &order.order_id, &transition, &log, now_ms)
+            .await?
+    } else {
+        ctx.store.record_payment_event(&record, &log).await?
+    };
+    tracing::info!(order_id = %order.order_id, result = ?applied, "webhook event handled");
+    if applied == ApplyEvent::Applied {
+        let metric = match event.kind.as_str() {
+            "payment_intent.succeeded" => Some(ferrocart::metrics::Metric::PaymentsSucceeded),
+            "payment_intent.payment_failed" => Some(ferrocart::metrics::Metric::PaymentsFailed),
+            _ => None,
+        };
+        if let Some(m) = metric {
+            ferrocart::metrics::count(m, &[("order_id", order.order_id.as_str())]);
+        }
+    }
+    if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Ignored {
+        ensure_fulfilment_enqueued(ctx, &order.order_id).await?;
+    }
+    if event.kind == "payment_intent.payment_failed"
+        && applied != ApplyEvent::Ignored
+        && order.status == "pending_payment"
+    {
+        let queue = &ctx.email_queue_url;
+        ferrocart::messages::request_emails(
+            &ctx.sqs,
+            queue,
+            &order.order_id,
+            &[ferrocart::messages::EmailKind::PaymentFailed],
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    }
+    Ok(received())
+}
+
+/// Sends the paid order to fulfilment, once: a conditional claim on the order decides who sends;
+/// if sending fails the claim is released and the webhook answers 500, so Stripe redelivers and the
+/// redelivery sends it.
+async fn ensure_fulfilment_enqueued(ctx: &Context, order_id: &OrderId) -> Result<(), ApiError> {
+    let Some(order): Option<OrderItem> = ctx.store.get_order(order_id).await? else {
+        return Ok(());
+    };
+    if order.status != "paid" || order.fulfilment_enqueued_at.is_some() {
+        return Ok(());
+    }
+    let queue = &ctx.fulfilment_queue_url;
+    let at = ferrocart::time::rfc3339(ferrocart::time::now_unix());
+    if !ctx.store.claim_fulfilment_enqueue(order_id, &at).await? {
+        return Ok(());
+    }
+    let body = serde_json::to_string(&ferrocart::messages::OrderPaid::new(order_id.clone()))
+        .map_err(ApiError::internal)?;
+    if let Err(e) = ctx
+        .sqs
+        .send_message()
+        .queue_url(queue)
+        .message_body(body)
+        .send()
+        .await
+    {
+        ctx.store.release_fulfilment_claim(order_id).await?;
+        return Err(ApiError::internal(e));
+    }
+    tracing::info!(order_id = %order_id, "order sent to fulfilment");
+    Ok(())
+}

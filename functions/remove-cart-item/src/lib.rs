@@ -1,0 +1,38 @@
+//! `DELETE /cart/items/{product_id}` (customer) → 200 the cart; 404 if the product is not in the
+//! caller's cart.
+
+use ferrocart::auth::TokenService;
+use ferrocart::auth::authenticate;
+use ferrocart::ids::ProductId;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::views::cart_view;
+use ferrocart::{ApiError, http};
+use lambda_http::{Body, Request, Response};
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+        })
+    }
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let product_id = http::path_id(&req, "product_id", ProductId::parse, "cart line")?;
+    let cart = ctx
+        .store
+        .remove_from_cart(&principal.user_id, &product_id)
+        .await?
+        .ok_or(ApiError::NotFound("cart line"))?;
+    cart_view::respond(&ctx.store, &principal, Some(cart)).await
+}

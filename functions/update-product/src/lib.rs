@@ -1,0 +1,118 @@
+//! `PATCH /admin/products/{id}` (admin) `{name?, description?, price?, currency?, status?}` → 200.
+//! Applied with an optimistic version check (retried a few times on a concurrent change), so two
+//! admins never overwrite each other's fields. Stock and images are never touched by this write.
+
+use ferrocart::auth::TokenService;
+use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::ids::ProductId;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::catalog::ProductStatus;
+use ferrocart::views::product_view::AdminProduct;
+use ferrocart::{ApiError, http, validate};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+    pub max_body_bytes: usize,
+    pub media_base_url: String,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+            max_body_bytes: startup.max_body_bytes()?,
+            media_base_url: startup.media_base_url(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateProductRequest {
+    name: Option<String>,
+    description: Option<String>,
+    price: Option<i64>,
+    currency: Option<String>,
+    status: Option<ProductStatus>,
+}
+
+const ATTEMPTS: usize = 3;
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    require_admin(&principal)?;
+    let id = http::path_id(&req, "id", ProductId::parse, "product")?;
+    let body: UpdateProductRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(validate::product_name)
+        .transpose()?;
+    let description = body
+        .description
+        .as_deref()
+        .map(validate::description)
+        .transpose()?;
+    let price = body.price.map(validate::price).transpose()?;
+    let currency = body
+        .currency
+        .as_deref()
+        .map(validate::currency)
+        .transpose()?;
+    if name.is_none()
+        && description.is_none()
+        && price.is_none()
+        && currency.is_none()
+        && body.status.is_none()
+    {
+        return Err(ApiError::Validation {
+            code: "empty_patch",
+            message: "give at least one of name, description, price, currency, status".into(),
+            field: None,
+        });
+    }
+    for _ in 0..ATTEMPTS {
+        let mut product = ctx
+            .store
+            .get_product(&id, true)
+            .await?
+            .ok_or(ApiError::NotFound("product"))?;
+        let expected = product.version;
+        if let Some(v) = &name {
+            product.name = v.clone();
+        }
+        if let Some(v) = &description {
+            product.description = v.clone();
+        }
+        if let Some(v) = price {
+            product.price = v;
+        }
+        if let Some(v) = &currency {
+            product.currency = v.clone();
+        }
+        if let Some(v) = body.status {
+            product.status = v;
+        }
+        product.updated_at = ferrocart::time::rfc3339(ferrocart::time::now_unix());
+        if ctx.store.update_product(&product, expected).await? {
+            product.version = expected + 1;
+            tracing::info!(product_id = %id, admin = %principal.user_id, "product updated");
+            return Ok(http::json_response(
+                StatusCode::OK,
+                &AdminProduct::of(&product, &ctx.media_base_url),
+            ));
+        }
+    }
+    Err(ApiError::conflict(
+        "concurrent_update",
+        "the product is being changed by someone else; try again",
+    ))
+}

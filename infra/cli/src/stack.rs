@@ -1,0 +1,283 @@
+//! The local stack: DynamoDB Local, moto, the Stripe stand-in, the meter, and every function
+//! behind a local HTTP API, SQS pollers and a media CDN (`ferrocart dev` and `ferrocart run`).
+
+use crate::local::*;
+use crate::{gateway, iam, lambda, meter, resources, seed, services, sqs, template};
+use anyhow::{Result, anyhow};
+use ferrocart::store::Store;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where the Stripe stand-in delivers events: the route served by the function that holds the
+/// webhook signing secret, with that secret (both from the template).
+fn stripe_webhook(tpl: &template::Template) -> Option<(String, String)> {
+    let (f, secret) = tpl.functions.iter().find_map(|f| {
+        let secret = tpl.settings(f).remove("STRIPE_WEBHOOK_SECRET")?;
+        Some((f, secret))
+    })?;
+    let route = tpl
+        .routes
+        .iter()
+        .find(|r| r.function == f.logical_id && r.method == "POST")?;
+    Some((format!("http://127.0.0.1:{API_PORT}{}", route.path), secret))
+}
+
+pub struct Stack {
+    _children: Vec<tokio::process::Child>,
+    pools: Vec<Arc<lambda::Pool>>,
+    pub table: String,
+    pub meter: meter::Meter,
+}
+
+impl Stack {
+    pub async fn up(root: &Path, seed: bool) -> Result<Self> {
+        let started = Instant::now();
+        let tpl = load_template(root)?;
+        let table = tpl
+            .tables
+            .first()
+            .map(|t| t.local_name.clone())
+            .ok_or_else(|| anyhow!("template declares no DynamoDB table"))?;
+        for (port, what) in [
+            (services::DYNAMODB_PORT, "DynamoDB Local"),
+            (services::MOTO_PORT, "moto"),
+            (API_PORT, "HTTP API"),
+            (CONTROL_PORT, "Lambda invoke API"),
+            (CDN_PORT, "media CDN"),
+            (services::STRIPE_PORT, "Stripe stand-in"),
+            (METER_DYNAMODB_PORT, "DynamoDB meter"),
+            (METER_SQS_PORT, "SQS meter"),
+        ] {
+            services::ensure_free(port, what).await?;
+        }
+        // Check every function binary exists before starting anything.
+        let base_env = function_aws_env();
+        let bins = bin_dir(root);
+        let mut pools = Vec::new();
+        for f in &tpl.functions {
+            // Names the caller in the SDK's user agent, for the local IAM check (crate::iam).
+            let mut env = base_env.clone();
+            env.insert("AWS_SDK_UA_APP_ID".into(), f.logical_id.clone());
+            pools.push(lambda::Pool::new(f.clone(), &bins, env, 8)?);
+        }
+
+        let children = vec![
+            services::start_dynamodb(root)?,
+            services::start_moto(root)?,
+            services::start_stripe(root, stripe_webhook(&tpl))?,
+        ];
+        services::wait_for_port(
+            services::DYNAMODB_PORT,
+            "DynamoDB Local",
+            Duration::from_secs(60),
+        )
+        .await?;
+        services::wait_for_port(services::MOTO_PORT, "moto", Duration::from_secs(60)).await?;
+        services::wait_for_port(
+            services::STRIPE_PORT,
+            "Stripe stand-in",
+            Duration::from_secs(60),
+        )
+        .await?;
+
+        let ddb = local_dynamodb();
+        let ready = Instant::now();
+        loop {
+            match ddb.list_tables().send().await {
+                Ok(_) => break,
+                Err(e) if ready.elapsed() > Duration::from_secs(30) => {
+                    return Err(anyhow!("DynamoDB Local not answering: {e:?}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        for t in &tpl.tables {
+            resources::create_table(&ddb, t).await?;
+            eprintln!(
+                "[stack] table {} created from template resource {}",
+                t.local_name, t.logical_id
+            );
+        }
+        let (s3, sqs) = (local_s3(), local_sqs());
+        resources::create_queues(&sqs, &tpl).await?;
+        resources::create_buckets(&s3, &tpl).await?;
+        resources::verify_senders(&local_sesv2(), &tpl).await?;
+        resources::create_secrets(&local_secretsmanager(), &tpl).await?;
+        if seed {
+            seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
+        }
+
+        let gw = Arc::new(gateway::Gateway {
+            routes: tpl.routes.clone(),
+            pools: pools
+                .iter()
+                .map(|p| (p.function.logical_id.clone(), p.clone()))
+                .collect::<HashMap<_, _>>(),
+            domain: format!("127.0.0.1:{API_PORT}"),
+        });
+        let api = tokio::net::TcpListener::bind(("127.0.0.1", API_PORT)).await?;
+        let control = tokio::net::TcpListener::bind(("127.0.0.1", CONTROL_PORT)).await?;
+        let meter = meter::Meter::new(meter::Iam {
+            grants: tpl
+                .functions
+                .iter()
+                .map(|f| (f.logical_id.clone(), f.grants.clone()))
+                .collect(),
+            keys: tpl
+                .tables
+                .first()
+                .map(|t| iam::KeyNames::from_table(&t.properties))
+                .unwrap_or_default(),
+            queue_ids: tpl
+                .queues
+                .iter()
+                .map(|q| (q.local_name.clone(), q.logical_id.clone()))
+                .collect(),
+        });
+        let (a, c) = (
+            gateway::api_router(gw.clone()),
+            gateway::control_router(gw).merge(meter_routes(meter.clone())),
+        );
+        for (port, service, upstream) in [
+            (
+                METER_DYNAMODB_PORT,
+                meter::Service::DynamoDb,
+                services::DYNAMODB_PORT,
+            ),
+            (METER_SQS_PORT, meter::Service::Sqs, services::MOTO_PORT),
+        ] {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            let router = meter::router(
+                meter.clone(),
+                service,
+                format!("http://127.0.0.1:{upstream}"),
+            );
+            tokio::spawn(async move { axum::serve(listener, router).await });
+        }
+        tokio::spawn(async move { axum::serve(api, a).await });
+        tokio::spawn(async move { axum::serve(control, c).await });
+        if let Some(bucket) = tpl.cdn_buckets.first() {
+            let cdn = tokio::net::TcpListener::bind(("127.0.0.1", CDN_PORT)).await?;
+            let router = gateway::cdn_router(s3.clone(), bucket.clone());
+            tokio::spawn(async move { axum::serve(cdn, router).await });
+        }
+        // One warm sandbox per function, as after a first request.
+        for p in &pools {
+            p.spawn_sandbox().await?;
+        }
+        for source in &tpl.sqs_sources {
+            let queue = tpl
+                .queues
+                .iter()
+                .find(|q| q.logical_id == source.queue)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: SQS event names unknown queue {}",
+                        source.function,
+                        source.queue
+                    )
+                })?;
+            let pool = pools
+                .iter()
+                .find(|p| p.function.logical_id == source.function)
+                .ok_or_else(|| anyhow!("no function {}", source.function))?;
+            sqs::spawn(
+                sqs.clone(),
+                source.clone(),
+                queue.local_name.clone(),
+                pool.clone(),
+            );
+            eprintln!("[stack] queue {} -> {}", queue.local_name, source.function);
+        }
+
+        eprintln!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());
+        eprintln!("[stack] HTTP API        http://127.0.0.1:{API_PORT}");
+        for r in &tpl.routes {
+            eprintln!("[stack]   {:6} {:30} -> {}", r.method, r.path, r.function);
+        }
+        eprintln!(
+            "[stack] Lambda invoke   http://127.0.0.1:{CONTROL_PORT}/2015-03-31/functions/<name>/invocations"
+        );
+        eprintln!(
+            "[stack] DynamoDB Local  http://127.0.0.1:{} (table {table})",
+            services::DYNAMODB_PORT
+        );
+        eprintln!(
+            "[stack] moto S3/SQS/SES http://127.0.0.1:{}",
+            services::MOTO_PORT
+        );
+        Ok(Self {
+            _children: children,
+            pools,
+            table,
+            meter,
+        })
+    }
+
+    pub async fn down(self) {
+        for p in &self.pools {
+            p.shutdown().await;
+        }
+        drop(self._children); // kill_on_drop
+        eprintln!("[stack] stopped");
+    }
+}
+
+fn meter_routes(meter: meter::Meter) -> axum::Router {
+    let (a, b, c, d) = (meter.clone(), meter.clone(), meter.clone(), meter);
+    axum::Router::new()
+        .route(
+            "/__local/iam/denied",
+            axum::routing::get(move || {
+                let m = d.clone();
+                async move { axum::Json(m.denied()) }
+            }),
+        )
+        .route(
+            "/__local/meter/sent",
+            axum::routing::get(move || {
+                let m = c.clone();
+                async move { axum::Json(m.sent()) }
+            }),
+        )
+        .route(
+            "/__local/meter",
+            axum::routing::get(move || {
+                let m = a.clone();
+                async move { axum::Json(m.snapshot()) }
+            }),
+        )
+        .route(
+            "/__local/meter/reset",
+            axum::routing::post(move || {
+                let m = b.clone();
+                async move {
+                    m.reset();
+                    "reset"
+                }
+            }),
+        )
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
