@@ -79,6 +79,13 @@ impl OrderStatus {
     }
 }
 
+/// Compares with the stored name (`status == "paid"`), as tests and logs read it.
+impl PartialEq<&str> for OrderStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl std::fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -93,6 +100,7 @@ pub enum PaymentStatus {
     Created,
     Succeeded,
     Failed,
+    PartiallyRefunded,
     Refunded,
 }
 
@@ -102,6 +110,7 @@ impl PaymentStatus {
             PaymentStatus::Created => "created",
             PaymentStatus::Succeeded => "succeeded",
             PaymentStatus::Failed => "failed",
+            PaymentStatus::PartiallyRefunded => "partially_refunded",
             PaymentStatus::Refunded => "refunded",
         }
     }

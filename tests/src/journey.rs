@@ -113,7 +113,7 @@ pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
     loop {
         let d = store.get_order_details(&id).await.expect("DynamoDB Local");
         let done = d.as_ref().is_some_and(|d| {
-            d.order.status == "shipped"
+            d.order.status == ferrocart::state::OrderStatus::Shipped
                 && d.emails.iter().filter(|e| e.status == "sent").count() == 2
         });
         if done {

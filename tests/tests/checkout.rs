@@ -5,7 +5,8 @@
 
 use ferrocart::ids::{OrderId, ProductId, UserId};
 use ferrocart::keys;
-use ferrocart::store::orders::{IdempotencyRecord, OrderItem, PlaceOrder, PricedLine};
+use ferrocart::store::idempotency::IdempotencyRecord;
+use ferrocart::store::orders::{OrderItem, PlaceOrder, PricedLine};
 use ferrocart_tests::*;
 use serde_json::{Value, json};
 

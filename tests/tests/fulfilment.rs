@@ -15,10 +15,10 @@
 use ferrocart::ids::{OrderId, ProductId};
 use ferrocart::keys;
 use ferrocart::messages::OrderPaid;
+use ferrocart::state::{OrderStatus, PaymentStatus};
+use ferrocart::store::details::OrderDetails;
 use ferrocart::store::fulfilment::{ShipmentItem, ShipmentLine, StartFulfilment};
-use ferrocart::store::orders::{
-    ApplyEvent, OrderDetails, OrderTransition, PaymentLogEntry, WebhookEventItem,
-};
+use ferrocart::store::payments::{ApplyEvent, OrderTransition, PaymentLogEntry, WebhookEventItem};
 use ferrocart_tests::*;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -27,13 +27,13 @@ const WAREHOUSE: &str = "lon-1"; // where `unpaid_order` stocks its product (5 u
 
 /// Applies a payment event to the order as the webhook does (event record, order, payment, log and
 /// status entry in one transaction; `to_at` is the timestamp it sets, e.g. `paid_at`), without the
-/// webhook's follow-up message.
+/// webhook's follow-up message. The order may be in any status the transition table allows `to`
+/// from.
 async fn apply_payment(
     order: &OrderId,
     kind: &str,
-    from: &'static [&'static str],
-    (to, to_at): (&'static str, &'static str),
-    payment_status: &'static str,
+    (to, to_at): (OrderStatus, &'static str),
+    payment_status: PaymentStatus,
 ) {
     let store = store().await;
     let pi = store
@@ -74,12 +74,9 @@ async fn apply_payment(
         error_code: None,
         at,
     };
-    let transition = OrderTransition {
-        payment_status: Some((payment_status, None)),
-        from,
-        to: Some(to),
-        set: vec![(to_at, ferrocart::time::rfc3339(now_ms / 1000))],
-    };
+    let transition = OrderTransition::to(to)
+        .payment(payment_status, None)
+        .set(to_at, ferrocart::time::rfc3339(now_ms / 1000));
     assert_eq!(
         store
             .apply_payment_event(&record, order, &transition, &log, now_ms)
@@ -96,9 +93,8 @@ async fn paid_order(tag: &str) -> (String, OrderId, ProductId) {
     apply_payment(
         &id,
         "payment_intent.succeeded",
-        &["pending_payment"],
-        ("paid", "paid_at"),
-        "succeeded",
+        (OrderStatus::Paid, "paid_at"),
+        PaymentStatus::Succeeded,
     )
     .await;
     let product = details(&id).await.lines[0].product_id.clone();
@@ -317,9 +313,8 @@ async fn refunded_before_it_ships_the_reservation_comes_back_once() {
     apply_payment(
         &id,
         "charge.refunded",
-        &["paid", "fulfilling", "shipped"],
-        ("refunded", "refunded_at"),
-        "refunded",
+        (OrderStatus::Refunded, "refunded_at"),
+        PaymentStatus::Refunded,
     )
     .await;
     let body = paid_message(&id);

@@ -19,12 +19,12 @@ use ferrocart::payments::stripe::PaymentError;
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
 use ferrocart::store::catalog::ProductStatus;
-use ferrocart::store::orders::{
-    Address, IdempotencyRecord, OrderItem, PaymentRef, PlaceOrder, PricedLine,
-};
-use ferrocart::{ApiError, http, keys, validate};
+use ferrocart::store::idempotency::IdempotencyRecord;
+use ferrocart::store::orders::{Address, NewOrder, OrderItem, PaymentRef, PlaceOrder, PricedLine};
+use ferrocart::{ApiError, http, validate};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,7 @@ struct PaymentView {
 #[derive(Debug, Serialize)]
 struct CheckoutResponse {
     order_id: String,
-    status: String,
+    status: OrderStatus,
     total: i64,
     currency: String,
     payment: PaymentView,
@@ -199,7 +199,7 @@ async fn resume(
     if record.request_hash != request_hash {
         return Err(key_reused());
     }
-    if record.status == "done" {
+    if record.status == IdempotencyStatus::Done {
         return Ok(replay(record));
     }
     // The order exists but its payment step has not finished. If the request that placed it
@@ -210,7 +210,7 @@ async fn resume(
         .await?
     {
         return match ctx.store.get_idempotency(user, key).await? {
-            Some(r) if r.status == "done" => Ok(replay(&r)),
+            Some(r) if r.status == IdempotencyStatus::Done => Ok(replay(&r)),
             _ => Err(in_progress()),
         };
     }
@@ -290,50 +290,18 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();
-    let ok = keys::order(&order_id);
-    let g = keys::user_orders_gsi1(user, now, &order_id);
-    let order = OrderItem {
-        pk: ok.pk,
-        sk: ok.sk,
-        entity: "Order".into(),
+    let order = OrderItem::new(NewOrder {
         order_id: order_id.clone(),
         user_id: user.clone(),
-        status: "pending_payment".into(),
         currency: currency.clone(),
         subtotal,
         shipping: 0,
-        total: subtotal,
         line_count: priced.len() as u32,
         shipping_address: shipping,
-        payment: None,
-        paid_at: None,
-        last_payment_error: None,
-        fulfilment_enqueued_at: None,
-        expiry_scheduled_at: None,
-        fulfilling_at: None,
-        shipped_at: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        refunded_at: None,
-        created_at: ferrocart::time::rfc3339(now),
-        expires_at: now + ctx.reservation_ttl_secs,
-        gsi1pk: g.pk,
-        gsi1sk: g.sk,
-    };
-    let ik = keys::idempotency(user, &key);
-    let record = IdempotencyRecord {
-        pk: ik.pk,
-        sk: ik.sk,
-        entity: "IdempotencyRecord".into(),
-        request_hash: request_hash.clone(),
-        status: "in_progress".into(),
-        order_id: order_id.clone(),
-        locked_until: now + ferrocart::store::orders::IDEMPOTENCY_LOCK_SECS,
-        response_status: None,
-        response_body: None,
-        created_at: ferrocart::time::rfc3339(now),
-        ttl: now + ferrocart::store::orders::IDEMPOTENCY_TTL_SECS,
-    };
+        now,
+        reservation_ttl_secs: ctx.reservation_ttl_secs,
+    });
+    let record = IdempotencyRecord::in_progress(user, &key, &request_hash, &order_id, now);
     let mut placed = false;
     for attempt in 0..ATTEMPTS {
         match ctx
@@ -413,7 +381,7 @@ async fn finish_payment(
         .await?
         .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
     // Bound the reservation before anything else can fail: the expiry message, sent once.
-    if order.expiry_scheduled_at.is_none() && order.status == "pending_payment" {
+    if order.expiry_scheduled_at.is_none() && order.status == OrderStatus::PendingPayment {
         let queue = &ctx.order_expiry_queue_url;
         let now = ferrocart::time::now_unix();
         if ctx
@@ -493,7 +461,7 @@ async fn finish_payment(
     };
     let response = CheckoutResponse {
         order_id: order_id.to_string(),
-        status: order.status.clone(),
+        status: order.status,
         total: order.total,
         currency: order.currency.clone(),
         payment: PaymentView {

@@ -18,9 +18,10 @@ use ferrocart::error::BoxError;
 use ferrocart::messages::{EmailKind, EmailRequest};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
+use ferrocart::store::details::OrderDetails;
 use ferrocart::store::emails::EmailOutcome;
-use ferrocart::store::orders::OrderDetails;
 use lambda_runtime::LambdaEvent;
 use mailer::{Mail, Mailer, SendFailure, Ses};
 
@@ -86,8 +87,10 @@ fn relevance(kind: EmailKind, d: &OrderDetails) -> Result<Option<String>, BoxErr
         EmailKind::Shipped if o.shipped_at.is_none() || d.shipments.is_empty() => {
             not_yet("has not shipped")
         }
-        EmailKind::OrderCancelled if o.status != "cancelled" => not_yet("is not cancelled"),
-        EmailKind::PaymentFailed if o.status != "pending_payment" => {
+        EmailKind::OrderCancelled if o.status != OrderStatus::Cancelled => {
+            not_yet("is not cancelled")
+        }
+        EmailKind::PaymentFailed if o.status != OrderStatus::PendingPayment => {
             Ok(Some(format!("order is {} now", o.status)))
         }
         _ => Ok(None),

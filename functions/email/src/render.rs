@@ -4,7 +4,7 @@
 use askama::Template;
 use ferrocart::messages::EmailKind;
 use ferrocart::money;
-use ferrocart::store::orders::OrderDetails;
+use ferrocart::store::details::OrderDetails;
 
 #[derive(Debug, Clone)]
 pub struct LineView {

@@ -7,6 +7,7 @@ use ferrocart::auth::authenticate;
 use ferrocart::ids::OrderId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
 use ferrocart::store::orders::Address;
 use ferrocart::{ApiError, http};
@@ -40,7 +41,7 @@ struct Line {
 
 #[derive(Serialize)]
 struct StatusChange {
-    status: String,
+    status: OrderStatus,
     at: String,
 }
 
@@ -54,7 +55,7 @@ struct Payment {
 #[derive(Serialize)]
 struct OrderView {
     order_id: String,
-    status: String,
+    status: OrderStatus,
     currency: String,
     subtotal: i64,
     shipping: i64,

@@ -172,19 +172,7 @@ async fn process_object(ctx: &ResizeContext, r: &S3Record) -> Result<Outcome, Bo
         },
     };
     let now = ferrocart::time::rfc3339(ferrocart::time::now_unix());
-    let k = ferrocart::keys::product_image(&product, &image_id);
-    let mut record = ImageRecord {
-        pk: k.pk,
-        sk: k.sk,
-        entity: "ProductImage".into(),
-        product_id: product.clone(),
-        image_id: image_id.clone(),
-        source_key: key.clone(),
-        status: ImageStatus::Rejected,
-        reason: None,
-        variants: Vec::new(),
-        processed_at: now,
-    };
+    let mut record = ImageRecord::new(&product, &image_id, &key, &now);
     let outcome = match result {
         Err(rejection) => {
             tracing::warn!(key = %key, reason = %rejection, "upload rejected");

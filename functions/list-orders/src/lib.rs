@@ -30,7 +30,7 @@ impl FunctionContext for Context {
 #[derive(Serialize)]
 struct OrderSummary {
     order_id: String,
-    status: String,
+    status: ferrocart::state::OrderStatus,
     total: i64,
     currency: String,
     line_count: u32,

@@ -14,6 +14,7 @@ use ferrocart::messages::{EmailKind, OrderExpiry, request_emails, schedule_expir
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
 use lambda_runtime::LambdaEvent;
 
@@ -41,9 +42,16 @@ pub use ferrocart::consumer::{BatchResponse, ItemFailure};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Cancelled { lines: usize },
-    NotDueYet { rescheduled_in: u64 },
-    AlreadySettled(String),
+    Cancelled {
+        lines: usize,
+    },
+    NotDueYet {
+        rescheduled_in: u64,
+    },
+    /// Not (or no longer) unpaid: in this status now.
+    AlreadySettled(OrderStatus),
+    /// Its status changed between the read and the cancelling transaction.
+    ChangedConcurrently,
     PaidMeanwhile,
     UnknownOrder,
 }
@@ -80,12 +88,12 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
         return Ok(Outcome::UnknownOrder);
     };
     let (order, lines) = (details.order, details.lines);
-    if order.status == "cancelled" && order.cancel_reason.as_deref() == Some(EXPIRED) {
+    if order.status == OrderStatus::Cancelled && order.cancel_reason.as_deref() == Some(EXPIRED) {
         // Cancelled by an earlier delivery, which may have failed to request the email.
         request_cancelled_email(ctx, &order.order_id).await?;
         return Ok(Outcome::AlreadySettled(order.status));
     }
-    if order.status != "pending_payment" {
+    if order.status != OrderStatus::PendingPayment {
         return Ok(Outcome::AlreadySettled(order.status));
     }
     let now = ferrocart::time::now_unix();
@@ -139,6 +147,6 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
         request_cancelled_email(ctx, &order.order_id).await?;
         Ok(Outcome::Cancelled { lines: lines.len() })
     } else {
-        Ok(Outcome::AlreadySettled("changed concurrently".into()))
+        Ok(Outcome::ChangedConcurrently)
     }
 }

@@ -19,11 +19,12 @@ use ferrocart::error::BoxError;
 use ferrocart::messages::{EmailKind, OrderPaid, request_emails};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
+use ferrocart::store::details::OrderDetails;
 use ferrocart::store::fulfilment::{
     MAX_TRANSACTION_ACTIONS, ShipmentItem, ShipmentLine, StartFulfilment,
 };
-use ferrocart::store::orders::OrderDetails;
 use lambda_runtime::LambdaEvent;
 use std::time::Duration;
 
@@ -63,7 +64,7 @@ pub enum Outcome {
     AlreadyShipped,
     /// Cancelled, or refunded before shipping: nothing to ship.
     NotShipped {
-        status: String,
+        status: OrderStatus,
         stock_released: bool,
     },
 }
@@ -94,15 +95,15 @@ pub async fn process(ctx: &FulfilmentContext, body: &str) -> Result<Outcome, Box
             .get_order_details(&id)
             .await?
             .ok_or_else(|| format!("order {id} does not exist"))?;
-        match details.order.status.as_str() {
-            "pending_payment" => return Err(format!("order {id} is not paid").into()),
-            "cancelled" => {
+        match details.order.status {
+            OrderStatus::PendingPayment => return Err(format!("order {id} is not paid").into()),
+            OrderStatus::Cancelled => {
                 return Ok(Outcome::NotShipped {
-                    status: "cancelled".into(),
+                    status: OrderStatus::Cancelled,
                     stock_released: false,
                 });
             }
-            "refunded" => {
+            OrderStatus::Refunded => {
                 let released = ctx
                     .store
                     .release_refunded_reservation(
@@ -112,11 +113,11 @@ pub async fn process(ctx: &FulfilmentContext, body: &str) -> Result<Outcome, Box
                     )
                     .await?;
                 return Ok(Outcome::NotShipped {
-                    status: "refunded".into(),
+                    status: OrderStatus::Refunded,
                     stock_released: released,
                 });
             }
-            "shipped" => {
+            OrderStatus::Shipped => {
                 emails(
                     ctx,
                     &details,
@@ -125,13 +126,12 @@ pub async fn process(ctx: &FulfilmentContext, body: &str) -> Result<Outcome, Box
                 .await?;
                 return Ok(Outcome::AlreadyShipped);
             }
-            "fulfilling" => {
+            OrderStatus::Fulfilling => {
                 // A run recorded the shipments and stopped before dispatching them.
                 ctx.store.mark_shipped(&id, now_ms()).await?;
                 continue;
             }
-            "paid" => {}
-            other => return Err(format!("order {id} has unknown status {other:?}").into()),
+            OrderStatus::Paid => {}
         }
 
         if attempt == 0 {

@@ -17,11 +17,13 @@ use ferrocart::ids::OrderId;
 use ferrocart::payments::signature;
 use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::state::{OrderStatus, PaymentStatus};
 use ferrocart::store::Store;
-use ferrocart::store::orders::{
-    ApplyEvent, OrderItem, OrderTransition, PaymentLogEntry, WebhookEventItem,
+use ferrocart::store::orders::OrderItem;
+use ferrocart::store::payments::{
+    ApplyEvent, OrderTransition, PaymentFacts, PaymentLogEntry, WebhookEventItem,
 };
-use ferrocart::{ApiError, http, keys};
+use ferrocart::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -115,12 +117,9 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let (payment_ref, transition, amount, currency, error_code) = match event.kind.as_str() {
         "payment_intent.succeeded" => (
             str_of(&obj["id"]),
-            OrderTransition {
-                payment_status: Some(("succeeded", None)),
-                from: &["pending_payment"],
-                to: Some("paid"),
-                set: vec![("paid_at", ferrocart::time::rfc3339(now))],
-            },
+            OrderTransition::to(OrderStatus::Paid)
+                .payment(PaymentStatus::Succeeded, None)
+                .set("paid_at", ferrocart::time::rfc3339(now)),
             obj["amount_received"].as_i64().or(obj["amount"].as_i64()),
             str_of(&obj["currency"]),
             None,
@@ -132,12 +131,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 .unwrap_or_else(|| "payment_failed".into());
             (
                 str_of(&obj["id"]),
-                OrderTransition {
-                    payment_status: Some(("failed", Some(code.clone()))),
-                    from: &["pending_payment"],
-                    to: None,
-                    set: vec![("last_payment_error", code.clone())],
-                },
+                // A failed attempt leaves the order waiting for another (until it expires).
+                OrderTransition::record_while(vec![OrderStatus::PendingPayment])
+                    .payment(PaymentStatus::Failed, Some(code.clone()))
+                    .set("last_payment_error", code.clone()),
                 obj["amount"].as_i64(),
                 str_of(&obj["currency"]),
                 Some(code),
@@ -145,57 +142,29 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         }
         "charge.refunded" => {
             let full = obj["refunded"].as_bool() == Some(true);
+            let transition = if full {
+                OrderTransition::to(OrderStatus::Refunded).payment(PaymentStatus::Refunded, None)
+            } else {
+                // Partly refunded: the order stays as it is (any paid status) and records it.
+                let paid = OrderStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_paid())
+                    .collect();
+                OrderTransition::record_while(paid).payment(PaymentStatus::PartiallyRefunded, None)
+            };
             (
                 str_of(&obj["payment_intent"]),
-                OrderTransition {
-                    payment_status: Some((
-                        if full {
-                            "refunded"
-                        } else {
-                            "partially_refunded"
-                        },
-                        None,
-                    )),
-                    from: if full {
-                        &["paid", "fulfilling", "shipped"]
-                    } else {
-                        &["paid", "fulfilling", "shipped", "refunded"]
-                    },
-                    to: if full { Some("refunded") } else { None },
-                    set: vec![("refunded_at", ferrocart::time::rfc3339(now))],
-                },
+                transition.set("refunded_at", ferrocart::time::rfc3339(now)),
                 obj["amount_refunded"].as_i64(),
                 str_of(&obj["currency"]),
                 None,
             )
         }
-        _ => (
-            None,
-            OrderTransition {
-                payment_status: None,
-                from: &[],
-                to: None,
-                set: vec![],
-            },
-            None,
-            None,
-            None,
-        ),
+        _ => (None, OrderTransition::none(), None, None, None),
     };
 
-    let k = keys::webhook_event("stripe", &event.id);
-    let mut record = WebhookEventItem {
-        pk: k.pk,
-        sk: k.sk,
-        entity: "WebhookEvent".into(),
-        provider: "stripe".into(),
-        event_id: event.id.clone(),
-        kind: event.kind.clone(),
-        order_id: None,
-        outcome: "ignored: event type not handled".into(),
-        received_at: ferrocart::time::rfc3339(now),
-        ttl: now + EVENT_TTL_SECS,
-    };
+    let mut record =
+        WebhookEventItem::received("stripe", &event.id, &event.kind, now, EVENT_TTL_SECS);
     // Which order? Ours carry it in metadata; refunds carry only the PaymentIntent.
     let order_id = match (
         &payment_ref,
@@ -245,20 +214,13 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     }
     record.outcome = outcome.clone();
     let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
-    let lk = keys::order_payment_log(&order.order_id, now_ms, &event.id);
-    let log = PaymentLogEntry {
-        pk: lk.pk,
-        sk: lk.sk,
-        entity: "PaymentLog".into(),
-        provider: "stripe".into(),
+    let facts = PaymentFacts {
         reference: payment_ref.clone().unwrap_or_default(),
-        kind: event.kind.clone(),
         amount: amount.unwrap_or(0),
         currency: currency.clone().unwrap_or_default(),
-        outcome,
         error_code,
-        at: ferrocart::time::rfc3339(now),
     };
+    let log = PaymentLogEntry::new(&order.order_id, &record, now_ms, facts, outcome);
     let applied = if log.outcome == "applied" {
         ctx.store
             .apply_payment_event(&record, &order.order_id, &transition, &log, now_ms)
@@ -282,7 +244,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     }
     if event.kind == "payment_intent.payment_failed"
         && applied != ApplyEvent::Ignored
-        && order.status == "pending_payment"
+        && order.status == OrderStatus::PendingPayment
     {
         let queue = &ctx.email_queue_url;
         ferrocart::messages::request_emails(
@@ -304,7 +266,7 @@ async fn ensure_fulfilment_enqueued(ctx: &Context, order_id: &OrderId) -> Result
     let Some(order): Option<OrderItem> = ctx.store.get_order(order_id).await? else {
         return Ok(());
     };
-    if order.status != "paid" || order.fulfilment_enqueued_at.is_some() {
+    if order.status != OrderStatus::Paid || order.fulfilment_enqueued_at.is_some() {
         return Ok(());
     }
     let queue = &ctx.fulfilment_queue_url;

@@ -281,6 +281,25 @@ pub struct ImageRecord {
     pub processed_at: String,
 }
 
+impl ImageRecord {
+    /// What image-resize records for an upload: rejected until its variants are set.
+    pub fn new(product: &ProductId, image: &ImageId, source_key: &str, at: &str) -> Self {
+        let k = keys::product_image(product, image);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "ProductImage".into(),
+            product_id: product.clone(),
+            image_id: image.clone(),
+            source_key: source_key.into(),
+            status: ImageStatus::Rejected,
+            reason: None,
+            variants: Vec::new(),
+            processed_at: at.into(),
+        }
+    }
+}
+
 /// Which listing to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProductFilter {

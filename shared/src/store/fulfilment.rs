@@ -8,11 +8,12 @@
 //!    move: checkout already took those units out of it (the reservation becomes a shipment).
 //! 2. `fulfilling` → `shipped`, with its status entry.
 
-use super::orders::{OrderItem, OrderLineItem, StatusEntry};
+use super::orders::{OrderItem, OrderLineItem};
 use super::users::build_err;
 use super::{Store, StoreError, from_transact_error, key_item, n, s};
 use crate::ids::{OrderId, ProductId};
 use crate::keys;
+use crate::state::OrderStatus;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
@@ -75,16 +76,6 @@ pub enum StartFulfilment {
     Conflict,
 }
 
-fn status_entry(order: &OrderId, now_ms: u64, status: &str, by: &str) -> StatusEntry {
-    StatusEntry::new(
-        order,
-        now_ms,
-        status,
-        &crate::time::rfc3339(now_ms / 1000),
-        by,
-    )
-}
-
 impl Store {
     /// Transaction 1 (see the module docs). Actions: one per (product, warehouse) allocated, one per
     /// shipment, the order and its status entry; the caller keeps it within
@@ -119,33 +110,18 @@ impl Store {
         for shipment in shipments {
             actions.push(self.tx_put(shipment, "attribute_not_exists(sk)")?);
         }
-        let order_update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(&order.order_id))))
-            .update_expression(
-                "SET #st = :fulfilling, fulfilling_at = :at, shipment_count = :count, updated_at = :at",
-            )
-            .condition_expression("#st = :paid")
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":fulfilling", s("fulfilling"))
-            .expression_attribute_values(":paid", s("paid"))
-            .expression_attribute_values(":at", s(&at))
-            .expression_attribute_values(":count", n(shipments.len()))
-            .build()
-            .map_err(build_err)?;
         let order_index = actions.len();
-        actions.push(TransactWriteItem::builder().update(order_update).build());
-        actions.push(self.tx_put(
-            &status_entry(&order.order_id, now_ms, "fulfilling", "order-fulfilment"),
-            "attribute_not_exists(sk)",
+        actions.extend(self.tx_status_change(
+            &order.order_id,
+            OrderStatus::Fulfilling,
+            (now_ms, &at),
+            "order-fulfilment",
+            &[
+                ("fulfilling_at", s(&at)),
+                ("shipment_count", n(shipments.len())),
+            ],
         )?);
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(from_transact_error);
+        let result = self.transact(actions).await;
         match result {
             Ok(_) => Ok(StartFulfilment::Started),
             Err(e) if e.condition_failed_at(order_index) => Ok(StartFulfilment::NotPaid),
@@ -164,28 +140,14 @@ impl Store {
     /// Transaction 2: `fulfilling` → `shipped`. `Ok(false)` if the order was not `fulfilling`.
     pub async fn mark_shipped(&self, order: &OrderId, now_ms: u64) -> Result<bool, StoreError> {
         let at = crate::time::rfc3339(now_ms / 1000);
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("SET #st = :shipped, shipped_at = :at, updated_at = :at")
-            .condition_expression("#st = :fulfilling")
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":shipped", s("shipped"))
-            .expression_attribute_values(":fulfilling", s("fulfilling"))
-            .expression_attribute_values(":at", s(&at))
-            .build()
-            .map_err(build_err)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(self.tx_put(
-                &status_entry(order, now_ms, "shipped", "order-fulfilment"),
-                "attribute_not_exists(sk)",
-            )?)
-            .send()
-            .await
-            .map_err(from_transact_error);
+        let actions = self.tx_status_change(
+            order,
+            OrderStatus::Shipped,
+            (now_ms, &at),
+            "order-fulfilment",
+            &[("shipped_at", s(&at))],
+        )?;
+        let result = self.transact(actions.into()).await;
         match result {
             Ok(_) => Ok(true),
             Err(e) if e.condition_failed_at(0) => Ok(false),
@@ -213,7 +175,7 @@ impl Store {
                             "#st = :refunded AND attribute_not_exists(fulfilling_at) AND attribute_not_exists(stock_released_at)",
                         )
                         .expression_attribute_names("#st", "status")
-                        .expression_attribute_values(":refunded", s("refunded"))
+                        .expression_attribute_values(":refunded", s(OrderStatus::Refunded.as_str()))
                         .expression_attribute_values(":at", s(&at))
                         .build()
                         .map_err(build_err)?,

@@ -3,9 +3,13 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod details;
 pub mod emails;
+pub mod expiry;
 pub mod fulfilment;
+pub mod idempotency;
 pub mod orders;
+pub mod payments;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
@@ -207,6 +211,21 @@ impl Store {
 }
 
 impl Store {
+    /// Runs one transaction. A cancelled one keeps its reason per action
+    /// ([`StoreError::TransactionCanceled`], [`StoreError::condition_failed_at`]).
+    pub async fn transact(
+        &self,
+        actions: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(from_transact_error)?;
+        Ok(())
+    }
+
     /// A transaction action that puts `item` if `condition` holds (e.g. `attribute_not_exists(pk)`).
     pub fn tx_put<T: serde::Serialize>(
         &self,

@@ -1,23 +1,20 @@
-//! Orders and checkout. Placing an order is one transaction: the idempotency record
-//! (`attribute_not_exists`), a conditional stock decrement per line (enough stock, still active,
-//! still at the price charged), the order and its lines, and the cart emptied (still the version
-//! that was priced). Either all of it happens or none of it: no partial reservation, no
-//! half-written order.
+//! Orders: the order item, its lines and status history, placing one (checkout's transaction),
+//! reading and listing them, and the one way an order's status changes ([`Store::tx_status_change`]).
+//!
+//! Placing an order is one transaction: the idempotency record (`attribute_not_exists`), a
+//! conditional stock decrement per line (enough stock, still active, still at the price charged),
+//! the order and its lines, and the cart emptied (still the version that was priced). Either all
+//! of it happens or none of it: no partial reservation, no half-written order.
 
 use super::cart::CartLine;
-use super::emails::EmailRecord;
-use super::fulfilment::ShipmentItem;
+use super::idempotency::IdempotencyRecord;
 use super::users::build_err;
 use super::{Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{OrderId, ProductId, UserId};
 use crate::keys;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use crate::state::OrderStatus;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
-
-pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 3600;
-/// How long the request that placed an order owns finishing it; a same-key request inside this
-/// window is told to retry (409) instead of racing it. Released early if the provider fails.
-pub const IDEMPOTENCY_LOCK_SECS: u64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
@@ -46,8 +43,8 @@ pub struct OrderItem {
     pub entity: String,
     pub order_id: OrderId,
     pub user_id: UserId,
-    /// `pending_payment` → `paid` → `fulfilling` → `shipped`, or `cancelled` / `refunded`.
-    pub status: String,
+    /// Moves only as [`crate::state::ORDER_TRANSITIONS`] allows ([`Store::tx_status_change`]).
+    pub status: OrderStatus,
     pub currency: String,
     pub subtotal: i64,
     pub shipping: i64,
@@ -81,28 +78,55 @@ pub struct OrderItem {
     pub gsi1sk: String,
 }
 
-/// A payment we asked the provider for: the link from its reference to the order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PaymentItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub provider: String,
-    pub reference: String,
+/// What a new order is made of; [`OrderItem::new`] adds its keys, entity and first status.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
     pub order_id: OrderId,
-    pub amount: i64,
+    pub user_id: UserId,
     pub currency: String,
-    /// `created`, then what the provider last reported: `succeeded`, `failed`, `refunded`.
-    #[serde(default = "created")]
-    pub status: String,
-    /// The provider's last response/decline code, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_response_code: Option<String>,
-    pub created_at: String,
+    pub subtotal: i64,
+    pub shipping: i64,
+    pub line_count: u32,
+    pub shipping_address: Address,
+    /// Unix seconds now, and after how long an unpaid order's reservation is released.
+    pub now: u64,
+    pub reservation_ttl_secs: u64,
 }
 
-fn created() -> String {
-    "created".into()
+impl OrderItem {
+    /// A placed order waiting for its payment (`pending_payment`).
+    pub fn new(o: NewOrder) -> Self {
+        let k = keys::order(&o.order_id);
+        let g = keys::user_orders_gsi1(&o.user_id, o.now, &o.order_id);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Order".into(),
+            order_id: o.order_id,
+            user_id: o.user_id,
+            status: OrderStatus::PendingPayment,
+            currency: o.currency,
+            subtotal: o.subtotal,
+            shipping: o.shipping,
+            total: o.subtotal + o.shipping,
+            line_count: o.line_count,
+            shipping_address: o.shipping_address,
+            payment: None,
+            paid_at: None,
+            last_payment_error: None,
+            fulfilment_enqueued_at: None,
+            expiry_scheduled_at: None,
+            fulfilling_at: None,
+            shipped_at: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            refunded_at: None,
+            created_at: crate::time::rfc3339(o.now),
+            expires_at: o.now + o.reservation_ttl_secs,
+            gsi1pk: g.pk,
+            gsi1sk: g.sk,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,25 +143,23 @@ pub struct OrderLineItem {
     pub line_total: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IdempotencyRecord {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    /// SHA-256 of the request body as parsed (so formatting does not matter, content does).
-    pub request_hash: String,
-    /// `in_progress` (order placed, answer not yet stored) or `done`.
-    pub status: String,
-    pub order_id: OrderId,
-    /// Unix seconds until which the placing request owns the record (see [`IDEMPOTENCY_LOCK_SECS`]).
-    #[serde(default)]
-    pub locked_until: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    pub created_at: String,
-    pub ttl: u64,
+/// One line to buy, priced from the catalog.
+impl OrderLineItem {
+    /// The order's line for `line`: name and unit price as charged.
+    pub fn new(order: &OrderId, line: &PricedLine) -> Self {
+        let k = keys::order_line(order, &line.cart_line.product_id);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "OrderLine".into(),
+            order_id: order.clone(),
+            product_id: line.cart_line.product_id.clone(),
+            name: line.name.clone(),
+            unit_price: line.unit_price,
+            quantity: line.cart_line.quantity,
+            line_total: line.unit_price * line.cart_line.quantity,
+        }
+    }
 }
 
 /// One line to buy, priced from the catalog.
@@ -162,14 +184,6 @@ pub enum PlaceOrder {
 }
 
 impl Store {
-    pub async fn get_idempotency(
-        &self,
-        user: &UserId,
-        key: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.get(&keys::idempotency(user, key), true).await
-    }
-
     pub async fn get_order(&self, id: &OrderId) -> Result<Option<OrderItem>, StoreError> {
         self.get(&keys::order(id), true).await
     }
@@ -208,26 +222,17 @@ impl Store {
             &StatusEntry::new(
                 &order.order_id,
                 crate::time::now_unix() * 1000,
-                &order.status,
+                order.status,
                 &order.created_at,
                 "checkout",
             ),
             "attribute_not_exists(pk)",
         )?);
         for l in lines {
-            let k = keys::order_line(&order.order_id, &l.cart_line.product_id);
-            let line = OrderLineItem {
-                pk: k.pk,
-                sk: k.sk,
-                entity: "OrderLine".into(),
-                order_id: order.order_id.clone(),
-                product_id: l.cart_line.product_id.clone(),
-                name: l.name.clone(),
-                unit_price: l.unit_price,
-                quantity: l.cart_line.quantity,
-                line_total: l.unit_price * l.cart_line.quantity,
-            };
-            actions.push(self.tx_put(&line, "attribute_not_exists(pk)")?);
+            actions.push(self.tx_put(
+                &OrderLineItem::new(&order.order_id, l),
+                "attribute_not_exists(pk)",
+            )?);
         }
         let cart = Delete::builder()
             .table_name(&self.table)
@@ -292,423 +297,6 @@ impl Store {
         Err(e)
     }
 
-    /// The payment with this provider reference, if we created it.
-    pub async fn get_payment(
-        &self,
-        provider: &str,
-        reference: &str,
-    ) -> Result<Option<PaymentItem>, StoreError> {
-        self.get(&keys::payment(provider, reference), false).await
-    }
-
-    /// Records the provider's payment on the order, once, and the payment item that finds the order
-    /// from the provider's reference. Returns the payment now on the order (ours, or one a
-    /// concurrent retry recorded first).
-    pub async fn attach_payment(
-        &self,
-        order: &OrderItem,
-        payment: &PaymentRef,
-    ) -> Result<PaymentRef, StoreError> {
-        let k = keys::payment(&payment.provider, &payment.payment_intent_id);
-        self.put_new(&PaymentItem {
-            pk: k.pk,
-            sk: k.sk,
-            entity: "Payment".into(),
-            provider: payment.provider.clone(),
-            reference: payment.payment_intent_id.clone(),
-            order_id: order.order_id.clone(),
-            amount: order.total,
-            currency: order.currency.clone(),
-            status: created(),
-            last_response_code: None,
-            created_at: crate::time::rfc3339(crate::time::now_unix()),
-        })
-        .await?;
-        let order = &order.order_id;
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("SET payment = :p")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(payment)")
-            .expression_attribute_values(":p", serde_dynamo::to_attribute_value(payment)?)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        match result {
-            Ok(_) => Ok(payment.clone()),
-            Err(StoreError::ConditionFailed) => self
-                .get_order(order)
-                .await?
-                .and_then(|o| o.payment)
-                .ok_or(StoreError::ConditionFailed),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Takes the record's lock for a request resuming an unfinished one. `Ok(false)` if another
-    /// request holds it or the record is already done.
-    pub async fn lock_idempotency(
-        &self,
-        user: &UserId,
-        key: &str,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::idempotency(user, key))))
-            .update_expression("SET locked_until = :until")
-            .condition_expression("#st = :in_progress AND (attribute_not_exists(locked_until) OR locked_until <= :now)")
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":in_progress", s("in_progress"))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":until", n(now + IDEMPOTENCY_LOCK_SECS))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e));
-        condition_held(result)
-    }
-
-    /// Releases the lock early (the provider failed), so a prompt retry can resume.
-    pub async fn unlock_idempotency(&self, user: &UserId, key: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::idempotency(user, key))))
-            .update_expression("SET locked_until = :zero")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":zero", n(0))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
-        Ok(())
-    }
-
-    /// Stores the answer of an idempotent request so a retry replays it.
-    pub async fn finish_idempotency(
-        &self,
-        user: &UserId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::idempotency(user, key))))
-            .update_expression("SET #st = :done, response_status = :code, response_body = :body")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":done", s("done"))
-            .expression_attribute_values(":code", n(status))
-            .expression_attribute_values(":body", s(body))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
-        Ok(())
-    }
-}
-
-/// An order and the items of its partition, each list in sort-key order (history oldest first).
-#[derive(Debug, Clone)]
-pub struct OrderDetails {
-    pub order: OrderItem,
-    pub lines: Vec<OrderLineItem>,
-    pub history: Vec<StatusEntry>,
-    pub payment_log: Vec<PaymentLogEntry>,
-    pub shipments: Vec<ShipmentItem>,
-    pub emails: Vec<EmailRecord>,
-}
-
-#[derive(Default)]
-struct OrderParts {
-    lines: Vec<OrderLineItem>,
-    history: Vec<StatusEntry>,
-    payment_log: Vec<PaymentLogEntry>,
-    shipments: Vec<ShipmentItem>,
-    emails: Vec<EmailRecord>,
-}
-
-/// An order's status, in the only order it may move: forward. `cancelled` and `refunded` are final.
-pub fn status_rank(status: &str) -> u8 {
-    match status {
-        "pending_payment" => 0,
-        "paid" => 1,
-        "fulfilling" => 2,
-        "shipped" => 3,
-        _ => 4, // cancelled, refunded
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusEntry {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub status: String,
-    pub at: String,
-    /// What moved it (e.g. `checkout`, `stripe:evt_...`).
-    pub by: String,
-}
-
-impl StatusEntry {
-    /// The history entry for `order` reaching `status` at `at_ms` (its sort key) / `at` (RFC 3339).
-    pub fn new(order: &OrderId, at_ms: u64, status: &str, at: &str, by: &str) -> Self {
-        let k = keys::order_status(order, at_ms, status);
-        Self {
-            pk: k.pk,
-            sk: k.sk,
-            entity: "OrderStatus".into(),
-            status: status.into(),
-            at: at.into(),
-            by: by.into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PaymentLogEntry {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub provider: String,
-    pub reference: String,
-    pub kind: String,
-    pub amount: i64,
-    pub currency: String,
-    /// What happened with it: `applied`, `ignored: ...`, `amount_mismatch`, ...
-    pub outcome: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    pub at: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WebhookEventItem {
-    pub pk: String,
-    pub sk: String,
-    pub entity: String,
-    pub provider: String,
-    pub event_id: String,
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<OrderId>,
-    pub outcome: String,
-    pub received_at: String,
-    pub ttl: u64,
-}
-
-/// A change a webhook event asks of an order.
-#[derive(Debug, Clone)]
-pub struct OrderTransition {
-    /// The payment's new status (and response code), written with the order change.
-    pub payment_status: Option<(&'static str, Option<String>)>,
-    /// States the order may be in for the change to apply.
-    pub from: &'static [&'static str],
-    /// The new status, or `None` to only record (e.g. a failed payment attempt).
-    pub to: Option<&'static str>,
-    /// Extra attributes to set on the order (name, value).
-    pub set: Vec<(&'static str, String)>,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum ApplyEvent {
-    Applied,
-    /// Seen before (possibly concurrently): nothing changed.
-    Duplicate,
-    /// Recorded, but the order's state did not allow the change (it only moves forward).
-    Ignored,
-}
-
-impl Store {
-    /// Records a webhook event and applies its change to the order in one transaction, so any
-    /// number of (concurrent) deliveries change the order once. If the order's state does not allow
-    /// the change, the event and a log entry are still recorded (`Ignored`).
-    pub async fn apply_payment_event(
-        &self,
-        event: &WebhookEventItem,
-        order: &OrderId,
-        transition: &OrderTransition,
-        log: &PaymentLogEntry,
-        now_ms: u64,
-    ) -> Result<ApplyEvent, StoreError> {
-        let mut sets = vec!["updated_at = :at".to_string()];
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":at", s(&log.at));
-        if let Some(to) = transition.to {
-            sets.push("#st = :to".into());
-            update = update.expression_attribute_values(":to", s(to));
-        }
-        for (i, (name, value)) in transition.set.iter().enumerate() {
-            sets.push(format!("{name} = :v{i}"));
-            update = update.expression_attribute_values(format!(":v{i}"), s(value));
-        }
-        let from: Vec<String> = (0..transition.from.len())
-            .map(|i| format!(":f{i}"))
-            .collect();
-        for (i, f) in transition.from.iter().enumerate() {
-            update = update.expression_attribute_values(format!(":f{i}"), s(*f));
-        }
-        let update = update
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .condition_expression(format!(
-                "attribute_exists(pk) AND #st IN ({})",
-                from.join(", ")
-            ))
-            .build()
-            .map_err(build_err)?;
-        let mut actions = vec![
-            self.tx_put(event, "attribute_not_exists(pk)")?,
-            TransactWriteItem::builder().update(update).build(),
-            self.tx_put(log, "attribute_not_exists(sk)")?,
-        ];
-        if let Some((status, code)) = &transition.payment_status {
-            let mut u = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(&keys::payment(
-                    &event.provider,
-                    &log.reference,
-                ))))
-                .update_expression(if code.is_some() {
-                    "SET #st = :s, last_response_code = :c"
-                } else {
-                    "SET #st = :s"
-                })
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":s", s(*status));
-            if let Some(c) = code {
-                u = u.expression_attribute_values(":c", s(c));
-            }
-            actions.push(
-                TransactWriteItem::builder()
-                    .update(u.build().map_err(build_err)?)
-                    .build(),
-            );
-        }
-        if let Some(to) = transition.to {
-            let by = format!("{}:{}", event.provider, event.event_id);
-            let entry = StatusEntry::new(order, now_ms, to, &log.at, &by);
-            actions.push(self.tx_put(&entry, "attribute_not_exists(sk)")?);
-        }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(from_transact_error);
-        match result {
-            Ok(_) => Ok(ApplyEvent::Applied),
-            Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),
-            Err(e) if e.condition_failed_at(1) => {
-                let outcome = "ignored: order state does not allow it";
-                self.record_payment_event(
-                    &WebhookEventItem {
-                        outcome: outcome.into(),
-                        ..event.clone()
-                    },
-                    &PaymentLogEntry {
-                        outcome: outcome.into(),
-                        ..log.clone()
-                    },
-                )
-                .await
-            }
-            Err(e) if matches!(&e, StoreError::TransactionCanceled { reasons } if reasons.iter().flatten().any(|r| r == "TransactionConflict")) =>
-            {
-                // A concurrent delivery of the same event is mid-transaction: it will apply it.
-                Ok(ApplyEvent::Duplicate)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Records an event about an order, and its payment-log entry, without changing the order
-    /// (once: `Duplicate` if the event was recorded before).
-    pub async fn record_payment_event(
-        &self,
-        event: &WebhookEventItem,
-        log: &PaymentLogEntry,
-    ) -> Result<ApplyEvent, StoreError> {
-        let tx = self
-            .client
-            .transact_write_items()
-            .transact_items(self.tx_put(event, "attribute_not_exists(pk)")?)
-            .transact_items(self.tx_put(log, "attribute_not_exists(sk)")?)
-            .send()
-            .await
-            .map_err(from_transact_error);
-        match tx {
-            Ok(_) => Ok(ApplyEvent::Ignored),
-            Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Records an event that concerns no order (unknown type, or no order reference), once.
-    pub async fn record_webhook_event(&self, event: &WebhookEventItem) -> Result<bool, StoreError> {
-        self.put_new(event).await
-    }
-
-    /// Claims the right to enqueue an order's fulfilment (once per order). `Ok(false)` if claimed.
-    pub async fn claim_fulfilment_enqueue(
-        &self,
-        order: &OrderId,
-        at: &str,
-    ) -> Result<bool, StoreError> {
-        self.claim_once(order, "fulfilment_enqueued_at", at).await
-    }
-
-    /// Gives a claim back (the send failed), so a redelivery can enqueue.
-    pub async fn release_fulfilment_claim(&self, order: &OrderId) -> Result<(), StoreError> {
-        self.release_claim(order, "fulfilment_enqueued_at").await
-    }
-
-    /// An order with everything in its partition: lines, status history, payment log,
-    /// shipments and email records (one strongly consistent Query).
-    pub async fn get_order_details(
-        &self,
-        id: &OrderId,
-    ) -> Result<Option<OrderDetails>, StoreError> {
-        let items = self
-            .query_partition(None, &keys::order(id).pk, None, true)
-            .await?;
-        let mut order = None;
-        let mut d = OrderParts::default();
-        for item in items {
-            let sk = item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default();
-            let (kind, _) = sk.split_once('#').unwrap_or((sk.as_str(), ""));
-            match kind {
-                "ORDER" => order = Some(serde_dynamo::from_item::<_, OrderItem>(item)?),
-                "LINE" => d.lines.push(serde_dynamo::from_item(item)?),
-                "STATUS" => d.history.push(serde_dynamo::from_item(item)?),
-                "PAYLOG" => d.payment_log.push(serde_dynamo::from_item(item)?),
-                "SHIPMENT" => d.shipments.push(serde_dynamo::from_item(item)?),
-                "EMAIL" => d.emails.push(serde_dynamo::from_item(item)?),
-                _ => {}
-            }
-        }
-        Ok(order.map(|order| OrderDetails {
-            order,
-            lines: d.lines,
-            history: d.history,
-            payment_log: d.payment_log,
-            shipments: d.shipments,
-            emails: d.emails,
-        }))
-    }
-
     /// A page of a user's orders, newest first (one Query on gsi1). `after` is the `gsi1sk` of
     /// the last order of the previous page (`ORDER#<created>#<order id>`), checked by the caller.
     pub async fn list_user_orders(
@@ -754,24 +342,13 @@ impl Store {
         };
         Ok((orders, next))
     }
-}
 
-impl Store {
-    /// Claims the right to schedule an order's expiry message (once). `Ok(false)` if claimed.
-    pub async fn claim_expiry_schedule(
+    pub(super) async fn claim_once(
         &self,
         order: &OrderId,
+        attr: &str,
         at: &str,
     ) -> Result<bool, StoreError> {
-        self.claim_once(order, "expiry_scheduled_at", at).await
-    }
-
-    /// Gives the expiry claim back (the send failed).
-    pub async fn release_expiry_claim(&self, order: &OrderId) -> Result<(), StoreError> {
-        self.release_claim(order, "expiry_scheduled_at").await
-    }
-
-    async fn claim_once(&self, order: &OrderId, attr: &str, at: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -787,7 +364,11 @@ impl Store {
         condition_held(result)
     }
 
-    async fn release_claim(&self, order: &OrderId, attr: &str) -> Result<(), StoreError> {
+    pub(super) async fn release_claim(
+        &self,
+        order: &OrderId,
+        attr: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -812,65 +393,93 @@ impl Store {
             .map_err(build_err)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
+}
 
-    /// Cancels an unpaid order and returns its reserved stock, in one transaction conditioned on
-    /// the order still being `pending_payment`, so the stock comes back exactly once.
-    /// `Ok(false)` if the order had already moved on (paid, or cancelled before).
-    pub async fn cancel_unpaid_order(
+impl Store {
+    /// The one way an order's status changes: the order's update (`status`, `updated_at` and
+    /// `set`) conditioned on the order being in a status that [`crate::state::ORDER_TRANSITIONS`]
+    /// lets it leave for `to`, and its history entry. Both go into the caller's transaction, the
+    /// update first: its failed condition (`condition_failed_at` of its index) means the order
+    /// was not in such a status.
+    pub fn tx_status_change(
         &self,
-        order: &OrderItem,
-        lines: &[OrderLineItem],
-        reason: &str,
-        now_ms: u64,
-    ) -> Result<bool, StoreError> {
-        let at = crate::time::rfc3339(now_ms / 1000);
-        let mut actions = Vec::with_capacity(2 + lines.len());
-        actions.push(
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_item(&keys::order(&order.order_id))))
-                        .update_expression(
-                            "SET #st = :cancelled, cancelled_at = :at, cancel_reason = :why",
-                        )
-                        .condition_expression("#st = :pending")
-                        .expression_attribute_names("#st", "status")
-                        .expression_attribute_values(":cancelled", s("cancelled"))
-                        .expression_attribute_values(":pending", s("pending_payment"))
-                        .expression_attribute_values(":at", s(&at))
-                        .expression_attribute_values(":why", s(reason))
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build(),
-        );
-        for l in lines {
-            actions.push(self.tx_return_stock(l)?);
+        order: &OrderId,
+        to: OrderStatus,
+        (now_ms, at): (u64, &str),
+        by: &str,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        let update = self.order_update(order, &OrderStatus::predecessors(to), Some(to), at, set)?;
+        let entry = StatusEntry::new(order, now_ms, to, at, by);
+        Ok([
+            TransactWriteItem::builder().update(update).build(),
+            self.tx_put(&entry, "attribute_not_exists(sk)")?,
+        ])
+    }
+
+    /// An update of the order that holds only while its status is one of `from`: sets
+    /// `updated_at = at`, the status when `to` is given (callers use [`Store::tx_status_change`]
+    /// for that), and each of `set`.
+    pub(super) fn order_update(
+        &self,
+        order: &OrderId,
+        from: &[OrderStatus],
+        to: Option<OrderStatus>,
+        at: &str,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<Update, StoreError> {
+        let mut sets = vec!["updated_at = :at".to_string()];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::order(order))))
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":at", s(at));
+        if let Some(to) = to {
+            sets.push("#st = :to".into());
+            update = update.expression_attribute_values(":to", s(to.as_str()));
         }
-        let entry = StatusEntry::new(&order.order_id, now_ms, "cancelled", &at, reason);
-        actions.push(
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(serde_dynamo::to_item(&entry)?))
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build(),
-        );
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(from_transact_error)
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.condition_failed_at(0) => Ok(false),
-            Err(e) => Err(e),
+        for (i, (name, value)) in set.iter().enumerate() {
+            sets.push(format!("{name} = :v{i}"));
+            update = update.expression_attribute_values(format!(":v{i}"), value.clone());
+        }
+        let mut allowed = Vec::with_capacity(from.len());
+        for (i, f) in from.iter().enumerate() {
+            allowed.push(format!(":f{i}"));
+            update = update.expression_attribute_values(format!(":f{i}"), s(f.as_str()));
+        }
+        update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(format!(
+                "attribute_exists(pk) AND #st IN ({})",
+                allowed.join(", ")
+            ))
+            .build()
+            .map_err(build_err)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusEntry {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub status: OrderStatus,
+    pub at: String,
+    /// What moved it (e.g. `checkout`, `stripe:evt_...`).
+    pub by: String,
+}
+
+impl StatusEntry {
+    /// The history entry for `order` reaching `status` at `at_ms` (its sort key) / `at` (RFC 3339).
+    pub fn new(order: &OrderId, at_ms: u64, status: OrderStatus, at: &str, by: &str) -> Self {
+        let k = keys::order_status(order, at_ms, status.as_str());
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "OrderStatus".into(),
+            status,
+            at: at.into(),
+            by: by.into(),
         }
     }
 }
