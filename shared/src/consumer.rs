@@ -2,7 +2,7 @@
 //! logged, and only the failed message ids reported (`ReportBatchItemFailures`), so SQS retries
 //! exactly those and, after `maxReceiveCount`, moves them to the dead-letter queue.
 
-use crate::error::{BoxError, error_chain};
+use crate::chain::{BoxError, error_chain};
 use aws_lambda_events::event::sqs::SqsEvent;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;

@@ -7,7 +7,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub use crate::chain::{BoxError, error_chain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -138,7 +138,7 @@ impl ApiError {
                 field,
             },
         };
-        let mut response = crate::http::json_response(status, &body);
+        let mut response = crate::response::json_response(status, &body);
         if let Self::TooManyRequests { retry_after } = &self
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
@@ -152,18 +152,6 @@ impl ApiError {
         }
         response
     }
-}
-
-/// `outer: inner: innermost`, for logs.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(inner) = cur {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        cur = inner.source();
-    }
-    s
 }
 
 impl From<crate::store::StoreError> for ApiError {

@@ -12,6 +12,7 @@
 //! - [`runtime`]: what every function's `main` calls.
 
 pub mod auth;
+pub mod chain;
 pub mod consumer;
 pub mod digest;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod messages;
 pub mod metrics;
 pub mod money;
 pub mod payments;
+pub mod response;
 pub mod runtime;
 pub mod settings;
 pub mod startup;

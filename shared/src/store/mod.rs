@@ -14,7 +14,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 
-use crate::error::BoxError;
+use crate::chain::BoxError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,9 +1,9 @@
 //! Users: a profile item plus an email guard item that makes the email unique.
 
 use super::{Store, StoreError, from_transact_error, key_item, s};
-use crate::auth::Role;
 use crate::ids::UserId;
 use crate::keys;
+use crate::state::Role;
 use serde::{Deserialize, Serialize};
 
 pub const USER_ENTITY: &str = "User";
