@@ -1,6 +1,8 @@
 //! Field validation shared by handlers. Each check returns a 400 naming the field.
 
 use crate::error::ApiError;
+use crate::store::orders::Address;
+use serde::{Deserialize, Serialize};
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
@@ -163,6 +165,66 @@ pub fn currency(c: &str) -> Result<String, ApiError> {
             format!("currency must be one of {}", known.join(", ")),
         ))
     }
+}
+
+/// A postal address as a client sends it (checked by [`address`]).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressInput {
+    pub name: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// 1 to `max` printable characters, trimmed (`invalid_address` naming `field` otherwise).
+fn address_text(v: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "invalid_address",
+            field,
+            format!("{field} must be 1-{max} printable characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// An address with every part checked; `at` names it in errors (`shipping_address.city`).
+pub fn address(a: &AddressInput, at: &str) -> Result<Address, ApiError> {
+    let field = |name: &str| format!("{at}.{name}");
+    let country = a.country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ApiError::validation(
+            "invalid_address",
+            &field("country"),
+            "country must be an ISO 3166-1 alpha-2 code, e.g. NL",
+        ));
+    }
+    Ok(Address {
+        name: address_text(&a.name, &field("name"), 100)?,
+        line1: address_text(&a.line1, &field("line1"), 200)?,
+        line2: a
+            .line2
+            .as_deref()
+            .map(|l| address_text(l, &field("line2"), 200))
+            .transpose()?,
+        city: address_text(&a.city, &field("city"), 100)?,
+        postal_code: address_text(&a.postal_code, &field("postal_code"), 20)?,
+        country,
+        phone: phone(a.phone.as_deref()).map_err(|_| {
+            ApiError::validation(
+                "invalid_phone",
+                &field("phone"),
+                "phone must be in international form, e.g. +31 20 123 4567",
+            )
+        })?,
+    })
 }
 
 #[cfg(test)]

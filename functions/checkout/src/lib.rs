@@ -21,14 +21,13 @@ use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
-use ferrocart::store::catalog::ProductStatus;
 use ferrocart::store::idempotency::IdempotencyRecord;
-use ferrocart::store::orders::{Address, NewOrder, OrderItem, PaymentRef, PlaceOrder, PricedLine};
+use ferrocart::store::orders::{NewOrder, OrderItem, PaymentRef, PlaceOrder};
+use ferrocart::views::cart_view::{self, PricedCart};
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
 pub struct Context {
@@ -62,21 +61,7 @@ const ATTEMPTS: usize = 3;
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CheckoutRequest {
-    shipping_address: AddressInput,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct AddressInput {
-    name: String,
-    line1: String,
-    #[serde(default)]
-    line2: Option<String>,
-    city: String,
-    postal_code: String,
-    country: String,
-    #[serde(default)]
-    phone: Option<String>,
+    shipping_address: validate::AddressInput,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,48 +104,6 @@ fn idempotency_key(req: &Request) -> Result<String, ApiError> {
     Ok(key.to_string())
 }
 
-fn text(v: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-        return Err(ApiError::validation(
-            "invalid_address",
-            field,
-            format!("{field} must be 1-{max} printable characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
-fn address(a: &AddressInput) -> Result<Address, ApiError> {
-    let country = a.country.trim().to_ascii_uppercase();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(ApiError::validation(
-            "invalid_address",
-            "shipping_address.country",
-            "country must be an ISO 3166-1 alpha-2 code, e.g. NL",
-        ));
-    }
-    Ok(Address {
-        name: text(&a.name, "shipping_address.name", 100)?,
-        line1: text(&a.line1, "shipping_address.line1", 200)?,
-        line2: a
-            .line2
-            .as_deref()
-            .map(|l| text(l, "shipping_address.line2", 200))
-            .transpose()?,
-        city: text(&a.city, "shipping_address.city", 100)?,
-        postal_code: text(&a.postal_code, "shipping_address.postal_code", 20)?,
-        country,
-        phone: validate::phone(a.phone.as_deref()).map_err(|_| {
-            ApiError::validation(
-                "invalid_phone",
-                "shipping_address.phone",
-                "phone must be in international form, e.g. +31 20 123 4567",
-            )
-        })?,
-    })
-}
-
 fn replay(record: &IdempotencyRecord) -> Response<Body> {
     let mut r = Response::new(Body::Text(record.response_body.clone().unwrap_or_default()));
     *r.status_mut() =
@@ -190,11 +133,14 @@ fn key_reused() -> ApiError {
 /// unfinished payment step finished here), another body a 422.
 async fn resume(
     ctx: &Context,
-    principal: &Principal,
-    key: &str,
-    request_hash: &str,
+    keyed: &Keyed<'_>,
     record: &IdempotencyRecord,
 ) -> Result<Response<Body>, ApiError> {
+    let Keyed {
+        principal,
+        key,
+        request_hash,
+    } = *keyed;
     let user = &principal.user_id;
     if record.request_hash != request_hash {
         return Err(key_reused());
@@ -217,119 +163,109 @@ async fn resume(
     finish_payment(ctx, principal, key, &record.order_id).await
 }
 
+/// Who asks, under which key, with which body: what an idempotent retry must match.
+struct Keyed<'a> {
+    principal: &'a Principal,
+    key: &'a str,
+    request_hash: &'a str,
+}
+
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     let key = idempotency_key(&req)?;
     let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
-    let shipping = address(&body.shipping_address)?;
+    let shipping = validate::address(&body.shipping_address, "shipping_address")?;
     let request_hash =
         ferrocart::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    let keyed = Keyed {
+        principal: &principal,
+        key: &key,
+        request_hash: &request_hash,
+    };
     let user = &principal.user_id;
 
+    // Idempotent replay: a key seen before answers as it did (or finishes what it started).
     if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
-        return resume(ctx, &principal, &key, &request_hash, &record).await;
+        return resume(ctx, &keyed, &record).await;
     }
-
     let cart = ctx.store.get_cart(user).await?;
-    let cart_lines = &cart.lines;
-    if cart_lines.is_empty() {
+    if cart.lines.is_empty() {
         // A concurrent request with this key may have placed the order (and emptied the cart)
         // between our two reads: answer as that request's twin, not with `cart_empty`.
         if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
-            return resume(ctx, &principal, &key, &request_hash, &record).await;
+            return resume(ctx, &keyed, &record).await;
         }
         return Err(ApiError::conflict("cart_empty", "the cart is empty"));
     }
-    let ids: Vec<_> = cart_lines.iter().map(|l| l.product_id.clone()).collect();
-    let products: HashMap<String, _> = ctx
-        .store
-        .batch_get_products(&ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.product_id.to_string(), p))
-        .collect();
-    let mut priced = Vec::with_capacity(cart_lines.len());
-    let mut unavailable = Vec::new();
-    let mut currency: Option<String> = None;
-    for line in cart_lines {
-        match products.get(line.product_id.as_str()) {
-            Some(p) if p.status == ProductStatus::Active => {
-                if currency.get_or_insert_with(|| p.currency.clone()) != &p.currency {
-                    return Err(ApiError::conflict(
-                        "currency_mismatch",
-                        "the cart mixes currencies",
-                    ));
-                }
-                priced.push(PricedLine {
-                    cart_line: line.clone(),
-                    name: p.name.clone(),
-                    unit_price: p.price,
-                });
-            }
-            _ => unavailable.push(line.product_id.to_string()),
-        }
-    }
-    if !unavailable.is_empty() {
-        return Err(ApiError::conflict(
-            "products_unavailable",
-            format!(
-                "no longer for sale, remove from the cart: {}",
-                unavailable.join(", ")
-            ),
-        ));
-    }
-    let subtotal = priced
-        .iter()
-        .try_fold(0i64, |acc, l| {
-            l.unit_price
-                .checked_mul(l.cart_line.quantity)
-                .and_then(|t| acc.checked_add(t))
-        })
-        .ok_or_else(|| ApiError::internal("order total overflows"))?;
-    let currency = currency.unwrap_or_default();
+    // Pricing, from the table as the cart view prices it.
+    let products = cart_view::products(&ctx.store, &cart).await?;
+    let priced = cart_view::for_checkout(&cart, &products)?;
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();
     let order = OrderItem::new(NewOrder {
         order_id: order_id.clone(),
         user_id: user.clone(),
-        currency: currency.clone(),
-        subtotal,
+        currency: priced.currency.clone(),
+        subtotal: priced.subtotal,
         shipping: 0,
-        line_count: priced.len() as u32,
+        line_count: priced.lines.len() as u32,
         shipping_address: shipping,
         now,
         reservation_ttl_secs: ctx.reservation_ttl_secs,
     });
     let record = IdempotencyRecord::in_progress(user, &key, &request_hash, &order_id, now);
-    let mut placed = false;
+    if let Some(twin) = place(ctx, &keyed, (&record, &order), &priced, cart.version).await? {
+        return Ok(twin);
+    }
+    tracing::info!(order_id = %order_id, total = priced.subtotal, currency = %priced.currency, "order placed");
+    ferrocart::metrics::count(
+        ferrocart::metrics::Metric::OrdersPlaced,
+        &[
+            ("order_id", order_id.as_str()),
+            ("currency", priced.currency.as_str()),
+        ],
+    );
+    // Payment: the PaymentIntent, created once and recorded on the order.
+    finish_payment(ctx, &principal, &key, &order_id).await
+}
+
+/// The checkout transaction, retried when DynamoDB reports a conflicting one. `Ok(None)` once
+/// placed; `Ok(Some(answer))` when another request with this key placed it first (its answer).
+async fn place(
+    ctx: &Context,
+    keyed: &Keyed<'_>,
+    (record, order): (&IdempotencyRecord, &OrderItem),
+    priced: &PricedCart,
+    cart_version: i64,
+) -> Result<Option<Response<Body>>, ApiError> {
+    let user = &keyed.principal.user_id;
     for attempt in 0..ATTEMPTS {
         match ctx
             .store
-            .place_order(&record, &order, &priced, cart.version)
+            .place_order(record, order, &priced.lines, cart_version)
             .await?
         {
-            PlaceOrder::Placed => {
-                placed = true;
-                break;
-            }
+            PlaceOrder::Placed => return Ok(None),
             PlaceOrder::Conflict => {
                 tokio::time::sleep(std::time::Duration::from_millis(20 + 40 * attempt as u64))
                     .await;
             }
             PlaceOrder::KeyTaken => {
-                return match ctx.store.get_idempotency(user, &key).await? {
-                    Some(r) => resume(ctx, &principal, &key, &request_hash, &r).await,
+                return match ctx.store.get_idempotency(user, keyed.key).await? {
+                    Some(r) => resume(ctx, keyed, &r).await.map(Some),
                     None => Err(in_progress()),
                 };
             }
             PlaceOrder::Unavailable(ids) => {
                 let names: Vec<String> = ids
                     .iter()
-                    .map(|id| match products.get(id.as_str()) {
-                        Some(p) => format!("{} ({id})", p.name),
-                        None => id.to_string(),
-                    })
+                    .map(
+                        |id| match priced.lines.iter().find(|l| &l.cart_line.product_id == id) {
+                            Some(l) => format!("{} ({id})", l.name),
+                            None => id.to_string(),
+                        },
+                    )
                     .collect();
                 tracing::info!(products = ?ids, "checkout refused: stock, status or price changed");
                 ferrocart::metrics::count(ferrocart::metrics::Metric::StockOuts, &[]);
@@ -349,21 +285,50 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             }
         }
     }
-    if !placed {
-        return Err(ApiError::conflict(
-            "checkout_conflict",
-            "too many checkouts at once; retry",
-        ));
+    Err(ApiError::conflict(
+        "checkout_conflict",
+        "too many checkouts at once; retry",
+    ))
+}
+
+/// Sends the order's delayed expiry message if no request has yet (a claim on the order decides
+/// who sends). If the send fails the claim and the key's lock are given back and the client is
+/// told to retry with the same key, which sends it then.
+async fn schedule_expiry_once(
+    ctx: &Context,
+    principal: &Principal,
+    key: &str,
+    order: &OrderItem,
+) -> Result<(), ApiError> {
+    let order_id = &order.order_id;
+    if order.expiry_scheduled_at.is_some() || order.status != OrderStatus::PendingPayment {
+        return Ok(());
     }
-    tracing::info!(order_id = %order_id, total = subtotal, currency = %currency, "order placed");
-    ferrocart::metrics::count(
-        ferrocart::metrics::Metric::OrdersPlaced,
-        &[
-            ("order_id", order_id.as_str()),
-            ("currency", currency.as_str()),
-        ],
-    );
-    finish_payment(ctx, &principal, &key, &order_id).await
+    let now = ferrocart::time::now_unix();
+    if !ctx
+        .store
+        .claim_expiry_schedule(order_id, &ferrocart::time::rfc3339(now))
+        .await?
+    {
+        return Ok(());
+    }
+    let msg = ferrocart::messages::OrderExpiry {
+        order_id: order_id.clone(),
+        expires_at: order.expires_at,
+    };
+    let queue = &ctx.order_expiry_queue_url;
+    if let Err(e) = ferrocart::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
+        ctx.store.release_expiry_claim(order_id).await?;
+        ctx.store
+            .unlock_idempotency(&principal.user_id, key)
+            .await?;
+        tracing::error!(order_id = %order_id, error = %e, "expiry could not be scheduled");
+        return Err(ApiError::Unavailable {
+            code: "try_again",
+            message: "the order is reserved but could not be completed; retry with the same Idempotency-Key".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Creates (or finds) the order's PaymentIntent, records it on the order once, stores the answer
@@ -381,31 +346,7 @@ async fn finish_payment(
         .await?
         .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
     // Bound the reservation before anything else can fail: the expiry message, sent once.
-    if order.expiry_scheduled_at.is_none() && order.status == OrderStatus::PendingPayment {
-        let queue = &ctx.order_expiry_queue_url;
-        let now = ferrocart::time::now_unix();
-        if ctx
-            .store
-            .claim_expiry_schedule(order_id, &ferrocart::time::rfc3339(now))
-            .await?
-        {
-            let msg = ferrocart::messages::OrderExpiry {
-                order_id: order_id.clone(),
-                expires_at: order.expires_at,
-            };
-            if let Err(e) = ferrocart::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
-                ctx.store.release_expiry_claim(order_id).await?;
-                ctx.store
-                    .unlock_idempotency(&principal.user_id, key)
-                    .await?;
-                tracing::error!(order_id = %order_id, error = %e, "expiry could not be scheduled");
-                return Err(ApiError::Unavailable {
-                    code: "try_again",
-                    message: "the order is reserved but could not be completed; retry with the same Idempotency-Key".into(),
-                });
-            }
-        }
-    }
+    schedule_expiry_once(ctx, principal, key, &order).await?;
     let unavailable = |e: PaymentError| {
         tracing::error!(order_id = %order_id, error = %e, "payment provider call failed");
         if e.is_transient() {

@@ -77,7 +77,41 @@ fn received() -> Response<Body> {
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
-    let secret = ctx.webhook_secret.expose();
+    let now = ferrocart::time::now_unix();
+    let event = verified_event(ctx, &req, now)?;
+    let span = tracing::info_span!("stripe_event", event_id = %event.id, kind = %event.kind);
+    let _enter = span.enter();
+    let asked = Asked::of(&event, now);
+    let mut record =
+        WebhookEventItem::received("stripe", &event.id, &event.kind, now, EVENT_TTL_SECS);
+    let Some(order) = concerned_order(ctx, &event, &asked, &mut record).await? else {
+        return Ok(received());
+    };
+    record.order_id = Some(order.order_id.clone());
+    record.outcome = judge(&event, &asked, &order);
+    let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
+    let log = PaymentLogEntry::new(
+        &order.order_id,
+        &record,
+        now_ms,
+        asked.facts(),
+        record.outcome.clone(),
+    );
+    // The event, its log entry and the change it asks for, in one transaction (once per event).
+    let applied = if log.outcome == "applied" {
+        ctx.store
+            .apply_payment_event(&record, &order.order_id, &asked.transition, &log, now_ms)
+            .await?
+    } else {
+        ctx.store.record_payment_event(&record, &log).await?
+    };
+    tracing::info!(order_id = %order.order_id, result = ?applied, "webhook event handled");
+    follow_up(ctx, &event, &order, applied).await?;
+    Ok(received())
+}
+
+/// The event, if the body is within size and signed with our endpoint's secret (400 otherwise).
+fn verified_event(ctx: &Context, req: &Request, now: u64) -> Result<Event, ApiError> {
     let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_EVENT_BYTES {
         return Err(ApiError::PayloadTooLarge {
@@ -88,11 +122,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .headers()
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
-    let now = ferrocart::time::now_unix();
     signature::verify(
         header,
         body,
-        secret.as_bytes(),
+        ctx.webhook_secret.expose().as_bytes(),
         now,
         signature::DEFAULT_TOLERANCE_SECS,
     )
@@ -104,74 +137,113 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             field: Some("Stripe-Signature".into()),
         }
     })?;
-    let event: Event = serde_json::from_slice(body).map_err(|_| ApiError::Validation {
+    serde_json::from_slice(body).map_err(|_| ApiError::Validation {
         code: "malformed_event",
         message: "the body is not a Stripe event".into(),
         field: None,
-    })?;
-    let span = tracing::info_span!("stripe_event", event_id = %event.id, kind = %event.kind);
-    let _enter = span.enter();
-    let obj = &event.data.object;
-    let str_of = |v: &Value| v.as_str().map(str::to_string);
+    })
+}
 
-    let (payment_ref, transition, amount, currency, error_code) = match event.kind.as_str() {
-        "payment_intent.succeeded" => (
-            str_of(&obj["id"]),
-            OrderTransition::to(OrderStatus::Paid)
-                .payment(PaymentStatus::Succeeded, None)
-                .set("paid_at", ferrocart::time::rfc3339(now)),
-            obj["amount_received"].as_i64().or(obj["amount"].as_i64()),
-            str_of(&obj["currency"]),
-            None,
-        ),
-        "payment_intent.payment_failed" => {
-            let err = &obj["last_payment_error"];
-            let code = str_of(&err["decline_code"])
-                .or(str_of(&err["code"]))
-                .unwrap_or_else(|| "payment_failed".into());
-            (
-                str_of(&obj["id"]),
-                // A failed attempt leaves the order waiting for another (until it expires).
-                OrderTransition::record_while(vec![OrderStatus::PendingPayment])
-                    .payment(PaymentStatus::Failed, Some(code.clone()))
-                    .set("last_payment_error", code.clone()),
-                obj["amount"].as_i64(),
-                str_of(&obj["currency"]),
-                Some(code),
-            )
-        }
-        "charge.refunded" => {
-            let full = obj["refunded"].as_bool() == Some(true);
-            let transition = if full {
-                OrderTransition::to(OrderStatus::Refunded).payment(PaymentStatus::Refunded, None)
-            } else {
-                // Partly refunded: the order stays as it is (any paid status) and records it.
-                let paid = OrderStatus::ALL
-                    .into_iter()
-                    .filter(|s| s.is_paid())
-                    .collect();
-                OrderTransition::record_while(paid).payment(PaymentStatus::PartiallyRefunded, None)
-            };
-            (
-                str_of(&obj["payment_intent"]),
-                transition.set("refunded_at", ferrocart::time::rfc3339(now)),
-                obj["amount_refunded"].as_i64(),
-                str_of(&obj["currency"]),
-                None,
-            )
-        }
-        _ => (None, OrderTransition::none(), None, None, None),
-    };
+/// What an event asks of its order, and what it says about the money.
+struct Asked {
+    /// The PaymentIntent it is about.
+    payment_ref: Option<String>,
+    transition: OrderTransition,
+    amount: Option<i64>,
+    currency: Option<String>,
+    error_code: Option<String>,
+}
 
-    let mut record =
-        WebhookEventItem::received("stripe", &event.id, &event.kind, now, EVENT_TTL_SECS);
-    // Which order? Ours carry it in metadata; refunds carry only the PaymentIntent.
-    let order_id = match (
-        &payment_ref,
-        obj["metadata"]["order_id"]
-            .as_str()
-            .and_then(OrderId::parse),
-    ) {
+impl Asked {
+    fn of(event: &Event, now: u64) -> Self {
+        let obj = &event.data.object;
+        let str_of = |v: &Value| v.as_str().map(str::to_string);
+        let at = ferrocart::time::rfc3339(now);
+        match event.kind.as_str() {
+            "payment_intent.succeeded" => Self {
+                payment_ref: str_of(&obj["id"]),
+                transition: OrderTransition::to(OrderStatus::Paid)
+                    .payment(PaymentStatus::Succeeded, None)
+                    .set("paid_at", at),
+                amount: obj["amount_received"].as_i64().or(obj["amount"].as_i64()),
+                currency: str_of(&obj["currency"]),
+                error_code: None,
+            },
+            "payment_intent.payment_failed" => {
+                let err = &obj["last_payment_error"];
+                let code = str_of(&err["decline_code"])
+                    .or(str_of(&err["code"]))
+                    .unwrap_or_else(|| "payment_failed".into());
+                Self {
+                    payment_ref: str_of(&obj["id"]),
+                    // A failed attempt leaves the order waiting for another (until it expires).
+                    transition: OrderTransition::record_while(vec![OrderStatus::PendingPayment])
+                        .payment(PaymentStatus::Failed, Some(code.clone()))
+                        .set("last_payment_error", code.clone()),
+                    amount: obj["amount"].as_i64(),
+                    currency: str_of(&obj["currency"]),
+                    error_code: Some(code),
+                }
+            }
+            "charge.refunded" => {
+                let transition = if obj["refunded"].as_bool() == Some(true) {
+                    OrderTransition::to(OrderStatus::Refunded)
+                        .payment(PaymentStatus::Refunded, None)
+                } else {
+                    // Partly refunded: the order stays as it is (any paid status) and records it.
+                    let paid = OrderStatus::ALL
+                        .into_iter()
+                        .filter(|s| s.is_paid())
+                        .collect();
+                    OrderTransition::record_while(paid)
+                        .payment(PaymentStatus::PartiallyRefunded, None)
+                };
+                Self {
+                    payment_ref: str_of(&obj["payment_intent"]),
+                    transition: transition.set("refunded_at", at),
+                    amount: obj["amount_refunded"].as_i64(),
+                    currency: str_of(&obj["currency"]),
+                    error_code: None,
+                }
+            }
+            _ => Self {
+                payment_ref: None,
+                transition: OrderTransition::none(),
+                amount: None,
+                currency: None,
+                error_code: None,
+            },
+        }
+    }
+
+    /// Whether it asks anything of an order at all.
+    fn concerns_an_order(&self) -> bool {
+        !self.transition.from.is_empty()
+    }
+
+    fn facts(&self) -> PaymentFacts {
+        PaymentFacts {
+            reference: self.payment_ref.clone().unwrap_or_default(),
+            amount: self.amount.unwrap_or(0),
+            currency: self.currency.clone().unwrap_or_default(),
+            error_code: self.error_code.clone(),
+        }
+    }
+}
+
+/// The order the event is about (ours carry it in metadata; refunds carry only the
+/// PaymentIntent). `None` when there is nothing to change on an order: the event is then recorded
+/// here, once, with why.
+async fn concerned_order(
+    ctx: &Context,
+    event: &Event,
+    asked: &Asked,
+    record: &mut WebhookEventItem,
+) -> Result<Option<OrderItem>, ApiError> {
+    let from_metadata = event.data.object["metadata"]["order_id"]
+        .as_str()
+        .and_then(OrderId::parse);
+    let order_id = match (&asked.payment_ref, from_metadata) {
         (_, Some(id)) => Some(id),
         (Some(pi), None) => ctx
             .store
@@ -181,54 +253,52 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         _ => None,
     };
     let order = match &order_id {
-        Some(id) if transition.from.is_empty() => {
+        Some(id) if !asked.concerns_an_order() => {
             record.order_id = Some(id.clone());
             None
         }
         Some(id) => ctx.store.get_order(id).await?,
         None => None,
     };
-    let Some(order) = order else {
-        if !transition.from.is_empty() {
+    if order.is_none() {
+        if asked.concerns_an_order() {
             record.outcome = "ignored: no order for this payment".into();
         }
-        ctx.store.record_webhook_event(&record).await?;
+        ctx.store.record_webhook_event(record).await?;
         tracing::info!(outcome = %record.outcome, "webhook event recorded");
-        return Ok(received());
-    };
-    record.order_id = Some(order.order_id.clone());
+    }
+    Ok(order)
+}
 
-    let mut outcome = "applied".to_string();
+/// `applied`, or why the event must not change the order: another payment's, or a paid amount
+/// that is not the order's.
+fn judge(event: &Event, asked: &Asked, order: &OrderItem) -> String {
     let belongs = order
         .payment
         .as_ref()
-        .is_none_or(|p| Some(&p.payment_intent_id) == payment_ref.as_ref());
+        .is_none_or(|p| Some(&p.payment_intent_id) == asked.payment_ref.as_ref());
     let amount_ok = event.kind != "payment_intent.succeeded"
-        || (amount == Some(order.total)
-            && currency.as_deref() == Some(order.currency.to_ascii_lowercase().as_str()));
+        || (asked.amount == Some(order.total)
+            && asked.currency.as_deref() == Some(order.currency.to_ascii_lowercase().as_str()));
     if !belongs {
-        outcome = "ignored: payment does not belong to this order".into();
+        "ignored: payment does not belong to this order".into()
     } else if !amount_ok {
-        tracing::error!(order_id = %order.order_id, ?amount, ?currency, "paid amount does not match the order");
-        outcome = "amount_mismatch".into();
-    }
-    record.outcome = outcome.clone();
-    let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
-    let facts = PaymentFacts {
-        reference: payment_ref.clone().unwrap_or_default(),
-        amount: amount.unwrap_or(0),
-        currency: currency.clone().unwrap_or_default(),
-        error_code,
-    };
-    let log = PaymentLogEntry::new(&order.order_id, &record, now_ms, facts, outcome);
-    let applied = if log.outcome == "applied" {
-        ctx.store
-            .apply_payment_event(&record, &order.order_id, &transition, &log, now_ms)
-            .await?
+        tracing::error!(order_id = %order.order_id, amount = ?asked.amount, currency = ?asked.currency, "paid amount does not match the order");
+        "amount_mismatch".into()
     } else {
-        ctx.store.record_payment_event(&record, &log).await?
-    };
-    tracing::info!(order_id = %order.order_id, result = ?applied, "webhook event handled");
+        "applied".into()
+    }
+}
+
+/// After the event is recorded: its metric, the paid order sent to fulfilment (once), and the
+/// payment-failed email while the order is still unpaid. A redelivered event repeats the sends,
+/// which is how a failed one is retried.
+async fn follow_up(
+    ctx: &Context,
+    event: &Event,
+    order: &OrderItem,
+    applied: ApplyEvent,
+) -> Result<(), ApiError> {
     if applied == ApplyEvent::Applied {
         let metric = match event.kind.as_str() {
             "payment_intent.succeeded" => Some(ferrocart::metrics::Metric::PaymentsSucceeded),
@@ -246,17 +316,16 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         && applied != ApplyEvent::Ignored
         && order.status == OrderStatus::PendingPayment
     {
-        let queue = &ctx.email_queue_url;
         ferrocart::messages::request_emails(
             &ctx.sqs,
-            queue,
+            &ctx.email_queue_url,
             &order.order_id,
             &[ferrocart::messages::EmailKind::PaymentFailed],
         )
         .await
         .map_err(ApiError::internal)?;
     }
-    Ok(received())
+    Ok(())
 }
 
 /// Sends the paid order to fulfilment, once: a conditional claim on the order decides who sends;

@@ -5,7 +5,8 @@ use super::product_view::availability;
 use crate::auth::Principal;
 use crate::store::Store;
 use crate::store::cart::{Cart, MAX_LINES, MAX_QUANTITY};
-use crate::store::catalog::ProductStatus;
+use crate::store::catalog::{ProductItem, ProductStatus};
+use crate::store::orders::PricedLine;
 use crate::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
@@ -39,18 +40,27 @@ pub struct CartView {
     pub max_quantity_per_line: i64,
 }
 
-/// Prices a cart from the table (one BatchGetItem).
-pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
-    let Cart {
-        currency, lines, ..
-    } = cart;
-    let ids: Vec<_> = lines.iter().map(|l| l.product_id.clone()).collect();
-    let products: HashMap<String, _> = store
+/// The cart's products as the table has them now, by id (one BatchGetItem): what both the cart
+/// view and checkout price from.
+pub async fn products(
+    store: &Store,
+    cart: &Cart,
+) -> Result<HashMap<String, ProductItem>, ApiError> {
+    let ids: Vec<_> = cart.lines.iter().map(|l| l.product_id.clone()).collect();
+    Ok(store
         .batch_get_products(&ids)
         .await?
         .into_iter()
         .map(|p| (p.product_id.to_string(), p))
-        .collect();
+        .collect())
+}
+
+/// Prices a cart from the table (one BatchGetItem).
+pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
+    let products = products(store, &cart).await?;
+    let Cart {
+        currency, lines, ..
+    } = cart;
     let mut subtotal = 0i64;
     let views = lines
         .iter()
@@ -97,6 +107,65 @@ pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
         currency: if lines.is_empty() { None } else { currency },
         max_lines: MAX_LINES,
         max_quantity_per_line: MAX_QUANTITY,
+    })
+}
+
+/// A cart priced to be bought: every line active, one currency, the subtotal in its minor units.
+#[derive(Debug, Clone)]
+pub struct PricedCart {
+    pub lines: Vec<PricedLine>,
+    pub currency: String,
+    pub subtotal: i64,
+}
+
+/// What checkout charges for `cart`: 409 if a line is no longer for sale (naming each) or the
+/// lines mix currencies.
+pub fn for_checkout(
+    cart: &Cart,
+    products: &HashMap<String, ProductItem>,
+) -> Result<PricedCart, ApiError> {
+    let mut lines = Vec::with_capacity(cart.lines.len());
+    let mut unavailable = Vec::new();
+    let mut currency: Option<String> = None;
+    for line in &cart.lines {
+        match products.get(line.product_id.as_str()) {
+            Some(p) if p.status == ProductStatus::Active => {
+                if currency.get_or_insert_with(|| p.currency.clone()) != &p.currency {
+                    return Err(ApiError::conflict(
+                        "currency_mismatch",
+                        "the cart mixes currencies",
+                    ));
+                }
+                lines.push(PricedLine {
+                    cart_line: line.clone(),
+                    name: p.name.clone(),
+                    unit_price: p.price,
+                });
+            }
+            _ => unavailable.push(line.product_id.to_string()),
+        }
+    }
+    if !unavailable.is_empty() {
+        return Err(ApiError::conflict(
+            "products_unavailable",
+            format!(
+                "no longer for sale, remove from the cart: {}",
+                unavailable.join(", ")
+            ),
+        ));
+    }
+    let subtotal = lines
+        .iter()
+        .try_fold(0i64, |acc, l| {
+            l.unit_price
+                .checked_mul(l.cart_line.quantity)
+                .and_then(|t| acc.checked_add(t))
+        })
+        .ok_or_else(|| ApiError::internal("order total overflows"))?;
+    Ok(PricedCart {
+        lines,
+        currency: currency.unwrap_or_default(),
+        subtotal,
     })
 }
 
