@@ -2,8 +2,7 @@
 //! line if it has one. Unknown or inactive products are refused; a line holds at most 20 units and
 //! a cart at most 25 lines (so checkout fits one transaction), both enforced by the write itself.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

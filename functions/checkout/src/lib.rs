@@ -12,8 +12,7 @@
 //! The same key and body replays the stored answer; the same key with another body is a 422; a
 //! second request racing the first with one key gets a retryable 409.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{Principal, authenticate};
+use ferrocart::auth::{Principal, TokenService, authenticate};
 use ferrocart::ids::OrderId;
 use ferrocart::payments::stripe::PaymentError;
 use ferrocart::payments::stripe::StripeClient;

@@ -3,8 +3,7 @@
 //! refuses any other type or size. The image-resize consumer takes it from there.
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::{ImageId, ProductId};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -1,8 +1,7 @@
 //! `POST /admin/products` (admin) → 201 the product. Category and brand must exist (checked in the
 //! same transaction as the write). Prices are integers in minor units.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -1,7 +1,6 @@
 //! `GET /cart` (customer) → 200 the caller's cart with current prices, subtotal and stock flags.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;

@@ -2,8 +2,7 @@
 //! payment and shipments (with tracking). Another user's order is a 404, exactly like one that
 //! does not exist.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::ids::OrderId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -1,8 +1,7 @@
 //! `GET /orders?limit=&cursor=` (customer) → 200 `{items, next_cursor}`: the caller's orders,
 //! newest first, one Query per page.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::ids::OrderId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -4,9 +4,7 @@
 //! has a budget of attempts per window (429 with `Retry-After` once spent), reserved before the
 //! password is checked.
 
-use ferrocart::auth::TokenPair;
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{password, refresh};
+use ferrocart::auth::{TokenPair, TokenService, password, refresh};
 use ferrocart::ids::SessionId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -1,8 +1,7 @@
 //! `POST /auth/logout` (authenticated) → 204. The session is revoked: its access tokens stop
 //! working at once and its refresh token can no longer be used.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;

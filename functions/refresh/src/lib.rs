@@ -1,9 +1,7 @@
 //! `POST /auth/refresh` `{refresh_token}` → 200 a new token pair. The presented token is spent;
 //! presenting a spent token again revokes the whole session.
 
-use ferrocart::auth::TokenPair;
-use ferrocart::auth::TokenService;
-use ferrocart::auth::refresh;
+use ferrocart::auth::{TokenPair, TokenService, refresh};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;

@@ -2,8 +2,7 @@
 //! Sets on-hand quantities in the named warehouses (others are unchanged) and moves the product's
 //! available stock by the difference, in one transaction.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

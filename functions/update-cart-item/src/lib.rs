@@ -1,8 +1,7 @@
 //! `PATCH /cart/items/{product_id}` `{quantity}` (customer) → 200 the cart; 404 if the product is
 //! not in the caller's cart.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::authenticate;
+use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};

@@ -2,8 +2,7 @@
 //! Applied with an optimistic version check (retried a few times on a concurrent change), so two
 //! admins never overwrite each other's fields. Stock and images are never touched by this write.
 
-use ferrocart::auth::TokenService;
-use ferrocart::auth::{authenticate, require_admin};
+use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
