@@ -109,13 +109,7 @@ pub fn local_dynamodb() -> aws_sdk_dynamodb::Client {
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(Region::new(REGION))
         .endpoint_url(format!("http://127.0.0.1:{}", services::DYNAMODB_PORT))
-        .credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "ferrocart-local",
-        ))
+        .credentials_provider(local_credentials())
         .build();
     aws_sdk_dynamodb::Client::from_conf(conf)
 }

@@ -163,13 +163,11 @@ struct Proxy {
 
 /// A router forwarding everything to `upstream` (e.g. `http://127.0.0.1:8000`), counting as it goes.
 pub fn router(meter: Meter, service: Service, upstream: String) -> Router {
-    // reqwest's TLS stack needs a process-wide provider even for plain HTTP clients.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let proxy = Proxy {
         meter,
         service,
         upstream,
-        http: reqwest::Client::new(),
+        http: crate::local::http(),
     };
     Router::new().fallback(forward).with_state(proxy)
 }

@@ -5,7 +5,7 @@
 //! Every listing is ordered by [`keys::product_sort`] (name, then id).
 
 use super::users::build_err;
-use super::{Item, Store, StoreError, condition_held, from_transact_error, key_item, n, s};
+use super::{Item, Store, StoreError, condition_held, key_item, n, s};
 use crate::ids::{ImageId, ProductId};
 use crate::keys;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
@@ -489,22 +489,16 @@ impl Store {
                 .map_err(build_err)
         };
         let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(
+            .transact(vec![
+                TransactWriteItem::builder().put(put).build(),
                 TransactWriteItem::builder()
                     .condition_check(exists(keys::category(&p.category))?)
                     .build(),
-            )
-            .transact_items(
                 TransactWriteItem::builder()
                     .condition_check(exists(keys::brand(&p.brand))?)
                     .build(),
-            )
-            .send()
-            .await
-            .map_err(from_transact_error);
+            ])
+            .await;
         match result {
             Ok(_) => Ok(CreateProduct::Created),
             Err(e) if e.condition_failed_at(1) => Ok(CreateProduct::UnknownCategory),
@@ -664,13 +658,7 @@ impl Store {
                 .build(),
         );
         let product_index = actions.len() - 1;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(from_transact_error);
+        let result = self.transact(actions).await;
         match result {
             Ok(_) => Ok(SetStock::Done { delta }),
             Err(e) => {
@@ -708,10 +696,7 @@ impl Store {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(build_err)?;
-        let mut tx = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build());
+        let mut actions = vec![TransactWriteItem::builder().put(put).build()];
         if record.status == ImageStatus::Ready {
             let image = ProductImage {
                 image_id: record.image_id.clone(),
@@ -726,9 +711,9 @@ impl Store {
                 .expression_attribute_values(":img", serde_dynamo::to_attribute_value(&image)?)
                 .build()
                 .map_err(build_err)?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+            actions.push(TransactWriteItem::builder().update(update).build());
         }
-        match tx.send().await.map_err(from_transact_error) {
+        match self.transact(actions).await {
             Ok(_) => Ok(RecordImage::Recorded),
             Err(e) if e.condition_failed_at(0) => Ok(RecordImage::AlreadyRecorded),
             Err(e) if e.condition_failed_at(1) => Ok(RecordImage::ProductGone),

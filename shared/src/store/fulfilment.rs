@@ -10,7 +10,7 @@
 
 use super::orders::{OrderItem, OrderLineItem};
 use super::users::build_err;
-use super::{Store, StoreError, from_transact_error, key_item, n, s};
+use super::{Store, StoreError, key_item, n, s};
 use crate::ids::{OrderId, ProductId};
 use crate::keys;
 use crate::state::OrderStatus;
@@ -164,7 +164,7 @@ impl Store {
         now: u64,
     ) -> Result<bool, StoreError> {
         let at = crate::time::rfc3339(now);
-        let mut tx = self.client.transact_write_items().transact_items(
+        let mut actions = vec![
             TransactWriteItem::builder()
                 .update(
                     Update::builder()
@@ -181,11 +181,11 @@ impl Store {
                         .map_err(build_err)?,
                 )
                 .build(),
-        );
+        ];
         for l in lines {
-            tx = tx.transact_items(self.tx_return_stock(l)?);
+            actions.push(self.tx_return_stock(l)?);
         }
-        match tx.send().await.map_err(from_transact_error) {
+        match self.transact(actions).await {
             Ok(_) => Ok(true),
             Err(e) if e.condition_failed_at(0) => Ok(false),
             Err(e) => Err(e),

@@ -272,7 +272,7 @@ impl Store {
         let StoreError::TransactionCanceled { reasons } = &e else {
             return Err(e);
         };
-        if reasons.iter().flatten().any(|r| r == "TransactionConflict") {
+        if e.is_conflict() {
             return Ok(PlaceOrder::Conflict);
         }
         if e.condition_failed_at(0) {

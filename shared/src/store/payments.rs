@@ -5,7 +5,7 @@
 
 use super::orders::{OrderItem, PaymentRef};
 use super::users::build_err;
-use super::{Store, StoreError, from_transact_error, key_item, s};
+use super::{Store, StoreError, key_item, s};
 use crate::ids::OrderId;
 use crate::keys;
 use crate::state::{OrderStatus, PaymentStatus};
@@ -310,8 +310,7 @@ impl Store {
                 )
                 .await
             }
-            Err(e) if matches!(&e, StoreError::TransactionCanceled { reasons } if reasons.iter().flatten().any(|r| r == "TransactionConflict")) =>
-            {
+            Err(e) if e.is_conflict() => {
                 // A concurrent delivery of the same event is mid-transaction: it will apply it.
                 Ok(ApplyEvent::Duplicate)
             }
@@ -327,13 +326,11 @@ impl Store {
         log: &PaymentLogEntry,
     ) -> Result<ApplyEvent, StoreError> {
         let tx = self
-            .client
-            .transact_write_items()
-            .transact_items(self.tx_put(event, "attribute_not_exists(pk)")?)
-            .transact_items(self.tx_put(log, "attribute_not_exists(sk)")?)
-            .send()
-            .await
-            .map_err(from_transact_error);
+            .transact(vec![
+                self.tx_put(event, "attribute_not_exists(pk)")?,
+                self.tx_put(log, "attribute_not_exists(sk)")?,
+            ])
+            .await;
         match tx {
             Ok(_) => Ok(ApplyEvent::Ignored),
             Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),

@@ -6,7 +6,7 @@
 //! revokes the session (the token was stolen or replayed).
 
 use super::users::build_err;
-use super::{Store, StoreError, from_transact_error, key_item, n, s};
+use super::{Store, StoreError, key_item, n, s};
 use crate::ids::{SessionId, UserId};
 use crate::keys;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
@@ -150,13 +150,11 @@ impl Store {
             .build()
             .map_err(build_err)?;
         let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await
-            .map_err(from_transact_error);
+            .transact(vec![
+                TransactWriteItem::builder().update(update).build(),
+                TransactWriteItem::builder().put(put).build(),
+            ])
+            .await;
         match result {
             Ok(_) => Ok(Rotation::Rotated(Box::new(SessionItem {
                 refresh_hash: new_hash.to_string(),

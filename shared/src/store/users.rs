@@ -1,6 +1,6 @@
 //! Users: a profile item plus an email guard item that makes the email unique.
 
-use super::{Store, StoreError, from_transact_error, key_item, s};
+use super::{Store, StoreError, key_item, s};
 use crate::ids::UserId;
 use crate::keys;
 use crate::state::Role;
@@ -87,14 +87,7 @@ impl Store {
             self.tx_put(&guard, "attribute_not_exists(pk)")?,
             self.tx_put(user, "attribute_not_exists(pk)")?,
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(from_transact_error)
-        {
+        match self.transact(actions).await {
             Ok(_) => Ok(CreateUser::Created),
             Err(e) if e.condition_failed_at(0) => Ok(CreateUser::EmailTaken),
             Err(e) => Err(e),

@@ -158,39 +158,29 @@ fn taped_client(tape: SharedTape) -> SharedHttpClient {
 
 /// Every HTTP function's handler (its own crate's), by binary name.
 async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::Value, BoxError> {
-    let tape = SharedTape::default();
-    let event = Event {
-        json: event,
-        requests,
-    };
     match name {
-        "register" => run(register::handle, tape, event).await,
-        "login" => run(login::handle, tape, event).await,
-        "refresh" => run(refresh::handle, tape, event).await,
-        "logout" => run(logout::handle, tape, event).await,
-        "me" => run(me::handle, tape, event).await,
-        "list-products" => run(list_products::handle, tape, event).await,
-        "get-product" => run(get_product::handle, tape, event).await,
-        "list-categories" => run(list_categories::handle, tape, event).await,
-        "create-product" => run(create_product::handle, tape, event).await,
-        "update-product" => run(update_product::handle, tape, event).await,
-        "set-stock" => run(set_stock::handle, tape, event).await,
-        "create-image-upload" => run(create_image_upload::handle, tape, event).await,
-        "add-to-cart" => run(add_to_cart::handle, tape, event).await,
-        "get-cart" => run(get_cart::handle, tape, event).await,
-        "update-cart-item" => run(update_cart_item::handle, tape, event).await,
-        "remove-cart-item" => run(remove_cart_item::handle, tape, event).await,
-        "checkout" => run(checkout::handle, tape, event).await,
-        "payment-webhook" => run(payment_webhook::handle, tape, event).await,
-        "list-orders" => run(list_orders::handle, tape, event).await,
-        "get-order" => run(get_order::handle, tape, event).await,
+        "register" => run(register::handle, event, requests).await,
+        "login" => run(login::handle, event, requests).await,
+        "refresh" => run(refresh::handle, event, requests).await,
+        "logout" => run(logout::handle, event, requests).await,
+        "me" => run(me::handle, event, requests).await,
+        "list-products" => run(list_products::handle, event, requests).await,
+        "get-product" => run(get_product::handle, event, requests).await,
+        "list-categories" => run(list_categories::handle, event, requests).await,
+        "create-product" => run(create_product::handle, event, requests).await,
+        "update-product" => run(update_product::handle, event, requests).await,
+        "set-stock" => run(set_stock::handle, event, requests).await,
+        "create-image-upload" => run(create_image_upload::handle, event, requests).await,
+        "add-to-cart" => run(add_to_cart::handle, event, requests).await,
+        "get-cart" => run(get_cart::handle, event, requests).await,
+        "update-cart-item" => run(update_cart_item::handle, event, requests).await,
+        "remove-cart-item" => run(remove_cart_item::handle, event, requests).await,
+        "checkout" => run(checkout::handle, event, requests).await,
+        "payment-webhook" => run(payment_webhook::handle, event, requests).await,
+        "list-orders" => run(list_orders::handle, event, requests).await,
+        "get-order" => run(get_order::handle, event, requests).await,
         other => Err(format!("{other} is not an HTTP function").into()),
     }
-}
-
-struct Event<'a> {
-    json: &'a str,
-    requests: usize,
 }
 
 #[path = "../../../cli/src/procstat.rs"]
@@ -205,18 +195,15 @@ fn cpu_ns() -> u64 {
 /// request, then replays and times `requests` more.
 async fn run<C, F, Fut>(
     handler: F,
-    tape: SharedTape,
-    event: Event<'_>,
+    event: &str,
+    requests: usize,
 ) -> Result<serde_json::Value, BoxError>
 where
     C: FunctionContext,
     F: Fn(&'static C, Request) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    let Event {
-        json: event,
-        requests,
-    } = event;
+    let tape = SharedTape::default();
     let handle = |ctx: &'static C, req: Request| {
         let fut = handler(ctx, req);
         async move { Ok::<_, BoxError>(fut.await.unwrap_or_else(ApiError::into_response)) }
