@@ -144,6 +144,11 @@ impl ApiError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -156,6 +161,15 @@ impl ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
+        if e.is_transient() {
+            // Nothing was half-written (one write or one transaction); the same request may be
+            // sent again.
+            tracing::warn!(error = %error_chain(&e), "store unavailable; answered 503");
+            return Self::Unavailable {
+                code: "try_again",
+                message: "the shop is busy; retry the same request in a moment".into(),
+            };
+        }
         Self::Internal(Box::new(e))
     }
 }

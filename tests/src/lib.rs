@@ -392,6 +392,19 @@ pub async fn pay_at_stripe_fake(pi: &str, card: &str) -> u16 {
 /// A placed (unpaid) order of a fresh customer: (email, token, order id).
 /// (Named to sort after the demo catalog, so the journey's first page is not disturbed.)
 pub async fn unpaid_order(tag: &str) -> (String, String, String) {
+    let (email, t, checkout) = placed_order(tag).await;
+    (
+        email,
+        t,
+        checkout["order_id"]
+            .as_str()
+            .expect("test setup")
+            .to_string(),
+    )
+}
+
+/// As [`unpaid_order`], with the whole checkout answer (payment intent, total, currency).
+pub async fn placed_order(tag: &str) -> (String, String, Value) {
     let admin = admin_token().await;
     let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ pipeline {tag}"), "category": "kitchen", "brand": "tern", "price": 990, "currency": "GBP", "status": "active"}))).await;
     let id = r.json["product_id"]
@@ -431,11 +444,7 @@ pub async fn unpaid_order(tag: &str) -> (String, String, String) {
     )
     .await;
     assert_eq!(r.status, 201, "{:?}", r.json);
-    (
-        email,
-        t,
-        r.json["order_id"].as_str().expect("test setup").to_string(),
-    )
+    (email, t, r.json)
 }
 
 /// An SQS event as Lambda's poller hands it to a consumer: one record per (message id, body),
@@ -503,4 +512,84 @@ pub async fn dead_letters(
         }
     }
     seen
+}
+
+// Stripe webhook events, signed with the local endpoint secret.
+
+/// Posts a body to the payment webhook with this `Stripe-Signature` header (or none).
+pub async fn deliver(body: &str, header: Option<String>) -> Resp {
+    let mut req = client()
+        .post(format!("{}/payments/webhook", api_url()))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body.to_string());
+    if let Some(h) = header {
+        req = req.header("stripe-signature", h);
+    }
+    send(req).await
+}
+
+/// Posts a body to the payment webhook, correctly signed.
+pub async fn deliver_signed(body: &str) -> Resp {
+    deliver(
+        body,
+        Some(ferrocart::payments::signature::sign(
+            body.as_bytes(),
+            local_webhook_secret().as_bytes(),
+            ferrocart::time::now_unix(),
+        )),
+    )
+    .await
+}
+
+/// A Stripe event of this type about `object`.
+pub fn event(id: &str, kind: &str, object: Value) -> String {
+    json!({"id": id, "object": "event", "type": kind, "created": ferrocart::time::now_unix(), "livemode": false,
+           "data": {"object": object}})
+    .to_string()
+}
+
+/// `payment_intent.succeeded` for a checkout answer (its PaymentIntent, total and order).
+pub fn succeeded(evt: &str, order: &Value) -> String {
+    let pi = order["payment"]["payment_intent_id"]
+        .as_str()
+        .expect("a checkout answer");
+    event(
+        evt,
+        "payment_intent.succeeded",
+        json!({"id": pi, "object": "payment_intent", "status": "succeeded",
+        "amount": order["total"], "amount_received": order["total"], "currency": order["currency"].as_str().expect("a checkout answer").to_lowercase(),
+        "metadata": {"order_id": order["order_id"]}}),
+    )
+}
+
+/// A fresh event id.
+pub fn evt_id() -> String {
+    format!("evt_{}", uuid::Uuid::new_v4().simple())
+}
+
+// Fault injection in the local stack (infra/cli/src/faults.rs).
+
+/// Installs a fault plan (`{"seed": .., "rules": [..]}`); panics if the stack refuses it.
+pub async fn set_faults(plan: &Value) -> Value {
+    let r = client()
+        .put(format!("{}/__local/faults", lambda_url()))
+        .json(plan)
+        .send()
+        .await
+        .expect("control API");
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    assert!(status.is_success(), "fault plan refused: {v}");
+    v
+}
+
+/// Stops injecting faults; returns what the plan injected.
+pub async fn faults_off() -> Value {
+    let report = control_json("/__local/faults").await;
+    client()
+        .delete(format!("{}/__local/faults", lambda_url()))
+        .send()
+        .await
+        .expect("control API");
+    report
 }

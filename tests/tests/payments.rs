@@ -17,50 +17,6 @@ fn now() -> u64 {
     ferrocart::time::now_unix()
 }
 
-async fn deliver(body: &str, header: Option<String>) -> Resp {
-    let mut req = client()
-        .post(format!("{}/payments/webhook", api_url()))
-        .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_string());
-    if let Some(h) = header {
-        req = req.header("stripe-signature", h);
-    }
-    send(req).await
-}
-
-async fn deliver_signed(body: &str) -> Resp {
-    deliver(
-        body,
-        Some(signature::sign(
-            body.as_bytes(),
-            webhook_secret().as_bytes(),
-            now(),
-        )),
-    )
-    .await
-}
-
-fn event(id: &str, kind: &str, object: Value) -> String {
-    json!({"id": id, "object": "event", "type": kind, "created": now(), "livemode": false,
-           "data": {"object": object}})
-    .to_string()
-}
-
-fn succeeded(evt: &str, order: &Value) -> String {
-    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
-    event(
-        evt,
-        "payment_intent.succeeded",
-        json!({"id": pi, "object": "payment_intent", "status": "succeeded",
-        "amount": order["total"], "amount_received": order["total"], "currency": order["currency"].as_str().unwrap().to_lowercase(),
-        "metadata": {"order_id": order["order_id"]}}),
-    )
-}
-
-fn evt_id() -> String {
-    format!("evt_{}", uuid::Uuid::new_v4().simple())
-}
-
 /// A shopper with a placed order: (token, checkout response).
 async fn placed_order() -> (String, Value) {
     let admin = admin_token().await;

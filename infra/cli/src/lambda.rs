@@ -81,6 +81,32 @@ pub fn emitted_metrics() -> Vec<serde_json::Value> {
     METRICS.lock().map(|m| m.clone()).unwrap_or_default()
 }
 
+/// Every live sandbox by its label (`<function>-<n>`, what its SDK clients send as their app id),
+/// so a fault can kill the process that made a request ([`kill_sandbox`]).
+static SANDBOXES: std::sync::Mutex<BTreeMap<String, (std::sync::Weak<Pool>, u32)>> =
+    std::sync::Mutex::new(BTreeMap::new());
+static NEXT_SANDBOX: AtomicUsize = AtomicUsize::new(1);
+
+/// Kills (SIGKILL) the sandbox with this label, as Lambda does when a function is killed
+/// mid-invocation; its invocation ends `Crashed`. `false` if there is no such sandbox.
+pub async fn kill_sandbox(label: &str) -> bool {
+    let entry = SANDBOXES.lock().ok().and_then(|s| s.get(label).cloned());
+    let Some((pool, pid)) = entry else {
+        return false;
+    };
+    let Some(pool) = pool.upgrade() else {
+        return false;
+    };
+    let mut children = pool.children.lock().await;
+    match children.iter_mut().find(|c| c.id() == Some(pid)) {
+        Some(child) => {
+            eprintln!("[{label}] killed (injected fault)");
+            child.start_kill().is_ok()
+        }
+        None => false,
+    }
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -176,7 +202,9 @@ impl Pool {
         });
 
         let f = &self.function;
-        let n = self.live.fetch_add(1, Ordering::SeqCst) + 1;
+        self.live.fetch_add(1, Ordering::SeqCst);
+        let n = NEXT_SANDBOX.fetch_add(1, Ordering::SeqCst);
+        let label = format!("{}-{n}", f.logical_id);
         let mut cmd = Command::new(&self.binary);
         cmd.env_clear()
             .envs(&self.base_env)
@@ -190,6 +218,9 @@ impl Pool {
                 format!("/aws/lambda/{}", f.logical_id),
             )
             .env("AWS_LAMBDA_LOG_STREAM_NAME", format!("local/{n}"))
+            // Names the caller in the SDK's user agent: the local IAM check (crate::iam) and the
+            // fault layer (crate::faults) know which function, and which sandbox, asked.
+            .env("AWS_SDK_UA_APP_ID", &label)
             .env("_HANDLER", "bootstrap")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -198,7 +229,6 @@ impl Pool {
         let mut child = cmd
             .spawn()
             .with_context(|| format!("starting {}", self.binary.display()))?;
-        let label = format!("{}#{n}", f.logical_id);
         for stream in [
             child
                 .stdout
@@ -224,6 +254,9 @@ impl Pool {
         }
         let pid = child.id();
         self.children.lock().await.push(child);
+        if let (Some(pid), Ok(mut all)) = (pid, SANDBOXES.lock()) {
+            all.insert(label.clone(), (Arc::downgrade(self), pid));
+        }
         // Watch for the sandbox exiting: fail what it held and forget it.
         let pool = self.clone();
         tokio::spawn(async move {
@@ -235,6 +268,9 @@ impl Pool {
                 };
                 if let Ok(Some(status)) = children[pos].try_wait() {
                     children.remove(pos);
+                    if let Ok(mut all) = SANDBOXES.lock() {
+                        all.remove(&label);
+                    }
                     drop(children);
                     pool.live.fetch_sub(1, Ordering::SeqCst);
                     eprintln!("[{label}] sandbox exited ({status})");

@@ -13,6 +13,8 @@ pub const CDN_PORT: u16 = 3001;
 /// The meter in front of DynamoDB Local and of moto's SQS, for the functions (see meter.rs).
 pub const METER_DYNAMODB_PORT: u16 = 8001;
 pub const METER_SQS_PORT: u16 = 4567;
+/// ... and of the Stripe stand-in (only for faults: its calls are not billed by AWS).
+pub const METER_STRIPE_PORT: u16 = 8421;
 const REGION: &str = "us-east-1";
 
 /// An HTTP client for the local servers. reqwest is built without a bundled crypto provider (see

@@ -6,6 +6,7 @@
 
 mod bench;
 mod commands;
+mod faults;
 mod gateway;
 mod iam;
 mod lambda;
@@ -51,6 +52,8 @@ enum Command {
     Emails(emails::Args),
     /// DynamoDB units and SQS requests the local functions used
     Meter(commands::meter::Args),
+    /// Inject DynamoDB, SQS and Stripe faults into the running stack
+    Faults(commands::faults::Args),
     /// Print infra/sam-local-env.json (sam local's --env-vars for the local servers)
     SamEnv,
     /// Print the HTTP routes declared in template.yaml, as JSON
@@ -73,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Pay(a) => pay::run(a).await,
         Command::Emails(a) => emails::run(a).await,
         Command::Meter(a) => commands::meter::run(a).await,
+        Command::Faults(a) => commands::faults::run(a).await,
         Command::SamEnv => sam_env::run(),
         Command::Routes => routes::run(),
         Command::BenchPassword(a) => bench_password::run(a),

@@ -6,6 +6,13 @@
 //!   each response are summed per operation, together with the number of items in transactions.
 //! - SQS: requests are counted per action, and messages per batch.
 //!
+//! - Stripe: requests are counted per method and path (ids folded), only so that its faults
+//!   ([`crate::faults`]) can be injected on the functions' path to it.
+//!
+//! Every request is first checked against the fault plan ([`crate::faults`]): it may be answered
+//! with an injected error, delayed, forwarded twice, have its answer lost, or cost its caller its
+//! process.
+//!
 //! `GET /__local/meter` on the control port returns the counters; `POST /__local/meter/reset`
 //! zeroes them; `GET /__local/meter/sent` lists the messages the functions sent, by queue. Only the functions' traffic goes through the meter: the local stack's own SQS
 //! poller and the tests talk to the servers directly.
@@ -34,6 +41,7 @@ pub struct OpCount {
 pub struct Counters {
     pub dynamodb: BTreeMap<String, OpCount>,
     pub sqs: BTreeMap<String, OpCount>,
+    pub stripe: BTreeMap<String, OpCount>,
 }
 
 /// One message a function sent to a queue (the most recent [`SENT_LOG_LIMIT`] are kept), so
@@ -62,7 +70,18 @@ pub struct Meter(
     Arc<Iam>,
     /// Requests the policies would have denied, as `<function>: <access>` (first 1,000).
     Arc<Mutex<Vec<String>>>,
+    /// The fault plan, and what it injected.
+    Arc<crate::faults::Faults>,
 );
+
+/// The calling sandbox (`Checkout-7`, its SDK clients' app id) and its function (`Checkout`).
+fn caller(headers: &HeaderMap) -> Option<(&str, &str)> {
+    let label = ["x-amz-user-agent", "user-agent"]
+        .iter()
+        .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .find_map(crate::iam::caller)?;
+    Some((label, label.split('-').next().unwrap_or(label)))
+}
 
 impl Meter {
     pub fn new(iam: Iam) -> Self {
@@ -71,7 +90,11 @@ impl Meter {
             Default::default(),
             Arc::new(iam),
             Default::default(),
+            Default::default(),
         )
+    }
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.4
     }
     /// Requests the functions' policies would not allow, so far.
     pub fn denied(&self) -> Vec<String> {
@@ -79,12 +102,10 @@ impl Meter {
     }
     /// Checks a request against its caller's policy; logs and keeps what would be denied.
     fn check(&self, service: Service, headers: &HeaderMap, op: &str, request: &Value) {
-        let agent = ["x-amz-user-agent", "user-agent"]
-            .iter()
-            .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
-            .find_map(crate::iam::caller);
         // Callers that are not functions (none go through the meter today) are not checked.
-        let Some((function, grants)) = agent.and_then(|f| self.2.grants.get_key_value(f)) else {
+        let Some((function, grants)) =
+            caller(headers).and_then(|(_, f)| self.2.grants.get_key_value(f))
+        else {
             return;
         };
         let denied: Vec<String> = match service {
@@ -93,6 +114,7 @@ impl Meter {
                 .filter(|a| !crate::iam::allowed(&grants.tables, a))
                 .map(|a| a.to_string())
                 .collect(),
+            Service::Stripe => Vec::new(),
             Service::Sqs => {
                 let name = queue_name(request);
                 let queue = self.2.queue_ids.get(name).map_or(name, String::as_str);
@@ -151,6 +173,40 @@ impl Meter {
 pub enum Service {
     DynamoDb,
     Sqs,
+    Stripe,
+}
+
+impl Service {
+    fn target(self) -> crate::faults::Target {
+        match self {
+            Self::DynamoDb => crate::faults::Target::Dynamodb,
+            Self::Sqs => crate::faults::Target::Sqs,
+            Self::Stripe => crate::faults::Target::Stripe,
+        }
+    }
+}
+
+/// A Stripe request's operation, `METHOD /path`, and its counting name with ids folded
+/// (`GET /v1/payment_intents/{id}`).
+fn stripe_op(method: &Method, uri: &Uri) -> (String, String) {
+    let path = uri.path();
+    let folded: Vec<&str> = path
+        .split('/')
+        .map(|seg| {
+            if seg.len() > 3
+                && seg[..3].ends_with('_')
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                "{id}"
+            } else {
+                seg
+            }
+        })
+        .collect();
+    (
+        format!("{method} {path}"),
+        format!("{method} {}", folded.join("/")),
+    )
 }
 
 #[derive(Clone)]
@@ -219,7 +275,13 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response<Body> {
-    let op = operation(&headers, &body);
+    let (op, stripe_name) = match p.service {
+        Service::Stripe => stripe_op(&method, &uri),
+        _ => {
+            let op = operation(&headers, &body);
+            (op.clone(), op)
+        }
+    };
     let mut body = body;
     let mut request_json: Option<Value> = None;
     if p.service == Service::DynamoDb
@@ -239,13 +301,48 @@ async fn forward(
         }
     }
     let path = uri.path_and_query().map(|x| x.as_str()).unwrap_or("/");
-    let mut req = p.http.request(method, format!("{}{path}", p.upstream));
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            req = req.header(name, value);
+    let sandbox = caller(&headers);
+    let text = format!("{path} {}", String::from_utf8_lossy(&body));
+    let fault = p.meter.faults().decide(&crate::faults::Call {
+        target: p.service.target(),
+        op: &op,
+        function: sandbox.map(|(_, f)| f),
+        text: &text,
+    });
+    use crate::faults::Kind;
+    if let Some(d) = fault {
+        eprintln!(
+            "[faults] {:?} on {op} from {}",
+            d.kind,
+            sandbox.map_or("?", |(l, _)| l)
+        );
+        match d.kind {
+            Kind::LostAnswer | Kind::Duplicate => {}
+            Kind::Kill => {
+                if let Some((label, _)) = sandbox {
+                    crate::lambda::kill_sandbox(label).await;
+                }
+                return injected(p.service, Kind::ServerError, &op, request_json.as_ref());
+            }
+            Kind::Timeout => {
+                tokio::time::sleep(std::time::Duration::from_millis(d.delay_ms)).await;
+                return injected(p.service, d.kind, &op, request_json.as_ref());
+            }
+            kind => return injected(p.service, kind, &op, request_json.as_ref()),
         }
     }
-    let answer = match req.body(body).send().await {
+    let send = || {
+        let mut req = p
+            .http
+            .request(method.clone(), format!("{}{path}", p.upstream));
+        for (name, value) in &headers {
+            if name != "host" && name != "content-length" {
+                req = req.header(name, value);
+            }
+        }
+        req.body(body.clone()).send()
+    };
+    let answer = match send().await {
         Ok(r) => r,
         Err(e) => {
             return Response::builder()
@@ -257,7 +354,15 @@ async fn forward(
     let status = answer.status();
     let resp_headers = answer.headers().clone();
     let bytes = answer.bytes().await.unwrap_or_default();
+    if fault.is_some_and(|d| d.kind == Kind::Duplicate) && status.is_success() {
+        // At-least-once delivery: the same message sent again, delivered as a second copy.
+        let _ = send().await;
+    }
     match p.service {
+        Service::Stripe => {
+            p.meter
+                .record(|c| c.stripe.entry(stripe_name).or_default().requests += 1);
+        }
         Service::DynamoDb => {
             let consumed = serde_json::from_slice::<Value>(&bytes)
                 .map(|v| units(&v["ConsumedCapacity"]))
@@ -271,7 +376,7 @@ async fn forward(
                 0
             };
             p.meter.record(|c| {
-                let e = c.dynamodb.entry(op).or_default();
+                let e = c.dynamodb.entry(op.clone()).or_default();
                 e.requests += 1;
                 e.capacity_units += consumed;
                 e.transact_items += transact_items;
@@ -307,11 +412,14 @@ async fn forward(
                 p.meter.log_sent(queue, bodies);
             }
             p.meter.record(|c| {
-                let e = c.sqs.entry(op).or_default();
+                let e = c.sqs.entry(op.clone()).or_default();
                 e.requests += 1;
                 e.messages += messages;
             });
         }
+    }
+    if fault.is_some_and(|d| d.kind == Kind::LostAnswer) {
+        return injected(p.service, Kind::ServerError, &op, request_json.as_ref());
     }
     let mut out = Response::builder().status(status);
     for (name, value) in &resp_headers {
@@ -320,6 +428,26 @@ async fn forward(
         }
     }
     out.body(Body::from(bytes)).unwrap_or_default()
+}
+
+/// The service's own error answer for an injected fault.
+fn injected(
+    service: Service,
+    kind: crate::faults::Kind,
+    op: &str,
+    request: Option<&Value>,
+) -> Response<Body> {
+    let (status, body) =
+        crate::faults::error_answer(service.target(), kind, op, request.unwrap_or(&Value::Null));
+    let content_type = match service {
+        Service::Stripe => "application/json",
+        _ => "application/x-amz-json-1.0",
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ impl Stack {
             (services::STRIPE_PORT, "Stripe stand-in"),
             (METER_DYNAMODB_PORT, "DynamoDB meter"),
             (METER_SQS_PORT, "SQS meter"),
+            (METER_STRIPE_PORT, "Stripe meter"),
         ] {
             services::ensure_free(port, what).await?;
         }
@@ -57,10 +58,15 @@ impl Stack {
         let bins = bin_dir(root);
         let mut pools = Vec::new();
         for f in &tpl.functions {
-            // Names the caller in the SDK's user agent, for the local IAM check (crate::iam).
-            let mut env = base_env.clone();
-            env.insert("AWS_SDK_UA_APP_ID".into(), f.logical_id.clone());
-            pools.push(lambda::Pool::new(f.clone(), &bins, env, 8)?);
+            // The Stripe stand-in, too, is reached through the meter (for its faults).
+            let mut f = f.clone();
+            if f.env.contains_key("STRIPE_API_BASE") {
+                f.env.insert(
+                    "STRIPE_API_BASE".into(),
+                    format!("http://127.0.0.1:{METER_STRIPE_PORT}"),
+                );
+            }
+            pools.push(lambda::Pool::new(f, &bins, base_env.clone(), 8)?);
         }
 
         let children = vec![
@@ -147,6 +153,11 @@ impl Stack {
                 services::DYNAMODB_PORT,
             ),
             (METER_SQS_PORT, meter::Service::Sqs, services::MOTO_PORT),
+            (
+                METER_STRIPE_PORT,
+                meter::Service::Stripe,
+                services::STRIPE_PORT,
+            ),
         ] {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
             let router = meter::router(
@@ -226,8 +237,39 @@ impl Stack {
 }
 
 fn meter_routes(meter: meter::Meter) -> axum::Router {
-    let (a, b, c, d) = (meter.clone(), meter.clone(), meter.clone(), meter);
+    let (a, b, c, d) = (meter.clone(), meter.clone(), meter.clone(), meter.clone());
+    let (f1, f2, f3) = (meter.clone(), meter.clone(), meter);
     axum::Router::new()
+        .route(
+            "/__local/faults",
+            axum::routing::get(move || {
+                let m = f1.clone();
+                async move { axum::Json(m.faults().report()) }
+            })
+            .put(move |body: axum::body::Bytes| {
+                let m = f2.clone();
+                async move {
+                    use axum::http::StatusCode;
+                    let plan = serde_json::from_slice::<crate::faults::Plan>(&body)
+                        .map_err(|e| e.to_string())
+                        .and_then(|p| m.faults().set(p));
+                    match plan {
+                        Ok(()) => (StatusCode::OK, axum::Json(m.faults().report())),
+                        Err(e) => (
+                            StatusCode::BAD_REQUEST,
+                            axum::Json(serde_json::json!({"error": e})),
+                        ),
+                    }
+                }
+            })
+            .delete(move || {
+                let m = f3.clone();
+                async move {
+                    m.faults().clear();
+                    axum::Json(m.faults().report())
+                }
+            }),
+        )
         .route(
             "/__local/iam/denied",
             axum::routing::get(move || {

@@ -29,6 +29,14 @@ pub enum StoreError {
     /// A transaction was cancelled; one reason code per action, in order (`None` = that action was fine).
     #[error("transaction cancelled: {reasons:?}")]
     TransactionCanceled { reasons: Vec<Option<String>> },
+    /// DynamoDB could not do it now (throttled, a conflicting transaction on the item, a 5xx,
+    /// a timeout, unreachable) after the SDK's own retries: the caller may try again later.
+    #[error("dynamodb {operation} unavailable")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: BoxError,
+    },
     #[error("dynamodb {operation} failed")]
     Dynamo {
         operation: &'static str,
@@ -70,10 +78,25 @@ impl StoreError {
                 return Self::TransactionCanceled { reasons };
             }
         }
+        if is_transient(&e) {
+            return Self::Unavailable {
+                operation,
+                source: Box::new(e),
+            };
+        }
         Self::Dynamo {
             operation,
             source: Box::new(e),
         }
+    }
+
+    /// Worth retrying later as it is: a conflicting transaction, throttling, or DynamoDB
+    /// unavailable. Never a failed condition (that is an answer).
+    pub fn is_transient(&self) -> bool {
+        self.is_conflict()
+            || matches!(self, Self::Unavailable { .. })
+            || matches!(self, Self::TransactionCanceled { reasons }
+                if reasons.iter().flatten().any(|r| r == "ThrottlingError"))
     }
 
     /// True when action `index` of a cancelled transaction failed its condition.
@@ -93,6 +116,40 @@ impl StoreError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::TransactionCanceled { reasons }
             if reasons.iter().flatten().any(|r| r == "TransactionConflict"))
+    }
+}
+
+/// Attempts of a transaction that DynamoDB cancels for a conflicting one.
+pub const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// "Full jitter" exponential backoff: a random wait up to 25 ms × 2^attempt, capped at 1 s.
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    let cap = (25u64 << attempt.min(6)).min(1_000);
+    std::time::Duration::from_millis(rand::random_range(cap / 4..=cap))
+}
+
+/// Errors DynamoDB may not give again: throttling, a transaction in progress on the item, 5xx,
+/// timeouts and connection failures (what the SDK's standard retries have already retried).
+fn is_transient<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    match e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(service) => matches!(
+            service.err().code(),
+            Some(
+                "ThrottlingException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "TransactionConflictException"
+                    | "TransactionInProgressException"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+            )
+        ),
+        _ => false,
     }
 }
 
@@ -224,6 +281,25 @@ impl Store {
             .await
             .map_err(from_transact_error)?;
         Ok(())
+    }
+
+    /// Runs one transaction, trying it again while DynamoDB cancels it for a conflicting one
+    /// (up to [`CONFLICT_ATTEMPTS`] in all, with jittered exponential backoff), as AWS advises
+    /// for `TransactionConflict`. A conflict left after that is returned (transient: 503).
+    pub async fn transact_retrying_conflicts(
+        &self,
+        actions: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self.transact(actions.clone()).await {
+                Err(e) if e.is_conflict() && attempt + 1 < CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A transaction action that puts `item` if `condition` holds (e.g. `attribute_not_exists(pk)`).

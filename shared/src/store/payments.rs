@@ -292,7 +292,7 @@ impl Store {
             );
         }
         actions.extend(entry);
-        let result = self.transact(actions).await;
+        let result = self.transact_retrying_conflicts(actions).await;
         match result {
             Ok(_) => Ok(ApplyEvent::Applied),
             Err(e) if e.condition_failed_at(0) => Ok(ApplyEvent::Duplicate),
@@ -310,10 +310,9 @@ impl Store {
                 )
                 .await
             }
-            Err(e) if e.is_conflict() => {
-                // A concurrent delivery of the same event is mid-transaction: it will apply it.
-                Ok(ApplyEvent::Duplicate)
-            }
+            // Still conflicting after the retries (another event for this order, or this one
+            // delivered twice, mid-transaction): not a duplicate, which would drop it. The error
+            // is transient (503), so the provider delivers the event again.
             Err(e) => Err(e),
         }
     }

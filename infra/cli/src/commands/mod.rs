@@ -6,6 +6,7 @@ pub mod bench_resize;
 pub mod create_admin;
 pub mod dev;
 pub mod emails;
+pub mod faults;
 pub mod meter;
 pub mod pay;
 pub mod routes;
