@@ -405,8 +405,17 @@ pub async fn unpaid_order(tag: &str) -> (String, String, String) {
 
 /// As [`unpaid_order`], with the whole checkout answer (payment intent, total, currency).
 pub async fn placed_order(tag: &str) -> (String, String, Value) {
+    let (email, t, _) = shopper_with_cart(tag, 990).await;
+    let r = checkout(&t, &format!("k-{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    (email, t, r.json)
+}
+
+/// A fresh customer with one unit of a fresh product (this price in GBP, 5 in stock) in the
+/// cart: (email, token, product id).
+pub async fn shopper_with_cart(tag: &str, price: i64) -> (String, String, String) {
     let admin = admin_token().await;
-    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ pipeline {tag}"), "category": "kitchen", "brand": "tern", "price": 990, "currency": "GBP", "status": "active"}))).await;
+    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ pipeline {tag}"), "category": "kitchen", "brand": "tern", "price": price, "currency": "GBP", "status": "active"}))).await;
     let id = r.json["product_id"]
         .as_str()
         .expect("test setup")
@@ -432,19 +441,22 @@ pub async fn placed_order(tag: &str) -> (String, String, Value) {
     )
     .await;
     assert_eq!(r.status, 200);
-    let r = send(
+    (email, t, id)
+}
+
+/// `POST /checkout` with this Idempotency-Key, to a British address.
+pub async fn checkout(token: &str, key: &str) -> Resp {
+    send(
         client()
             .post(format!("{}/checkout", api_url()))
-            .bearer_auth(&t)
-            .header("idempotency-key", format!("k-{}", uuid::Uuid::new_v4()))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
             .json(
                 &json!({"shipping_address": {"name": "Alan Turing", "line1": "Bletchley Park",
                 "city": "Milton Keynes", "postal_code": "MK3 6EB", "country": "GB"}}),
             ),
     )
-    .await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
-    (email, t, r.json)
+    .await
 }
 
 /// An SQS event as Lambda's poller hands it to a consumer: one record per (message id, body),
@@ -592,4 +604,42 @@ pub async fn faults_off() -> Value {
         .await
         .expect("control API");
     report
+}
+
+/// Moves an order's reservation deadline into the past, as if 15 minutes had gone by.
+pub async fn expire_now(order: &Value) {
+    let s = store().await;
+    s.client
+        .update_item()
+        .table_name(&s.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "ORDER#{}",
+                order["order_id"].as_str().expect("an order")
+            )),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
+        )
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N(
+                (ferrocart::time::now_unix() - 1).to_string(),
+            ),
+        )
+        .send()
+        .await
+        .expect("DynamoDB Local");
+}
+
+/// The SQS event order-expiry receives for this order.
+pub fn expiry_event(order: &Value, expires_at: u64) -> Value {
+    let body = json!({"order_id": order["order_id"], "expires_at": expires_at}).to_string();
+    json!({"Records": [{"messageId": uuid::Uuid::new_v4().to_string(), "receiptHandle": "rh", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "A", "ApproximateFirstReceiveTimestamp": "1"},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-orderexpiryqueue", "awsRegion": "us-east-1"}]})
 }

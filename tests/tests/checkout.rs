@@ -375,3 +375,41 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
     assert_eq!(stock_of(&kettle).await, 4);
     assert!(store.get_cart(&user).await.unwrap().lines.is_empty());
 }
+
+/// Hole 7 of issue 12: a total Stripe refuses (a free product, a few pence, more than
+/// 99,999,999 minor units) became a 500 after the order was placed, with its stock reserved.
+/// Now it is a 422 before anything is written: no order, stock and cart as they were.
+#[tokio::test]
+async fn totals_the_provider_refuses_are_refused_before_anything_is_reserved() {
+    for (price, quantity) in [(0, 1), (1, 1), (10_000_000, 10)] {
+        let (_, token, product) = shopper_with_cart(&format!("unpayable-{price}"), price).await;
+        if quantity > 1 {
+            let r = call(
+                "PATCH",
+                &format!("/cart/items/{product}"),
+                Some(&token),
+                Some(&serde_json::json!({"quantity": quantity})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{:?}", r.json);
+        }
+        let r = ferrocart_tests::checkout(&token, &format!("unpayable-{price}")).await;
+        assert_eq!(r.status, 422, "price {price}: {:?}", r.json);
+        assert_eq!(r.code(), "amount_not_payable");
+        let orders = call("GET", "/orders", Some(&token), None).await;
+        assert_eq!(orders.json["items"].as_array().unwrap().len(), 0);
+        let cart = call("GET", "/cart", Some(&token), None).await;
+        assert_eq!(
+            cart.json["lines"][0]["quantity"], quantity,
+            "{:?}",
+            cart.json
+        );
+        let p = store()
+            .await
+            .get_product(&ferrocart::ids::ProductId::parse(&product).unwrap(), true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.stock_available, 5);
+    }
+}

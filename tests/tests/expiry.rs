@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use ferrocart::ids::{OrderId, ProductId};
 use ferrocart::payments::signature;
 use ferrocart_tests::*;
@@ -47,35 +46,6 @@ async fn stock_of(id: &str) -> i64 {
         .unwrap()
         .unwrap()
         .stock_available
-}
-
-/// Moves an order's reservation deadline into the past, as if 15 minutes had gone by.
-async fn expire_now(order: &Value) {
-    let s = store().await;
-    s.client
-        .update_item()
-        .table_name(&s.table)
-        .key(
-            "pk",
-            AttributeValue::S(format!("ORDER#{}", order["order_id"].as_str().unwrap())),
-        )
-        .key("sk", AttributeValue::S("ORDER".into()))
-        .update_expression("SET expires_at = :past")
-        .expression_attribute_values(
-            ":past",
-            AttributeValue::N((ferrocart::time::now_unix() - 1).to_string()),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
-fn expiry_event(order: &Value, expires_at: u64) -> Value {
-    let body = json!({"order_id": order["order_id"], "expires_at": expires_at}).to_string();
-    json!({"Records": [{"messageId": uuid::Uuid::new_v4().to_string(), "receiptHandle": "rh", "body": body,
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "A", "ApproximateFirstReceiveTimestamp": "1"},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-orderexpiryqueue", "awsRegion": "us-east-1"}]})
 }
 
 async fn order_status(token: &str, order: &Value) -> (String, Vec<String>) {

@@ -58,3 +58,70 @@ async fn a_conflict_on_the_payment_transaction_never_loses_the_payment() {
     assert_eq!(r.status, 200, "{:?}", r.json);
     assert_eq!(order_status(&token, id).await, "paid");
 }
+
+/// Hole 9: checkout tried a conflicted transaction 3 times within 100 ms, so in a flash sale
+/// buyers were refused while stock remained. Now it backs off and tries up to 8 times, and
+/// if the conflicts outlast that, answers a retryable 503 (the same key places the order).
+#[tokio::test]
+async fn a_checkout_outlasts_conflicts_on_its_transaction() {
+    let _turn = PLAN.lock().await;
+    let (_, token, product) = shopper_with_cart("contended", 990).await;
+    set_faults(&json!({"seed": 2, "rules": [
+        rule("dynamodb", "conflict", "TransactWriteItems", "CheckoutFunction", &product, 6)]}))
+    .await;
+    let r = checkout(&token, "contended-1").await;
+    let report = faults_off().await;
+    assert_eq!(report["injected"][0], 6, "{report}");
+    assert_eq!(r.status, 201, "{:?}", r.json);
+
+    let (_, token, product) = shopper_with_cart("contended-long", 990).await;
+    set_faults(&json!({"seed": 2, "rules": [
+        rule("dynamodb", "conflict", "TransactWriteItems", "CheckoutFunction", &product, 1000)]}))
+    .await;
+    let r = checkout(&token, "contended-2").await;
+    faults_off().await;
+    assert_eq!(r.status, 503, "{:?}", r.json);
+    assert_eq!(r.code(), "checkout_busy");
+    let r = checkout(&token, "contended-2").await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+}
+
+/// Hole 2: a checkout whose payment step failed, retried after expiry cancelled its order, got
+/// 201 with a live client secret. Now the order's status is checked (and the payment is
+/// recorded only on an order still awaiting it): a 409, and the same answer on every retry.
+#[tokio::test]
+async fn a_retried_checkout_never_opens_a_payment_for_a_cancelled_order() {
+    let _turn = PLAN.lock().await;
+    let (_, token, product) = shopper_with_cart("expired-retry", 990).await;
+    set_faults(&json!({"seed": 3, "rules": [
+        {"target": "stripe", "kind": "server_error", "op": "POST /v1/payment_intents", "times": 1}]}))
+    .await;
+    let r = checkout(&token, "expired-retry").await;
+    let report = faults_off().await;
+    assert_eq!(report["injected"][0], 1, "{report}");
+    assert_eq!(r.status, 503, "{:?}", r.json);
+    assert_eq!(r.code(), "payment_provider_unavailable");
+    let orders = call("GET", "/orders", Some(&token), None).await;
+    let order = orders.json["items"][0].clone();
+    assert_eq!(order["status"], "pending_payment", "{order}");
+
+    // The reservation expires; expiry cancels the order and returns the unit.
+    expire_now(&order).await;
+    invoke("order-expiry", &expiry_event(&order, 0)).await;
+    let id = order["order_id"].as_str().unwrap();
+    assert_eq!(order_status(&token, id).await, "cancelled");
+
+    for _ in 0..2 {
+        let r = checkout(&token, "expired-retry").await;
+        assert_eq!(r.status, 409, "{:?}", r.json);
+        assert_eq!(r.code(), "order_closed");
+        assert!(r.json.get("payment").is_none(), "{:?}", r.json);
+    }
+    let p = store()
+        .await
+        .get_product(&ferrocart::ids::ProductId::parse(&product).unwrap(), true)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.stock_available, 5);
+}

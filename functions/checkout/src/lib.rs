@@ -22,6 +22,7 @@ use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
 use ferrocart::store::idempotency::IdempotencyRecord;
 use ferrocart::store::orders::{NewOrder, OrderItem, PaymentRef, PlaceOrder};
+use ferrocart::store::payments::Attached;
 use ferrocart::views::cart_view::{self, PricedCart};
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::{HeaderValue, StatusCode};
@@ -55,7 +56,10 @@ impl FunctionContext for Context {
     }
 }
 
-const ATTEMPTS: usize = 3;
+/// Attempts of the checkout transaction while DynamoDB cancels it for a conflicting one (in a
+/// flash sale every checkout of a product writes its one stock item): up to about 2.5 s of
+/// jittered backoff in all, well inside the function's timeout.
+const ATTEMPTS: u32 = 8;
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -199,6 +203,13 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     // Pricing, from the table as the cart view prices it.
     let products = cart_view::products(&ctx.store, &cart).await?;
     let priced = cart_view::for_checkout(&cart, &products)?;
+    // A total the provider would refuse is refused here, before anything is reserved.
+    ferrocart::payments::stripe::payable(priced.subtotal, &priced.currency).map_err(|e| {
+        ApiError::Unprocessable {
+            code: "amount_not_payable",
+            message: e,
+        }
+    })?;
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();
@@ -247,8 +258,9 @@ async fn place(
         {
             PlaceOrder::Placed => return Ok(None),
             PlaceOrder::Conflict => {
-                tokio::time::sleep(std::time::Duration::from_millis(20 + 40 * attempt as u64))
-                    .await;
+                if attempt + 1 < ATTEMPTS {
+                    tokio::time::sleep(ferrocart::store::backoff(attempt)).await;
+                }
             }
             PlaceOrder::KeyTaken => {
                 return match ctx.store.get_idempotency(user, keyed.key).await? {
@@ -284,10 +296,17 @@ async fn place(
             }
         }
     }
-    Err(ApiError::conflict(
-        "checkout_conflict",
-        "too many checkouts at once; retry",
-    ))
+    // Nothing was written: the same request (same key) may be sent again.
+    tracing::warn!(
+        attempts = ATTEMPTS,
+        "checkout still conflicting; answered 503"
+    );
+    Err(ApiError::Unavailable {
+        code: "checkout_busy",
+        message:
+            "too many checkouts of these products at once; retry with the same Idempotency-Key"
+                .into(),
+    })
 }
 
 /// Sends the order's delayed expiry message if no request has yet (a claim on the order decides
@@ -344,6 +363,17 @@ async fn finish_payment(
         .get_order(order_id)
         .await?
         .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
+    if !matches!(
+        order.status,
+        OrderStatus::PendingPayment
+            | OrderStatus::Paid
+            | OrderStatus::Fulfilling
+            | OrderStatus::Shipped
+    ) {
+        // Cancelled (its reservation expired) or refunded before the payment step finished:
+        // nothing may be paid for it. The key's final answer says so.
+        return order_closed(ctx, principal, key, &order).await;
+    }
     // Bound the reservation before anything else can fail: the expiry message, sent once.
     schedule_expiry_once(ctx, principal, key, &order).await?;
     let unavailable = |e: PaymentError| {
@@ -380,7 +410,7 @@ async fn finish_payment(
             return Err(unavailable(e));
         }
     };
-    let recorded = ctx
+    let recorded = match ctx
         .store
         .attach_payment(
             &order,
@@ -389,7 +419,20 @@ async fn finish_payment(
                 payment_intent_id: intent.id.clone(),
             },
         )
-        .await?;
+        .await?
+    {
+        Attached::Recorded(p) => p,
+        Attached::OrderClosed(status) => {
+            // Expiry cancelled the order while we created its PaymentIntent: make sure the
+            // intent cannot be paid (if it was, the reconciler refunds it).
+            let cancel_key = format!("ferrocart-order-{order_id}-expire");
+            if let Err(e) = stripe.cancel_payment_intent(&intent.id, &cancel_key).await {
+                tracing::warn!(order_id = %order_id, error = %e, "could not cancel the PaymentIntent of a closed order");
+            }
+            let closed = OrderItem { status, ..order };
+            return order_closed(ctx, principal, key, &closed).await;
+        }
+    };
     // A concurrent retry recorded its intent first: answer with that one.
     let intent = if recorded.payment_intent_id == intent.id {
         intent
@@ -415,4 +458,27 @@ async fn finish_payment(
         .finish_idempotency(&principal.user_id, key, 201, &body)
         .await?;
     Ok(http::json_response(StatusCode::CREATED, &response))
+}
+
+/// The final answer for a key whose order closed (cancelled or refunded) before its payment
+/// step finished: a 409, stored so every retry with the key gets it too.
+async fn order_closed(
+    ctx: &Context,
+    principal: &Principal,
+    key: &str,
+    order: &OrderItem,
+) -> Result<Response<Body>, ApiError> {
+    let err = ApiError::conflict(
+        "order_closed",
+        format!(
+            "order {} is {} and can no longer be paid; check out again",
+            order.order_id, order.status
+        ),
+    );
+    let response = err.into_response();
+    let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    ctx.store
+        .finish_idempotency(&principal.user_id, key, 409, &body)
+        .await?;
+    Ok(response)
 }

@@ -48,6 +48,52 @@ impl std::fmt::Debug for StripeClient {
     }
 }
 
+/// The largest amount Stripe charges, in minor units (eight digits: 999,999.99 in a 2-decimal
+/// currency; Stripe's documented limit, "Amount must be no more than 99,999,999").
+pub const MAX_CHARGE_MINOR: i64 = 99_999_999;
+
+/// The smallest amount Stripe charges in each currency the shop accepts, in minor units
+/// (Stripe's "Minimum and maximum charge amounts" table: 0.50 for most, 0.30 GBP, 50 JPY, ...).
+pub const MIN_CHARGE_MINOR: &[(&str, i64)] = &[
+    ("AUD", 50),
+    ("CAD", 50),
+    ("CHF", 50),
+    ("DKK", 250),
+    ("EUR", 50),
+    ("GBP", 30),
+    ("JPY", 50),
+    ("NOK", 300),
+    ("PLN", 200),
+    ("SEK", 300),
+    ("USD", 50),
+];
+
+/// `Ok` if Stripe would accept a charge of `amount` (minor units) in `currency`, otherwise a
+/// customer-readable reason.
+pub fn payable(amount: i64, currency: &str) -> Result<(), String> {
+    let min = MIN_CHARGE_MINOR
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(currency))
+        .map(|(_, m)| *m)
+        .ok_or_else(|| format!("payments in {currency} are not accepted"))?;
+    let upper = currency.to_ascii_uppercase();
+    if amount < min {
+        return Err(format!(
+            "the order total {} is below the smallest payment accepted, {}",
+            crate::money::format(amount, &upper),
+            crate::money::format(min, &upper)
+        ));
+    }
+    if amount > MAX_CHARGE_MINOR {
+        return Err(format!(
+            "the order total {} is above the largest payment accepted, {}; split the order",
+            crate::money::format(amount, &upper),
+            crate::money::format(MAX_CHARGE_MINOR, &upper)
+        ));
+    }
+    Ok(())
+}
+
 /// Stripe's API, unless `STRIPE_API_BASE` names another (the local Stripe stand-in).
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 
@@ -130,5 +176,25 @@ impl StripeClient {
             .send()
             .await?;
         Self::decode(resp).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_outside_stripes_limits_are_not_payable() {
+        assert!(payable(0, "GBP").is_err());
+        assert!(payable(29, "GBP").is_err());
+        assert!(payable(30, "GBP").is_ok());
+        assert!(payable(49, "EUR").is_err());
+        assert!(payable(MAX_CHARGE_MINOR, "USD").is_ok());
+        assert!(payable(MAX_CHARGE_MINOR + 1, "USD").is_err());
+        assert!(payable(100, "XTS").is_err());
+        // Every currency the shop sells in has a minimum.
+        for (c, _) in crate::money::CURRENCIES {
+            assert!(payable(1_000_000, c).is_ok(), "{c}");
+        }
     }
 }

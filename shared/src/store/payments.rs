@@ -172,6 +172,15 @@ impl OrderTransition {
     }
 }
 
+/// What [`Store::attach_payment`] found.
+#[derive(Debug)]
+pub enum Attached {
+    /// The payment on the order now (ours, or a concurrent retry's).
+    Recorded(PaymentRef),
+    /// The order left `pending_payment` (in this status) before any payment was recorded.
+    OrderClosed(OrderStatus),
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum ApplyEvent {
     Applied,
@@ -191,14 +200,15 @@ impl Store {
         self.get(&keys::payment(provider, reference), false).await
     }
 
-    /// Records the provider's payment on the order, once, and the payment item that finds the order
-    /// from the provider's reference. Returns the payment now on the order (ours, or one a
-    /// concurrent retry recorded first).
+    /// Records the provider's payment on the order, once, while the order awaits it, and the
+    /// payment item that finds the order from the provider's reference. Returns the payment now
+    /// on the order (ours, or one a concurrent retry recorded first), or the status of an order
+    /// that closed (cancelled) before its payment was recorded.
     pub async fn attach_payment(
         &self,
         order: &OrderItem,
         payment: &PaymentRef,
-    ) -> Result<PaymentRef, StoreError> {
+    ) -> Result<Attached, StoreError> {
         let k = keys::payment(&payment.provider, &payment.payment_intent_id);
         self.put_new(&PaymentItem {
             pk: k.pk,
@@ -221,18 +231,24 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::order(order))))
             .update_expression("SET payment = :p")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(payment)")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(payment) AND #st = :pending",
+            )
+            .expression_attribute_names("#st", "status")
             .expression_attribute_values(":p", serde_dynamo::to_attribute_value(payment)?)
+            .expression_attribute_values(":pending", s(OrderStatus::PendingPayment.as_str()))
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
         match result {
-            Ok(_) => Ok(payment.clone()),
-            Err(StoreError::ConditionFailed) => self
-                .get_order(order)
-                .await?
-                .and_then(|o| o.payment)
-                .ok_or(StoreError::ConditionFailed),
+            Ok(_) => Ok(Attached::Recorded(payment.clone())),
+            Err(StoreError::ConditionFailed) => match self.get_order(order).await? {
+                Some(OrderItem {
+                    payment: Some(p), ..
+                }) => Ok(Attached::Recorded(p)),
+                Some(o) => Ok(Attached::OrderClosed(o.status)),
+                None => Err(StoreError::ConditionFailed),
+            },
             Err(e) => Err(e),
         }
     }
