@@ -241,11 +241,14 @@ pub fn allowed(grants: &[TableGrant], access: &Access) -> bool {
     })
 }
 
-/// The table's partition key attribute, and each index's, from the table's properties.
+/// The table's partition key attribute, and each index's, from the table's properties; and
+/// every key attribute (hash and range) of the table and of each index.
 #[derive(Debug, Clone, Default)]
 pub struct KeyNames {
     pub table: String,
     pub indexes: BTreeMap<String, String>,
+    pub table_keys: Vec<String>,
+    pub index_keys: BTreeMap<String, Vec<String>>,
 }
 
 impl KeyNames {
@@ -260,7 +263,32 @@ impl KeyNames {
                 .unwrap_or_default()
                 .to_string()
         };
+        let all = |schema: Option<&Value>| -> Vec<String> {
+            schema
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k.get("AttributeName").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        };
+        let indexes = || {
+            properties
+                .get("GlobalSecondaryIndexes")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+        };
         KeyNames {
+            table_keys: all(properties.get("KeySchema")),
+            index_keys: indexes()
+                .filter_map(|i| {
+                    Some((
+                        i.get("IndexName")?.as_str()?.to_string(),
+                        all(i.get("KeySchema")),
+                    ))
+                })
+                .collect(),
             table: hash(properties.get("KeySchema")),
             indexes: properties
                 .get("GlobalSecondaryIndexes")
@@ -421,6 +449,7 @@ Policies:
         KeyNames {
             table: "pk".into(),
             indexes: BTreeMap::from([("gsi1".into(), "gsi1pk".into())]),
+            ..KeyNames::default()
         }
     }
 

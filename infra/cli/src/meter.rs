@@ -354,6 +354,14 @@ async fn forward(
     let status = answer.status();
     let resp_headers = answer.headers().clone();
     let bytes = answer.bytes().await.unwrap_or_default();
+    let bytes = if p.service == Service::DynamoDb
+        && matches!(op.as_str(), "Query" | "Scan")
+        && status.is_success()
+    {
+        page_limit(bytes, request_json.as_ref(), &p.meter.2.keys)
+    } else {
+        bytes
+    };
     if fault.is_some_and(|d| d.kind == Kind::Duplicate) && status.is_success() {
         // At-least-once delivery: the same message sent again, delivered as a second copy.
         let _ = send().await;
@@ -430,6 +438,49 @@ async fn forward(
     out.body(Body::from(bytes)).unwrap_or_default()
 }
 
+/// DynamoDB returns at most 1 MB of items per Query or Scan and says where it stopped
+/// (`LastEvaluatedKey`); DynamoDB Local does not. This cuts a larger answer as DynamoDB does,
+/// measuring items by their JSON size (a little more than DynamoDB's own count, so the cut
+/// comes slightly early), so code that ignores the key is caught locally. (DynamoDB applies the
+/// limit before a `FilterExpression`; here it applies to the filtered answer.)
+pub const PAGE_LIMIT_BYTES: usize = 1024 * 1024;
+
+fn page_limit(bytes: Bytes, request: Option<&Value>, keys: &crate::iam::KeyNames) -> Bytes {
+    let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) else {
+        return bytes;
+    };
+    let Some(items) = v["Items"].as_array() else {
+        return bytes;
+    };
+    let mut size = 0;
+    let mut kept = 0;
+    for item in items {
+        size += serde_json::to_vec(item).map_or(0, |b| b.len());
+        if size > PAGE_LIMIT_BYTES {
+            break;
+        }
+        kept += 1;
+    }
+    if kept == items.len() || kept == 0 {
+        return bytes;
+    }
+    let last = &items[kept - 1];
+    let mut names = keys.table_keys.clone();
+    if let Some(index) = request.and_then(|r| r["IndexName"].as_str()) {
+        names.extend(keys.index_keys.get(index).cloned().unwrap_or_default());
+    }
+    let lek: serde_json::Map<String, Value> = names
+        .into_iter()
+        .filter_map(|n| last.get(&n).map(|a| (n, a.clone())))
+        .collect();
+    let items: Vec<Value> = items[..kept].to_vec();
+    v["Items"] = Value::Array(items);
+    v["Count"] = kept.into();
+    v["ScannedCount"] = kept.into();
+    v["LastEvaluatedKey"] = Value::Object(lek);
+    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
+}
+
 /// The service's own error answer for an injected fault.
 fn injected(
     service: Service,
@@ -452,6 +503,38 @@ fn injected(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_query_answer_over_1_mb_is_cut_where_dynamodb_cuts_it() {
+        let item = |i: usize| {
+            serde_json::json!({"pk": {"S": format!("P#{i}")}, "sk": {"S": "P"},
+                "gsi1pk": {"S": "CAT#x"}, "gsi1sk": {"S": format!("{i}")},
+                "description": {"S": "x".repeat(300_000)}})
+        };
+        let answer = serde_json::json!({"Items": (0..4).map(item).collect::<Vec<_>>(), "Count": 4});
+        let keys = crate::iam::KeyNames {
+            table_keys: vec!["pk".into(), "sk".into()],
+            index_keys: [("gsi1".to_string(), vec!["gsi1pk".into(), "gsi1sk".into()])].into(),
+            ..Default::default()
+        };
+        let req = serde_json::json!({"IndexName": "gsi1"});
+        let cut = super::page_limit(
+            serde_json::to_vec(&answer).unwrap().into(),
+            Some(&req),
+            &keys,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&cut).unwrap();
+        assert_eq!(v["Count"], 3);
+        assert_eq!(v["Items"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            v["LastEvaluatedKey"],
+            serde_json::json!({"pk": {"S": "P#2"}, "sk": {"S": "P"}, "gsi1pk": {"S": "CAT#x"}, "gsi1sk": {"S": "2"}})
+        );
+        // Small answers pass untouched.
+        let small = serde_json::json!({"Items": [{"pk": {"S": "a"}}], "Count": 1});
+        let bytes: axum::body::Bytes = serde_json::to_vec(&small).unwrap().into();
+        assert_eq!(super::page_limit(bytes.clone(), None, &keys), bytes);
+    }
+
     #[test]
     fn consumed_capacity_is_summed_in_either_shape() {
         let one = serde_json::json!({"TableName": "t", "CapacityUnits": 2.0});

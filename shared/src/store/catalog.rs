@@ -393,7 +393,6 @@ impl Store {
             .index_name(index)
             .expression_attribute_names("#p", pk_attr)
             .expression_attribute_values(":p", s(&partition))
-            .limit((limit + 1) as i32)
             .scan_index_forward(true);
         q = match &prefix {
             Some(pre) => q
@@ -402,22 +401,36 @@ impl Store {
                 .expression_attribute_values(":pre", s(pre)),
             None => q.key_condition_expression("#p = :p"),
         };
-        if let Some(k) = start {
-            let esk: Item = [
+        let mut from: Option<Item> = start.map(|k| {
+            [
                 ("pk".to_string(), s(&k.pk)),
                 ("sk".to_string(), s(&k.sk)),
                 (pk_attr.to_string(), s(&k.ipk)),
                 (sk_attr.to_string(), s(&k.isk)),
             ]
             .into_iter()
-            .collect();
-            q = q.set_exclusive_start_key(Some(esk));
+            .collect()
+        });
+        // One more item than the page, to know whether there is a next page. DynamoDB stops a
+        // query at 1 MB and says where (LastEvaluatedKey): go on from there until the page is
+        // full or the partition ends, or the rest of the listing would be unreachable.
+        let mut items: Vec<ProductItem> = Vec::new();
+        loop {
+            let out = q
+                .clone()
+                .limit((limit + 1 - items.len()) as i32)
+                .set_exclusive_start_key(from.take())
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            items.extend(serde_dynamo::from_items::<_, ProductItem>(
+                out.items.unwrap_or_default(),
+            )?);
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && items.len() <= limit => from = Some(k),
+                _ => break,
+            }
         }
-        let out = q
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let mut items: Vec<ProductItem> = serde_dynamo::from_items(out.items.unwrap_or_default())?;
         let next = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|last| {
