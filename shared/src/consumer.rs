@@ -51,6 +51,61 @@ where
     response
 }
 
+/// Time kept back from the invocation's deadline to answer with the failures.
+pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// As [`each_message`], but the messages are processed at the same time and the batch answers
+/// before `deadline` (the invocation's, less [`DEADLINE_MARGIN`]): a message still working then
+/// is stopped and reported failed, so one slow dependency fails only the messages that waited
+/// on it and SQS retries only those. Stopping a message mid-way is as safe as the function
+/// being killed there, which every consumer must already survive.
+pub async fn each_message_by<F, Fut, T>(
+    event: SqsEvent,
+    deadline: std::time::SystemTime,
+    process: F,
+) -> BatchResponse
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T, BoxError>>,
+    T: Debug,
+{
+    let budget = deadline
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(DEADLINE_MARGIN);
+    let runs = event.records.into_iter().map(|message| {
+        let id = message.message_id.clone().unwrap_or_default();
+        let span = tracing::info_span!("message", message_id = %id);
+        let work = Box::pin(process(message.body.unwrap_or_default())).instrument(span.clone());
+        async move {
+            let result = tokio::time::timeout(budget, work).await;
+            let _enter = span.enter();
+            match result {
+                Ok(Ok(outcome)) => {
+                    tracing::info!(outcome = ?outcome, "message done");
+                    None
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(error = %error_chain(e.as_ref()), "message failed; SQS will retry it");
+                    Some(id)
+                }
+                Err(_) => {
+                    tracing::error!(budget_ms = budget.as_millis() as u64, "message not done before the invocation's deadline; SQS will retry it");
+                    Some(id)
+                }
+            }
+        }
+    });
+    BatchResponse {
+        batch_item_failures: futures_util::future::join_all(runs)
+            .await
+            .into_iter()
+            .flatten()
+            .map(|item_identifier| ItemFailure { item_identifier })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +134,32 @@ mod tests {
             serde_json::to_value(&r).unwrap(),
             serde_json::json!({"batchItemFailures": [{"itemIdentifier": "b"}]})
         );
+    }
+
+    #[tokio::test]
+    async fn a_slow_message_fails_alone_before_the_deadline() {
+        let mut event = SqsEvent::default();
+        event.records = (0..10)
+            .map(|i| message(&i.to_string(), if i == 3 { "slow" } else { "ok" }))
+            .collect();
+        let started = std::time::Instant::now();
+        let deadline =
+            std::time::SystemTime::now() + DEADLINE_MARGIN + std::time::Duration::from_millis(300);
+        let run = each_message_by(event, deadline, |body| async move {
+            if body == "slow" {
+                // A dependency that never answers.
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok::<_, BoxError>(())
+        });
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), run)
+            .await
+            .expect("the batch answers before its deadline");
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "3"}]})
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }

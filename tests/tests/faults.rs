@@ -125,3 +125,61 @@ async fn a_retried_checkout_never_opens_a_payment_for_a_cancelled_order() {
         .unwrap();
     assert_eq!(p.stock_available, 5);
 }
+
+/// Hole 4: order-expiry worked through a batch one message at a time, up to three Stripe calls
+/// each: a slow Stripe timed the whole invocation out, and every message (the fast ones too)
+/// was retried until it dead-lettered, stock held. Now the messages run side by side and the
+/// slow ones fail alone before the deadline: four orders whose PaymentIntent lookups take 9 s
+/// each (36 s in a row, more than the 30 s timeout) and one that is fast.
+#[tokio::test]
+async fn a_slow_provider_fails_only_the_expiry_messages_that_waited_on_it() {
+    let _turn = PLAN.lock().await;
+    let mut orders = Vec::new();
+    for i in 0..5 {
+        let (_, token, order) = placed_order(&format!("slow-expiry-{i}")).await;
+        expire_now(&order).await;
+        orders.push((token, order));
+    }
+    let rules: Vec<Value> = orders[..4]
+        .iter()
+        .map(|(_, o)| {
+            json!({"target": "stripe", "kind": "timeout", "delay_ms": 9000, "times": 1,
+                   "op": "GET /v1/payment_intents/",
+                   "matching": o["payment"]["payment_intent_id"]})
+        })
+        .collect();
+    set_faults(&json!({"seed": 4, "rules": rules})).await;
+    let records: Vec<Value> = orders
+        .iter()
+        .map(|(_, o)| expiry_event(o, 0)["Records"][0].clone())
+        .collect();
+    let started = std::time::Instant::now();
+    let answer = invoke("order-expiry", &json!({"Records": records})).await;
+    let took = started.elapsed();
+    let report = faults_off().await;
+    assert_eq!(report["by_kind"]["stripe timeout"], 4, "{report}");
+    let failed: Vec<&str> = answer["batchItemFailures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect();
+    let slow: Vec<&str> = records[..4]
+        .iter()
+        .map(|r| r["messageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 4, "{answer}");
+    assert!(failed.iter().all(|f| slow.contains(f)), "{answer}");
+    assert!(took < std::time::Duration::from_secs(25), "{took:?}");
+    let (token, fast) = &orders[4];
+    assert_eq!(
+        order_status(token, fast["order_id"].as_str().unwrap()).await,
+        "cancelled"
+    );
+    for (token, o) in &orders[..4] {
+        assert_eq!(
+            order_status(token, o["order_id"].as_str().unwrap()).await,
+            "pending_payment"
+        );
+    }
+}

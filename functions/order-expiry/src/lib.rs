@@ -60,11 +60,15 @@ pub async fn handle(
     ctx: &ExpiryContext,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<BatchResponse, lambda_runtime::Error> {
-    Ok(ferrocart::consumer::each_message(
-        event.payload,
-        |body| async move { process(ctx, &body).await },
+    // Each message may wait on Stripe (up to three calls of 10 s): they run side by side, and
+    // any still waiting near the invocation's deadline fail alone instead of timing out the batch.
+    let deadline = event.context.deadline();
+    Ok(
+        ferrocart::consumer::each_message_by(event.payload, deadline, |body| async move {
+            process(ctx, &body).await
+        })
+        .await,
     )
-    .await)
 }
 
 const EXPIRED: &str = "reservation_expired";
