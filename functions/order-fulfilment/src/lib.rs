@@ -145,9 +145,13 @@ pub async fn process(ctx: &FulfilmentContext, body: &str) -> Result<Outcome, Box
         {
             StartFulfilment::Started => {
                 tracing::info!(order_id = %id, shipments = shipments.len(), "order allocated; stock left the warehouses");
-                if ctx.store.mark_shipped(&id, now_ms()).await? {
-                    tracing::info!(order_id = %id, "order shipped");
+                if !ctx.store.mark_shipped(&id, now_ms()).await? {
+                    // Refunded (or shipped by a concurrent run) between the two transactions:
+                    // the next look at the order says which. A refunded order gets no shipped
+                    // email (the email consumer would refuse it until the DLQ).
+                    continue;
                 }
+                tracing::info!(order_id = %id, "order shipped");
                 emails(ctx, &details, &[EmailKind::Shipped]).await?;
                 return Ok(Outcome::Shipped {
                     shipments: shipments.len(),

@@ -186,21 +186,25 @@ impl Asked {
                 }
             }
             "charge.refunded" => {
+                let refunded = obj["amount_refunded"].as_i64().unwrap_or(0);
                 let transition = if obj["refunded"].as_bool() == Some(true) {
                     OrderTransition::to(OrderStatus::Refunded)
                         .payment(PaymentStatus::Refunded, None)
+                        .set("refunded_at", at)
                 } else {
-                    // Partly refunded: the order stays as it is (any paid status) and records it.
+                    // Partly refunded: the order stays as it is (any paid status) and records
+                    // how much went back, not that it was refunded.
                     let paid = OrderStatus::ALL
                         .into_iter()
                         .filter(|s| s.is_paid())
                         .collect();
                     OrderTransition::record_while(paid)
                         .payment(PaymentStatus::PartiallyRefunded, None)
+                        .set("partially_refunded_at", at)
                 };
                 Self {
                     payment_ref: str_of(&obj["payment_intent"]),
-                    transition: transition.set("refunded_at", at),
+                    transition: transition.set_number("amount_refunded", refunded),
                     amount: obj["amount_refunded"].as_i64(),
                     currency: str_of(&obj["currency"]),
                     error_code: None,

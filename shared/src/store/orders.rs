@@ -69,8 +69,15 @@ pub struct OrderItem {
     pub cancelled_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
+    /// Refunded in full (the order is `refunded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<String>,
+    /// Last refunded in part (the order stays paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partially_refunded_at: Option<String>,
+    /// What the provider has refunded so far, in minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<i64>,
     pub created_at: String,
     /// Unix seconds after which an unpaid order's reservation is released.
     pub expires_at: u64,
@@ -121,6 +128,8 @@ impl OrderItem {
             cancelled_at: None,
             cancel_reason: None,
             refunded_at: None,
+            partially_refunded_at: None,
+            amount_refunded: None,
             created_at: crate::time::rfc3339(o.now),
             expires_at: o.now + o.reservation_ttl_secs,
             gsi1pk: g.pk,

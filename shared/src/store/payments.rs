@@ -132,7 +132,7 @@ pub struct OrderTransition {
     /// The new status, or `None` to only record.
     pub to: Option<OrderStatus>,
     /// Extra attributes to set on the order (name, value).
-    pub set: Vec<(&'static str, String)>,
+    pub set: Vec<(&'static str, AttributeValue)>,
 }
 
 impl OrderTransition {
@@ -167,7 +167,12 @@ impl OrderTransition {
     }
 
     pub fn set(mut self, name: &'static str, value: String) -> Self {
-        self.set.push((name, value));
+        self.set.push((name, s(&value)));
+        self
+    }
+
+    pub fn set_number(mut self, name: &'static str, value: i64) -> Self {
+        self.set.push((name, AttributeValue::N(value.to_string())));
         self
     }
 }
@@ -264,8 +269,11 @@ impl Store {
         log: &PaymentLogEntry,
         now_ms: u64,
     ) -> Result<ApplyEvent, StoreError> {
-        let set: Vec<(&str, AttributeValue)> =
-            transition.set.iter().map(|(k, v)| (*k, s(v))).collect();
+        let set: Vec<(&str, AttributeValue)> = transition
+            .set
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
         let by = format!("{}:{}", event.provider, event.event_id);
         let (update, entry) = match transition.to {
             Some(to) => {
