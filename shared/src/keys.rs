@@ -13,6 +13,13 @@ pub const GSI1_SK: &str = "gsi1sk";
 pub const GSI2: &str = "gsi2";
 pub const GSI3: &str = "gsi3";
 pub const TTL: &str = "ttl";
+/// The sparse index of orders that need a look if nothing moves them by a time (the reconciler's).
+pub const DUE: &str = "due";
+pub const DUE_PK: &str = "duepk";
+pub const DUE_AT: &str = "dueat";
+/// The due index's partition key is spread over this many shards (`DUE#0`..`DUE#7`) so no one
+/// partition takes every order's writes in a sale.
+pub const DUE_SHARDS: u32 = 8;
 
 /// A primary key (partition + sort).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +136,20 @@ pub fn cart(user: &UserId) -> Key {
 /// An order: `ORDER#<id>` / `ORDER`.
 pub fn order(id: &OrderId) -> Key {
     Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+/// The due-index partition of an order: `DUE#<n>`, n from a hash of the order id.
+pub fn due_partition(id: &OrderId) -> String {
+    let h = id
+        .as_str()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    due_shard(h % DUE_SHARDS)
+}
+
+/// The due-index partition number `n`.
+pub fn due_shard(n: u32) -> String {
+    format!("DUE#{n}")
 }
 
 /// One line of an order: `ORDER#<id>` / `LINE#<product>`.

@@ -56,3 +56,21 @@ where
     }))
     .await
 }
+
+/// A scheduled function (an EventBridge schedule): each run goes to `handler(&Context, event)`,
+/// whose answer (a report of what it did) is the invocation's result.
+pub async fn serve_scheduled<C, F, Fut, R>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    C: FunctionContext,
+    F: Fn(&'static C, lambda_runtime::LambdaEvent<serde_json::Value>) -> Fut,
+    Fut: Future<Output = Result<R, lambda_runtime::Error>>,
+    R: serde::Serialize,
+{
+    let ctx = context::<C>().await?;
+    let handler = &handler;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        crate::metrics::invocation_started();
+        handler(ctx, event)
+    }))
+    .await
+}

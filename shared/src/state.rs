@@ -22,6 +22,12 @@ pub enum OrderStatus {
 
 use OrderStatus::*;
 
+/// A paid order not shipped within this long is sent to fulfilment again by the reconciler.
+pub const FULFILMENT_GRACE_SECS: u64 = 300;
+/// An unpaid order still open this long after its deadline is expired by the reconciler (its own
+/// delayed expiry message should have done it).
+pub const EXPIRY_GRACE_SECS: u64 = 120;
+
 /// Every status change an order may make, `(from, to)`. Nothing else moves an order.
 pub const ORDER_TRANSITIONS: &[(OrderStatus, OrderStatus)] = &[
     (PendingPayment, Paid),
@@ -61,6 +67,16 @@ impl OrderStatus {
             .filter(|(_, t)| *t == to)
             .map(|(f, _)| *f)
             .collect()
+    }
+
+    /// How long after reaching this status an order is due a look from the reconciler, if
+    /// nothing has moved it on by then (a paid order should be shipping within minutes). `None`:
+    /// nothing more is expected of it. An unpaid order is due at its reservation's deadline.
+    pub fn follow_up_secs(self) -> Option<u64> {
+        match self {
+            Paid | Fulfilling => Some(FULFILMENT_GRACE_SECS),
+            PendingPayment | Shipped | Cancelled | Refunded => None,
+        }
     }
 
     /// An order that has been paid and not cancelled: what a refund may apply to.

@@ -279,3 +279,199 @@ async fn faults_report_injected() -> u64 {
         .as_u64()
         .unwrap_or(0)
 }
+
+/// Puts an order's next reconciler look in the past (as if its grace period had run out).
+async fn due_now(order_id: &str) {
+    let s = store().await;
+    s.client
+        .update_item()
+        .table_name(&s.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORDER#{order_id}")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
+        )
+        .update_expression("SET dueat = :past")
+        .condition_expression("attribute_exists(duepk)")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N(
+                (ferrocart::time::now_unix() - 1).to_string(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// One reconciler run now (besides the local stack's own every few seconds).
+async fn reconcile() -> Value {
+    invoke(
+        "reconciler",
+        &json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(),
+                "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000",
+                "time": "2026-12-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}}),
+    )
+    .await
+}
+
+async fn stock(product: &str) -> i64 {
+    store()
+        .await
+        .get_product(&ferrocart::ids::ProductId::parse(product).unwrap(), true)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock_available
+}
+
+/// Hole 3: checkout's process killed between claiming the order's expiry and sending it (and a
+/// client that never retries) left a reservation nobody would ever release. The reconciler
+/// finds the order past its deadline and has it expired: cancelled, stock back once.
+#[tokio::test]
+async fn a_reservation_whose_expiry_was_lost_is_released_by_the_reconciler() {
+    let _turn = PLAN.lock().await;
+    let (_, token, product) = shopper_with_cart("lost-expiry", 990).await;
+    set_faults(&json!({"seed": 5, "rules": [
+        {"target": "sqs", "kind": "kill", "op": "SendMessage", "function": "CheckoutFunction", "times": 1}]}))
+    .await;
+    let r = checkout(&token, "lost-expiry").await;
+    let report = faults_off().await;
+    assert_eq!(report["by_kind"]["sqs kill"], 1, "{report}");
+    assert!(
+        r.status >= 500,
+        "the killed function answered {}: {:?}",
+        r.status,
+        r.json
+    );
+    assert_eq!(stock(&product).await, 4);
+    let orders = call("GET", "/orders", Some(&token), None).await;
+    let order = orders.json["items"][0].clone();
+    let id = order["order_id"].as_str().unwrap();
+    let o = store()
+        .await
+        .get_order(&ferrocart::ids::OrderId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        o.expiry_scheduled_at.is_some(),
+        "the claim was made before the kill"
+    );
+
+    // The deadline passes with no expiry message anywhere.
+    expire_now(&order).await;
+    due_now(id).await;
+    reconcile().await;
+    wait_for_status(&token, id, "cancelled").await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    reconcile().await;
+    assert_eq!(stock(&product).await, 5);
+    let o = store()
+        .await
+        .get_order(&ferrocart::ids::OrderId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.duepk, None, "a cancelled order is off the due index");
+}
+
+/// Paid orders whose fulfilment message was lost (the webhook killed between its claim and its
+/// send) are sent to fulfilment again by the reconciler, and ship once.
+#[tokio::test]
+async fn a_paid_order_whose_fulfilment_message_was_lost_still_ships() {
+    let _turn = PLAN.lock().await;
+    let (_, token, order) = placed_order("lost-fulfilment").await;
+    let id = order["order_id"].as_str().unwrap();
+    set_faults(&json!({"seed": 7, "rules": [
+        {"target": "sqs", "kind": "kill", "op": "SendMessage", "function": "PaymentWebhookFunction", "times": 1}]}))
+    .await;
+    let r = deliver_signed(&succeeded(&evt_id(), &order)).await;
+    let report = faults_off().await;
+    assert_eq!(report["by_kind"]["sqs kill"], 1, "{report}");
+    assert!(r.status >= 500, "{:?}", r.json);
+    assert_eq!(order_status(&token, id).await, "paid");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        order_status(&token, id).await,
+        "paid",
+        "nothing sent it to fulfilment"
+    );
+    due_now(id).await;
+    reconcile().await;
+    wait_for_status(&token, id, "shipped").await;
+    let view = call("GET", &format!("/orders/{id}"), Some(&token), None).await;
+    assert_eq!(
+        view.json["shipments"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        view.json
+    );
+}
+
+/// Hole 5: a payment that succeeded after its order was cancelled was recorded and kept. Now
+/// the webhook flags it and the reconciler refunds it in full at the provider, once.
+#[tokio::test]
+async fn a_payment_for_a_cancelled_order_is_refunded_once() {
+    let _turn = PLAN.lock().await;
+    let (_, token, order) = placed_order("late-payment").await;
+    let id = order["order_id"].as_str().unwrap();
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    // The customer pays while the order is being cancelled: the Stripe stand-in's own webhook
+    // for it is refused (503) until the order is cancelled.
+    set_faults(&json!({"seed": 8, "rules": [
+        {"target": "dynamodb", "kind": "server_error", "op": "TransactWriteItems",
+         "function": "PaymentWebhookFunction", "matching": id}]}))
+    .await;
+    assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let s = store().await;
+    let oid = ferrocart::ids::OrderId::parse(id).unwrap();
+    let details = s.get_order_details(&oid).await.unwrap().unwrap();
+    assert!(
+        s.cancel_unpaid_order(
+            &details.order,
+            &details.lines,
+            "reservation_expired",
+            ferrocart::time::now_unix_ms()
+        )
+        .await
+        .unwrap()
+    );
+    faults_off().await;
+    // Stripe delivers the success again (twice, as it may).
+    let event = succeeded(&evt_id(), &order);
+    for _ in 0..2 {
+        assert_eq!(deliver_signed(&event).await.status, 200);
+    }
+    assert_eq!(order_status(&token, id).await, "cancelled");
+    let o = s.get_order(&oid).await.unwrap().unwrap();
+    assert_eq!(o.late_payment.as_deref(), Some(pi));
+    for _ in 0..2 {
+        reconcile().await;
+    }
+    let o = s.get_order(&oid).await.unwrap().unwrap();
+    let refund = o.late_payment_refund.clone().expect("refunded");
+    assert!(refund.starts_with("re_"), "{refund}");
+    assert_eq!(o.duepk, None);
+    let refunds: Value = client()
+        .get("http://127.0.0.1:8420/v1/refunds")
+        .basic_auth("sk_test_ferrocart_local", None::<&str>)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let for_pi = refunds["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["payment_intent"] == pi)
+        .count();
+    assert_eq!(for_pi, 1, "{refunds}");
+    assert_eq!(order_status(&token, id).await, "cancelled");
+}

@@ -87,6 +87,7 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "OrderFulfilmentFunction" => order_fulfilment::FulfilmentContext,
         "EmailFunction" => email::EmailContext,
         "OrderExpiryFunction" => order_expiry::ExpiryContext,
+        "ReconcilerFunction" => reconciler::ReconcilerContext,
         "ImageResizeFunction" => image_resize::ResizeContext,
     );
     let functions: Vec<&String> = envs

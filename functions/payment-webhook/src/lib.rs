@@ -316,6 +316,9 @@ async fn follow_up(
     if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Ignored {
         ensure_fulfilment_enqueued(ctx, &order.order_id).await?;
     }
+    if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Applied {
+        flag_late_payment(ctx, event, &order.order_id).await?;
+    }
     if event.kind == "payment_intent.payment_failed"
         && applied != ApplyEvent::Ignored
         && order.status == OrderStatus::PendingPayment
@@ -361,5 +364,35 @@ async fn ensure_fulfilment_enqueued(ctx: &Context, order_id: &OrderId) -> Result
         return Err(ApiError::internal(e));
     }
     tracing::info!(order_id = %order_id, "order sent to fulfilment");
+    Ok(())
+}
+
+/// A payment that succeeded for an order cancelled meanwhile (its reservation expired while the
+/// customer paid) must go back: the order is flagged and put on the due index, and the
+/// reconciler refunds it. Checked on every delivery of the event (also duplicates), so a
+/// delivery that died before this is finished by the next.
+async fn flag_late_payment(
+    ctx: &Context,
+    event: &Event,
+    order_id: &OrderId,
+) -> Result<(), ApiError> {
+    let Some(order) = ctx.store.get_order(order_id).await? else {
+        return Ok(());
+    };
+    let Some(reference) = event.data.object["id"].as_str() else {
+        return Ok(());
+    };
+    // Whichever PaymentIntent it was (ours carry the order in their metadata), it took money
+    // for an order that will never ship.
+    if order.status == OrderStatus::Cancelled && order.late_payment.is_none() {
+        let now = ferrocart::time::now_unix();
+        if ctx
+            .store
+            .flag_late_payment(order_id, reference, now)
+            .await?
+        {
+            tracing::warn!(order_id = %order_id, payment_intent = reference, "payment succeeded for a cancelled order; the reconciler refunds it");
+        }
+    }
     Ok(())
 }

@@ -203,6 +203,22 @@ impl Stack {
             eprintln!("[stack] queue {} -> {}", queue.local_name, source.function);
         }
 
+        for schedule in &tpl.schedules {
+            let pool = pools
+                .iter()
+                .find(|p| p.function.logical_id == schedule.function)
+                .ok_or_else(|| anyhow!("no function {}", schedule.function))?
+                .clone();
+            let every = local_schedule_period();
+            eprintln!(
+                "[stack] {} on {} (locally every {}s)",
+                schedule.function,
+                schedule.expression,
+                every.as_secs()
+            );
+            tokio::spawn(run_on_schedule(pool, every));
+        }
+
         eprintln!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());
         eprintln!("[stack] HTTP API        http://127.0.0.1:{API_PORT}");
         for r in &tpl.routes {
@@ -233,6 +249,42 @@ impl Stack {
         }
         drop(self._children); // kill_on_drop
         eprintln!("[stack] stopped");
+    }
+}
+
+/// How often scheduled functions run locally: `FERROCART_SCHEDULE_SECONDS`, default 5 (their
+/// schedules are minutes in AWS; locally the reconciler's work should be seen in seconds).
+fn local_schedule_period() -> Duration {
+    let secs = std::env::var("FERROCART_SCHEDULE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5u64)
+        .max(1);
+    Duration::from_secs(secs)
+}
+
+/// Invokes a scheduled function with an EventBridge "Scheduled Event", one run at a time.
+async fn run_on_schedule(pool: Arc<lambda::Pool>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let event = serde_json::json!({
+            "version": "0",
+            "id": uuid::Uuid::new_v4().to_string(),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "000000000000",
+            "time": ferrocart::time::rfc3339(ferrocart::time::now_unix()),
+            "region": "us-east-1",
+            "resources": [format!("arn:aws:events:us-east-1:000000000000:rule/{}", pool.function.logical_id)],
+            "detail": {},
+        });
+        match pool.invoke(event.to_string().into()).await {
+            lambda::Outcome::Response(_) => {}
+            other => eprintln!(
+                "[schedule] {} run failed: {other:?}",
+                pool.function.logical_id
+            ),
+        }
     }
 }
 

@@ -50,6 +50,13 @@ pub struct SqsSource {
     pub report_batch_item_failures: bool,
 }
 
+/// A function run on a schedule (a `Schedule` or `ScheduleV2` event): `rate(...)` or `cron(...)`.
+#[derive(Debug, Clone)]
+pub struct ScheduleSource {
+    pub function: String,
+    pub expression: String,
+}
+
 #[derive(Debug)]
 pub struct Template {
     pub functions: Vec<Function>,
@@ -58,6 +65,7 @@ pub struct Template {
     pub buckets: Vec<Resource>,
     pub queues: Vec<Resource>,
     pub sqs_sources: Vec<SqsSource>,
+    pub schedules: Vec<ScheduleSource>,
     /// Buckets served by a CloudFront distribution (an S3 origin), by local name.
     pub cdn_buckets: Vec<String>,
     /// Secrets Manager secrets, with their local values (`infra/local-secrets.json`).
@@ -275,6 +283,7 @@ impl Template {
         let mut functions = Vec::new();
         let mut routes = Vec::new();
         let mut sqs_sources = Vec::new();
+        let mut schedules = Vec::new();
         for (id, res) in resources {
             let id = id.as_str().unwrap_or_default().to_string();
             if res.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -373,6 +382,21 @@ impl Template {
                     });
                     continue;
                 }
+                if matches!(
+                    event.get("Type").and_then(Value::as_str),
+                    Some("Schedule" | "ScheduleV2")
+                ) {
+                    let expression = event
+                        .get("Properties")
+                        .and_then(|p| p.get("Schedule").or_else(|| p.get("ScheduleExpression")))
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| anyhow!("{id}: Schedule event without Schedule"))?;
+                    schedules.push(ScheduleSource {
+                        function: id.clone(),
+                        expression: expression.to_string(),
+                    });
+                    continue;
+                }
                 if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
                     continue;
                 }
@@ -441,6 +465,7 @@ impl Template {
             buckets,
             queues,
             sqs_sources,
+            schedules,
             cdn_buckets,
             secrets,
         })

@@ -14,7 +14,18 @@ pub struct PaymentIntent {
     pub client_secret: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub status: String,
+}
+
 impl PaymentError {
+    /// Stripe's refusal because the payment is refunded already (`charge_already_refunded`).
+    pub fn already_refunded(&self) -> bool {
+        matches!(self, Self::Rejected { status: 400, body } if body.contains("charge_already_refunded"))
+    }
+
     /// Worth retrying later (provider unreachable, rate-limited or failing), as opposed to a
     /// request the provider will never accept.
     pub fn is_transient(&self) -> bool {
@@ -166,6 +177,32 @@ impl StripeClient {
             .send()
             .await?;
         Self::decode(resp).await
+    }
+
+    /// Refunds a PaymentIntent's payment in full. `idempotency_key` must be derived from what
+    /// is refunded, so a retry never refunds twice.
+    pub async fn refund_payment_intent(
+        &self,
+        payment_intent: &str,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/refunds", self.base))
+            .basic_auth(&self.secret_key, None::<&str>)
+            .header("Idempotency-Key", idempotency_key)
+            .form(&[("payment_intent", payment_intent)])
+            .send()
+            .await?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = resp.text().await.unwrap_or_default();
+            return Err(PaymentError::Rejected {
+                status: status.as_u16(),
+                body: body.chars().take(500).collect(),
+            });
+        }
+        Ok(resp.json().await?)
     }
 
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {

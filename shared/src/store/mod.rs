@@ -10,6 +10,7 @@ pub mod fulfilment;
 pub mod idempotency;
 pub mod orders;
 pub mod payments;
+pub mod reconcile;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

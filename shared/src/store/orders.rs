@@ -83,6 +83,19 @@ pub struct OrderItem {
     pub expires_at: u64,
     pub gsi1pk: String,
     pub gsi1sk: String,
+    /// The due index (`keys::DUE`): when the reconciler should look at the order if nothing
+    /// has moved it on by then. Set while the order awaits something, removed when it is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duepk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dueat: Option<u64>,
+    /// A payment that succeeded after the order was cancelled (its PaymentIntent): refunded by
+    /// the reconciler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_payment: Option<String>,
+    /// The refund of that payment, once made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_payment_refund: Option<String>,
 }
 
 /// What a new order is made of; [`OrderItem::new`] adds its keys, entity and first status.
@@ -105,6 +118,7 @@ impl OrderItem {
     pub fn new(o: NewOrder) -> Self {
         let k = keys::order(&o.order_id);
         let g = keys::user_orders_gsi1(&o.user_id, o.now, &o.order_id);
+        let due = keys::due_partition(&o.order_id);
         Self {
             pk: k.pk,
             sk: k.sk,
@@ -134,6 +148,10 @@ impl OrderItem {
             expires_at: o.now + o.reservation_ttl_secs,
             gsi1pk: g.pk,
             gsi1sk: g.sk,
+            duepk: Some(due),
+            dueat: Some(o.now + o.reservation_ttl_secs + crate::state::EXPIRY_GRACE_SECS),
+            late_payment: None,
+            late_payment_refund: None,
         }
     }
 }
@@ -418,7 +436,28 @@ impl Store {
         by: &str,
         set: &[(&str, AttributeValue)],
     ) -> Result<[TransactWriteItem; 2], StoreError> {
-        let update = self.order_update(order, &OrderStatus::predecessors(to), Some(to), at, set)?;
+        // The due index follows the status: a look later if the new status expects more,
+        // none if it is done.
+        let mut set = set.to_vec();
+        let remove: &[&str] = match to.follow_up_secs() {
+            Some(secs) => {
+                set.push((keys::DUE_PK, s(&keys::due_partition(order))));
+                set.push((
+                    keys::DUE_AT,
+                    AttributeValue::N((now_ms / 1000 + secs).to_string()),
+                ));
+                &[]
+            }
+            None => &[keys::DUE_PK, keys::DUE_AT],
+        };
+        let update = self.order_update(
+            order,
+            &OrderStatus::predecessors(to),
+            Some(to),
+            at,
+            &set,
+            remove,
+        )?;
         let entry = StatusEntry::new(order, now_ms, to, at, by);
         Ok([
             TransactWriteItem::builder().update(update).build(),
@@ -436,6 +475,7 @@ impl Store {
         to: Option<OrderStatus>,
         at: &str,
         set: &[(&str, AttributeValue)],
+        remove: &[&str],
     ) -> Result<Update, StoreError> {
         let mut sets = vec!["updated_at = :at".to_string()];
         let mut update = Update::builder()
@@ -456,8 +496,13 @@ impl Store {
             allowed.push(format!(":f{i}"));
             update = update.expression_attribute_values(format!(":f{i}"), s(f.as_str()));
         }
+        let removes = if remove.is_empty() {
+            String::new()
+        } else {
+            format!(" REMOVE {}", remove.join(", "))
+        };
         update
-            .update_expression(format!("SET {}", sets.join(", ")))
+            .update_expression(format!("SET {}{removes}", sets.join(", ")))
             .condition_expression(format!(
                 "attribute_exists(pk) AND #st IN ({})",
                 allowed.join(", ")

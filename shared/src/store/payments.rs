@@ -282,7 +282,8 @@ impl Store {
                 (update, Some(entry))
             }
             None => {
-                let update = self.order_update(order, &transition.from, None, &log.at, &set)?;
+                let update =
+                    self.order_update(order, &transition.from, None, &log.at, &set, &[])?;
                 (TransactWriteItem::builder().update(update).build(), None)
             }
         };
