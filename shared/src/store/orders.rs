@@ -441,7 +441,7 @@ impl Store {
         let mut set = set.to_vec();
         let remove: &[&str] = match to.follow_up_secs() {
             Some(secs) => {
-                set.push((keys::DUE_PK, s(&keys::due_partition(order))));
+                set.push((keys::DUE_PK, s(keys::due_partition(order))));
                 set.push((
                     keys::DUE_AT,
                     AttributeValue::N((now_ms / 1000 + secs).to_string()),
