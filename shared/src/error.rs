@@ -89,6 +89,17 @@ impl ApiError {
         Self::Internal(e.into())
     }
 
+    /// A dependency (a queue, the table) failed in a way that may pass: logged with its chain,
+    /// answered 503 `try_again` (nothing was half-written; the same request may be sent again).
+    pub fn unavailable(e: impl Into<BoxError>) -> Self {
+        let e = e.into();
+        tracing::warn!(error = %error_chain(e.as_ref()), "dependency unavailable; answered 503");
+        Self::Unavailable {
+            code: "try_again",
+            message: "the shop is busy; retry the same request in a moment".into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
@@ -162,13 +173,8 @@ impl ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         if e.is_transient() {
-            // Nothing was half-written (one write or one transaction); the same request may be
-            // sent again.
-            tracing::warn!(error = %error_chain(&e), "store unavailable; answered 503");
-            return Self::Unavailable {
-                code: "try_again",
-                message: "the shop is busy; retry the same request in a moment".into(),
-            };
+            // Nothing was half-written (one write or one transaction).
+            return Self::unavailable(e);
         }
         Self::Internal(Box::new(e))
     }

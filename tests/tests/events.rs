@@ -14,7 +14,16 @@ fn load(rel: &str) -> Value {
     let path = repo_root().join("events").join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let v: Value = serde_json::from_str(&text).unwrap();
-    if SQS_FUNCTIONS
+    if SCHEDULED_FUNCTIONS
+        .iter()
+        .any(|f| rel.starts_with(&format!("{f}/")))
+    {
+        assert_eq!(
+            v["detail-type"], "Scheduled Event",
+            "{rel} is not an EventBridge schedule"
+        );
+        assert_eq!(v["source"], "aws.events", "{rel}");
+    } else if SQS_FUNCTIONS
         .iter()
         .any(|f| rel.starts_with(&format!("{f}/")))
     {
@@ -33,6 +42,29 @@ fn body_of(resp: &Value) -> Value {
 
 /// Functions fed by SQS; their fixtures are SQS events.
 const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry", "order-fulfilment", "email"];
+
+/// Functions run on a schedule; their fixtures are EventBridge "Scheduled Event"s.
+const SCHEDULED_FUNCTIONS: &[&str] = &["reconciler"];
+
+/// Scheduled fixtures: each run answers its report (what it did, by kind).
+const SCHEDULED_CASES: &[&str] = &["reconciler/scheduled.json"];
+
+#[tokio::test]
+async fn scheduled_fixtures_run_and_report() {
+    for rel in SCHEDULED_CASES {
+        let function = rel.split('/').next().unwrap();
+        let resp = invoke(function, &load(rel)).await;
+        for field in [
+            "due",
+            "expiry_requested",
+            "fulfilment_requested",
+            "late_payments_refunded",
+            "failed",
+        ] {
+            assert!(resp[field].is_u64(), "{rel}: {field} in {resp}");
+        }
+    }
+}
 
 /// (SQS fixture, message ids the function must report as failed)
 const SQS_CASES: &[(&str, &[&str])] = &[
@@ -163,6 +195,7 @@ fn every_function_has_fixtures_and_every_fixture_a_function() {
         .iter()
         .map(|(rel, ..)| *rel)
         .chain(SQS_CASES.iter().map(|(rel, _)| *rel))
+        .chain(SCHEDULED_CASES.iter().copied())
         .collect();
     for f in &fixtures {
         for e in std::fs::read_dir(repo_root().join("events").join(f)).unwrap() {

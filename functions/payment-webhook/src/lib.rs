@@ -330,7 +330,7 @@ async fn follow_up(
             &[ferrocart::messages::EmailKind::PaymentFailed],
         )
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::unavailable)?;
     }
     Ok(())
 }
@@ -361,7 +361,7 @@ async fn ensure_fulfilment_enqueued(ctx: &Context, order_id: &OrderId) -> Result
         .await
     {
         ctx.store.release_fulfilment_claim(order_id).await?;
-        return Err(ApiError::internal(e));
+        return Err(ApiError::unavailable(e));
     }
     tracing::info!(order_id = %order_id, "order sent to fulfilment");
     Ok(())

@@ -176,11 +176,17 @@ pub async fn reconcile(
             if order.late_payment.is_some() && order.late_payment_refund.is_none() =>
         {
             let pi = order.late_payment.as_deref().unwrap_or_default();
-            let key = format!("ferrocart-late-payment-{pi}-refund");
-            let refund = match ctx.stripe.refund_payment_intent(pi, &key).await {
-                Ok(r) => r.id,
-                Err(e) if e.already_refunded() => "already_refunded".into(),
-                Err(e) => return Err(e.into()),
+            // The provider says whether money was taken (the event that flagged it may be stale).
+            let intent = ctx.stripe.retrieve_payment_intent(pi).await?;
+            let refund = if intent.status != "succeeded" {
+                format!("not_charged: {}", intent.status)
+            } else {
+                let key = format!("ferrocart-late-payment-{pi}-refund");
+                match ctx.stripe.refund_payment_intent(pi, &key).await {
+                    Ok(r) => r.id,
+                    Err(e) if e.already_refunded() => "already_refunded".into(),
+                    Err(e) => return Err(e.into()),
+                }
             };
             tracing::warn!(order_id = %id, payment_intent = pi, refund = %refund, "late payment for a cancelled order refunded");
             Ok(held(

@@ -547,4 +547,36 @@ Policies:
         );
         assert_eq!(caller("aws-sdk-rust/1.3 os/linux"), None);
     }
+
+    /// Issue 12 hole 12: the public catalog functions could Query any index partition, and gsi1
+    /// also holds customers' sessions and orders. Now their grants name the catalog's partitions.
+    #[test]
+    fn public_functions_read_only_the_catalogs_index_partitions() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let tpl = crate::local::load_template(&root).unwrap();
+        let grants = |f: &str| {
+            tpl.functions
+                .iter()
+                .find(|x| x.logical_id == f)
+                .unwrap()
+                .grants
+                .tables
+                .clone()
+        };
+        let query = |index: &str, key: &str| Access {
+            action: "dynamodb:Query".into(),
+            index: Some(index.into()),
+            leading_keys: vec![key.into()],
+        };
+        let products = grants("ListProductsFunction");
+        assert!(allowed(&products, &query("gsi1", "CATEGORY#kitchen")));
+        assert!(allowed(&products, &query("gsi2", "BRAND#tern")));
+        assert!(allowed(&products, &query("gsi3", "CATALOG#ACTIVE")));
+        let categories = grants("ListCategoriesFunction");
+        assert!(allowed(&categories, &query("gsi1", "CATALOG#CATEGORIES")));
+        for g in [&products, &categories] {
+            assert!(!allowed(g, &query("gsi1", "USER#01abc")));
+            assert!(!allowed(g, &query("due", "DUE#0")));
+        }
+    }
 }
