@@ -70,7 +70,7 @@ emails:           ## the emails the running local stack has sent (make dev in an
 
 create-admin:     ## make create-admin EMAIL=you@example.com (password read from FERROCART_ADMIN_PASSWORD)
 	@test -n "$(EMAIL)" || { echo "usage: FERROCART_ADMIN_PASSWORD=... make create-admin EMAIL=you@example.com"; exit 2; }
-	$(CARGO) run -q -p ferrocart-cli -- create-admin --email "$(EMAIL)"
+	$(CARGO) run -q -p ferrocart-cli -- create-admin --email "$(EMAIL)" $(ARGS)
 
 routes:
 	$(CARGO) run -q -p ferrocart-cli -- routes

@@ -360,3 +360,68 @@ async fn image_upload_requests_are_validated() {
         "size and type are signed: {url}"
     );
 }
+
+/// The `ferrocart` command the tests run against (the local stack's own build).
+fn ferrocart_cli() -> std::process::Command {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    let mut c = std::process::Command::new(target.join("debug/ferrocart"));
+    c.current_dir(repo_root());
+    c
+}
+
+/// Issue 12 hole 13: `create-admin` promoted an account that already had the email and kept its
+/// password, so whoever registered the operator's email first became an admin. Now it refuses;
+/// with `--promote-existing` the account takes the operator's password and is signed out.
+#[tokio::test]
+async fn create_admin_never_hands_a_squatted_account_the_admin_role() {
+    let email = unique_email("squatter");
+    let squatter_password = "i registered it first";
+    assert_eq!(register(&email, squatter_password).await.status, 201);
+    let squatter = login(&email, squatter_password).await;
+    let squatter_token = squatter.json["access_token"].as_str().unwrap().to_string();
+
+    let out = ferrocart_cli()
+        .args([
+            "create-admin",
+            "--email",
+            &email,
+            "--password",
+            "the operator's own passphrase",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--promote-existing"));
+    let me = get_auth("/me", &squatter_token).await;
+    assert_eq!(me.json["role"], "customer", "{:?}", me.json);
+
+    let out = ferrocart_cli()
+        .args([
+            "create-admin",
+            "--email",
+            &email,
+            "--password",
+            "the operator's own passphrase",
+            "--promote-existing",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The squatter is out: its session is revoked and its password no longer works.
+    assert_eq!(get_auth("/me", &squatter_token).await.status, 401);
+    assert_eq!(login(&email, squatter_password).await.status, 401);
+    let operator = login(&email, "the operator's own passphrase").await;
+    assert_eq!(operator.status, 200);
+    let me = get_auth("/me", operator.json["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.json["role"], "admin");
+}

@@ -44,7 +44,7 @@ enum Command {
     Run(run::Args),
     /// Load the demo catalog, stock and accounts (re-runnable)
     Seed(commands::seed::Args),
-    /// Create an admin account, or promote an existing one
+    /// Create an admin account (an existing one only with --promote-existing)
     CreateAdmin(create_admin::Args),
     /// Pay a local order's PaymentIntent at the Stripe stand-in with a test card
     Pay(pay::Args),

@@ -39,7 +39,13 @@ pub async fn ensure_user(
     Ok(created)
 }
 
-pub async fn seed(store: &Store) -> Result<()> {
+/// The demo catalog, and the demo accounts if `accounts` (the local stack only).
+pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
+    let (created, total) = catalog::seed(store).await?;
+    eprintln!("[seed] demo catalog: {created} of {total} products created (the rest existed)");
+    if !accounts {
+        return Ok(());
+    }
     let a = ensure_user(store, DEMO_ADMIN.0, DEMO_ADMIN.1, "Demo Admin", Role::Admin).await?;
     let c = ensure_user(
         store,
@@ -49,8 +55,6 @@ pub async fn seed(store: &Store) -> Result<()> {
         Role::Customer,
     )
     .await?;
-    let (created, total) = catalog::seed(store).await?;
-    eprintln!("[seed] demo catalog: {created} of {total} products created (the rest existed)");
     eprintln!(
         "[seed] demo admin {} ({}), demo customer {} ({})",
         DEMO_ADMIN.0,

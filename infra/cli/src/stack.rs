@@ -112,7 +112,7 @@ impl Stack {
         resources::verify_senders(&local_sesv2(), &tpl).await?;
         resources::create_secrets(&local_secretsmanager(), &tpl).await?;
         if seed {
-            seed::seed(&Store::new(ddb.clone(), table.clone())).await?;
+            seed::seed(&Store::new(ddb.clone(), table.clone()), true).await?;
         }
 
         let gw = Arc::new(gateway::Gateway {

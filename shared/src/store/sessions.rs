@@ -212,4 +212,40 @@ impl Store {
             Err(e) => Err(e),
         }
     }
+
+    /// Revokes every session of a user (a password set by an operator, a reset): each stays
+    /// until its `ttl`, revoked with `reason`. Returns how many were live.
+    pub async fn revoke_all_sessions(
+        &self,
+        user: &crate::ids::UserId,
+        reason: &str,
+        now: u64,
+    ) -> Result<usize, StoreError> {
+        let mut start = None;
+        let mut revoked = 0;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("gsi1pk = :u AND begins_with(gsi1sk, :s)")
+                .expression_attribute_values(":u", s(format!("USER#{user}")))
+                .expression_attribute_values(":s", s("SESSION#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            let sessions: Vec<SessionItem> = serde_dynamo::from_items(page.items().to_vec())?;
+            for session in sessions.iter().filter(|x| x.revoked_at.is_none()) {
+                self.revoke_session(&session.session_id, reason, now)
+                    .await?;
+                revoked += 1;
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(revoked),
+            }
+        }
+    }
 }

@@ -108,6 +108,22 @@ impl Store {
         self.get_user(&guard.user_id).await
     }
 
+    /// Replaces a user's password hash (admin tooling, a reset). `ConditionFailed` if the user
+    /// does not exist.
+    pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::user(id))))
+            .update_expression("SET password_hash = :h")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":h", s(hash))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+
     /// Sets a user's role (admin tooling). `ConditionFailed` if the user does not exist.
     pub async fn set_role(&self, id: &UserId, role: Role) -> Result<(), StoreError> {
         self.client
