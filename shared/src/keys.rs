@@ -39,6 +39,12 @@ pub fn user(id: &UserId) -> Key {
     Key::new(format!("USER#{id}"), "PROFILE")
 }
 
+/// What a customer holds unpaid (orders, units per product): `HOLDS#<user id>` / `HOLDS` (its
+/// own partition, so the functions that write it are granted nothing of the profile's).
+pub fn user_holds(id: &UserId) -> Key {
+    Key::new(format!("HOLDS#{id}"), "HOLDS")
+}
+
 /// The uniqueness guard and lookup for a normalised email: `EMAIL#<email>` / `EMAIL`.
 pub fn user_email(normalised_email: &str) -> Key {
     Key::new(format!("EMAIL#{normalised_email}"), "EMAIL")

@@ -348,7 +348,13 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
     }];
     assert_eq!(
         store
-            .place_order(&record, &order, &lines, priced_cart.version)
+            .place_order(
+                &record,
+                &order,
+                &lines,
+                priced_cart.version,
+                Default::default()
+            )
             .await
             .unwrap(),
         PlaceOrder::CartChanged
@@ -367,7 +373,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
     // At the version as it is now, the same transaction goes through: the version refused it.
     assert_eq!(
         store
-            .place_order(&record, &order, &lines, cart.version)
+            .place_order(&record, &order, &lines, cart.version, Default::default())
             .await
             .unwrap(),
         PlaceOrder::Placed
@@ -412,4 +418,71 @@ async fn totals_the_provider_refuses_are_refused_before_anything_is_reserved() {
             .unwrap();
         assert_eq!(p.stock_available, 5);
     }
+}
+
+/// Hole 10 of issue 12: any account could hold any number of unpaid orders, each reserving up
+/// to 25 × 20 units for 15 minutes, so a script could empty a flash sale without paying. Now a
+/// customer holds at most 3 unpaid orders and 20 units of one product across them, taken in
+/// checkout's transaction and given back when an order is paid or expires.
+#[tokio::test]
+async fn one_customer_cannot_hoard_stock_in_unpaid_orders() {
+    let (_, token, hot) = shopper_with_cart("hoarder", 990).await;
+    let admin = admin_token().await;
+    call(
+        "PUT",
+        &format!("/admin/products/{hot}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 100}]})),
+    )
+    .await;
+    let (_, _, other) = shopper_with_cart("hoarder-other", 990).await;
+    let add = |product: String, quantity: i64| {
+        let token = token.clone();
+        async move {
+            let r = call(
+                "POST",
+                "/cart/items",
+                Some(&token),
+                Some(&json!({"product_id": product, "quantity": quantity})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{:?}", r.json);
+        }
+    };
+    // The cart holds 1 unit already; 14 more: 15 of the hot product in the first order.
+    add(hot.clone(), 14).await;
+    let first = ferrocart_tests::checkout(&token, "hoard-1").await;
+    assert_eq!(first.status, 201, "{:?}", first.json);
+    // 10 more of it would make 25 unpaid.
+    add(hot.clone(), 10).await;
+    let r = ferrocart_tests::checkout(&token, "hoard-2").await;
+    assert_eq!(r.status, 409, "{:?}", r.json);
+    assert_eq!(r.code(), "hold_limit");
+    assert_eq!(
+        stock_of(&hot).await,
+        85,
+        "nothing reserved by the refused checkout"
+    );
+    call("DELETE", &format!("/cart/items/{hot}"), Some(&token), None).await;
+    // Two more orders of another product: three unpaid, the limit.
+    for key in ["hoard-3", "hoard-4"] {
+        add(other.clone(), 1).await;
+        let r = ferrocart_tests::checkout(&token, key).await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+    }
+    add(other.clone(), 1).await;
+    let r = ferrocart_tests::checkout(&token, "hoard-5").await;
+    assert_eq!(r.status, 409, "{:?}", r.json);
+    assert_eq!(r.code(), "hold_limit");
+    // Paying the first gives its share back: the fourth order goes through.
+    let paid = deliver_signed(&succeeded(&evt_id(), &first.json)).await;
+    assert_eq!(paid.status, 200);
+    let r = ferrocart_tests::checkout(&token, "hoard-5").await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    // An expired order gives its share back too.
+    expire_now(&r.json).await;
+    invoke("order-expiry", &expiry_event(&r.json, 0)).await;
+    add(other.clone(), 1).await;
+    let r = ferrocart_tests::checkout(&token, "hoard-6").await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
 }

@@ -20,6 +20,7 @@ use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
+use ferrocart::store::holds::HoldLimits;
 use ferrocart::store::idempotency::IdempotencyRecord;
 use ferrocart::store::orders::{NewOrder, OrderItem, PaymentRef, PlaceOrder};
 use ferrocart::store::payments::Attached;
@@ -40,6 +41,8 @@ pub struct Context {
     pub order_expiry_queue_url: String,
     /// How long an unpaid order holds its stock.
     pub reservation_ttl_secs: u64,
+    /// How much one customer may hold unpaid (`MAX_UNPAID_ORDERS`, `MAX_HELD_UNITS_PER_PRODUCT`).
+    pub hold_limits: HoldLimits,
 }
 
 impl FunctionContext for Context {
@@ -52,6 +55,12 @@ impl FunctionContext for Context {
             sqs: startup.sqs(),
             order_expiry_queue_url: startup.required("ORDER_EXPIRY_QUEUE_URL")?,
             reservation_ttl_secs: startup.number("RESERVATION_TTL_SECONDS", 900)?.max(60),
+            hold_limits: HoldLimits {
+                unpaid_orders: startup.number("MAX_UNPAID_ORDERS", 3)?.clamp(1, 100) as u32,
+                units_per_product: startup
+                    .number("MAX_HELD_UNITS_PER_PRODUCT", 20)?
+                    .clamp(1, 10_000) as u32,
+            },
         })
     }
 }
@@ -223,6 +232,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         shipping_address: shipping,
         now,
         reservation_ttl_secs: ctx.reservation_ttl_secs,
+        held: priced
+            .lines
+            .iter()
+            .map(|l| (l.cart_line.product_id.clone(), l.cart_line.quantity))
+            .collect(),
     });
     let record = IdempotencyRecord::in_progress(user, &key, &request_hash, &order_id, now);
     if let Some(twin) = place(ctx, &keyed, (&record, &order), &priced, cart.version).await? {
@@ -253,7 +267,7 @@ async fn place(
     for attempt in 0..ATTEMPTS {
         match ctx
             .store
-            .place_order(record, order, &priced.lines, cart_version)
+            .place_order(record, order, &priced.lines, cart_version, ctx.hold_limits)
             .await?
         {
             PlaceOrder::Placed => return Ok(None),
@@ -285,6 +299,16 @@ async fn place(
                     format!(
                         "not enough stock (or the price changed) for: {}",
                         names.join(", ")
+                    ),
+                ));
+            }
+            PlaceOrder::HoldLimit => {
+                let l = ctx.hold_limits;
+                return Err(ApiError::conflict(
+                    "hold_limit",
+                    format!(
+                        "you hold as much unpaid as one customer may (at most {} unpaid orders and {} units of a product across them): pay for an order or let one expire",
+                        l.unpaid_orders, l.units_per_product
                     ),
                 ));
             }

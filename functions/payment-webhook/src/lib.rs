@@ -89,6 +89,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     };
     record.order_id = Some(order.order_id.clone());
     record.outcome = judge(&event, &asked, &order);
+    // Paid: what the order held unpaid counts no more against the customer's limits.
+    let transition = match asked.transition.to {
+        Some(OrderStatus::Paid) => asked.transition.clone().releasing(&order),
+        _ => asked.transition.clone(),
+    };
     let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
     let log = PaymentLogEntry::new(
         &order.order_id,
@@ -100,7 +105,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     // The event, its log entry and the change it asks for, in one transaction (once per event).
     let applied = if log.outcome == "applied" {
         ctx.store
-            .apply_payment_event(&record, &order.order_id, &asked.transition, &log, now_ms)
+            .apply_payment_event(&record, &order.order_id, &transition, &log, now_ms)
             .await?
     } else {
         ctx.store.record_payment_event(&record, &log).await?

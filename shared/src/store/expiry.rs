@@ -45,6 +45,7 @@ impl Store {
             actions.push(self.tx_return_stock(l)?);
         }
         actions.push(entry);
+        actions.extend(self.tx_release_holds(order)?);
         match self.transact(actions).await {
             Ok(_) => Ok(true),
             Err(e) if e.condition_failed_at(0) => Ok(false),

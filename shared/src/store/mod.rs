@@ -7,6 +7,7 @@ pub mod details;
 pub mod emails;
 pub mod expiry;
 pub mod fulfilment;
+pub mod holds;
 pub mod idempotency;
 pub mod orders;
 pub mod payments;

@@ -96,6 +96,10 @@ pub struct OrderItem {
     /// The refund of that payment, once made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_payment_refund: Option<String>,
+    /// What the order holds while unpaid (product, units): counted against the customer's
+    /// limits (`store::holds`) and given back when it is paid or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Vec<(ProductId, i64)>>,
 }
 
 /// What a new order is made of; [`OrderItem::new`] adds its keys, entity and first status.
@@ -111,6 +115,8 @@ pub struct NewOrder {
     /// Unix seconds now, and after how long an unpaid order's reservation is released.
     pub now: u64,
     pub reservation_ttl_secs: u64,
+    /// Units per product it reserves (counted against the customer's hold limits).
+    pub held: Vec<(ProductId, i64)>,
 }
 
 impl OrderItem {
@@ -152,6 +158,7 @@ impl OrderItem {
             dueat: Some(o.now + o.reservation_ttl_secs + crate::state::EXPIRY_GRACE_SECS),
             late_payment: None,
             late_payment_refund: None,
+            held: Some(o.held),
         }
     }
 }
@@ -208,6 +215,8 @@ pub enum PlaceOrder {
     CartChanged,
     /// DynamoDB cancelled for a conflicting concurrent transaction; safe to retry.
     Conflict,
+    /// The customer already holds as many unpaid orders, or units of a product, as allowed.
+    HoldLimit,
 }
 
 impl Store {
@@ -223,8 +232,9 @@ impl Store {
         order: &OrderItem,
         lines: &[PricedLine],
         cart_version: i64,
+        limits: super::holds::HoldLimits,
     ) -> Result<PlaceOrder, StoreError> {
-        let mut actions = Vec::with_capacity(4 + 2 * lines.len());
+        let mut actions = Vec::with_capacity(5 + 2 * lines.len());
         actions.push(self.tx_put(record, "attribute_not_exists(pk)")?);
         for l in lines {
             let q = l.cart_line.quantity;
@@ -270,6 +280,12 @@ impl Store {
             .build()
             .map_err(build_err)?;
         actions.push(TransactWriteItem::builder().delete(cart).build());
+        let held = order.held.clone().unwrap_or_default();
+        let Some(holds) = self.tx_take_holds(&order.user_id, &held, limits)? else {
+            return Ok(PlaceOrder::HoldLimit);
+        };
+        let holds_index = actions.len();
+        actions.push(holds);
 
         let actions_count = actions.len();
         let result = self
@@ -304,6 +320,11 @@ impl Store {
         }
         if e.condition_failed_at(0) {
             return Ok(PlaceOrder::KeyTaken);
+        }
+        if e.condition_failed_at(holds_index)
+            && !reasons.iter().take(holds_index).any(Option::is_some)
+        {
+            return Ok(PlaceOrder::HoldLimit);
         }
         let short: Vec<ProductId> = lines
             .iter()

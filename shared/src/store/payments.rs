@@ -133,6 +133,8 @@ pub struct OrderTransition {
     pub to: Option<OrderStatus>,
     /// Extra attributes to set on the order (name, value).
     pub set: Vec<(&'static str, AttributeValue)>,
+    /// What the order held unpaid, given back with the change (it leaves `pending_payment`).
+    pub release: Option<(crate::ids::UserId, Vec<(crate::ids::ProductId, i64)>)>,
 }
 
 impl OrderTransition {
@@ -143,6 +145,7 @@ impl OrderTransition {
             from: OrderStatus::predecessors(to),
             to: Some(to),
             set: Vec::new(),
+            release: None,
         }
     }
 
@@ -153,6 +156,7 @@ impl OrderTransition {
             from,
             to: None,
             set: Vec::new(),
+            release: None,
         }
     }
 
@@ -168,6 +172,13 @@ impl OrderTransition {
 
     pub fn set(mut self, name: &'static str, value: String) -> Self {
         self.set.push((name, s(&value)));
+        self
+    }
+
+    /// Gives back what `order` held unpaid, in the same transaction (for a change out of
+    /// `pending_payment`).
+    pub fn releasing(mut self, order: &OrderItem) -> Self {
+        self.release = order.held.clone().map(|h| (order.user_id.clone(), h));
         self
     }
 
@@ -317,6 +328,9 @@ impl Store {
             );
         }
         actions.extend(entry);
+        if let Some((user, held)) = &transition.release {
+            actions.push(self.tx_release(user, held)?);
+        }
         let result = self.transact_retrying_conflicts(actions).await;
         match result {
             Ok(_) => Ok(ApplyEvent::Applied),
