@@ -71,6 +71,13 @@ pub fn user_sessions_gsi1(user: &UserId, created_at: u64, session: &SessionId) -
 
 /// Failed-login counter for one account and one fixed window:
 /// `LOGINFAIL#<email>` / `WINDOW#<window start, unix seconds>`.
+/// A login guard's state (failures since the last success, locked until): `LOGINGUARD#<subject>`
+/// / `STATE`, the subject an account (`<email>`) or an account from one client (`<email>|<ip>`).
+pub fn login_guard(subject: &str) -> Key {
+    Key::new(format!("LOGINGUARD#{subject}"), "STATE")
+}
+
+/// A fixed-window login attempt counter for `subject` (an account, or `client:<ip>`).
 pub fn login_failures(normalised_email: &str, window_start: u64) -> Key {
     Key::new(
         format!("LOGINFAIL#{normalised_email}"),

@@ -312,3 +312,67 @@ async fn seeded_admin_has_the_admin_role_and_customers_cannot_claim_it() {
         (400, "unknown_field", Some("role"))
     );
 }
+
+/// `POST /auth/login` from another client address (the local gateway reports the TCP peer as
+/// `sourceIp`, as API Gateway does; any 127.x.y.z reaches it).
+async fn login_from(ip: [u8; 4], email: &str, password: &str) -> Resp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap();
+    send(
+        c.post(format!("{}/auth/login", api_url()))
+            .json(&json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+/// Issue 12 hole 11: the per-account limit let anyone who knew an email lock its owner out
+/// indefinitely. Now the budget is per account *and client*: a client that guesses is locked
+/// out alone, with waits that grow (30 s, 60 s, ...) instead of a window that renews for ever,
+/// and the owner, from anywhere else, still logs in.
+#[tokio::test]
+async fn a_guessing_client_locks_only_itself_out_and_its_waits_grow() {
+    let (email, password, _) = new_customer("targeted").await;
+    let attacker = [127, 0, 0, 21];
+    for i in 0..5 {
+        let r = login_from(attacker, &email, "a wrong guess").await;
+        assert_eq!(r.status, 401, "guess {i}: {:?}", r.json);
+    }
+    let r = login_from(attacker, &email, "a wrong guess").await;
+    assert_eq!(r.status, 429);
+    let first_wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((25..=30).contains(&first_wait), "{first_wait}");
+    // The owner, from another address, is not locked out.
+    let r = login_from([127, 0, 0, 22], &email, &password).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+
+    // The attacker's next wait, once this one has passed, is longer.
+    let s = store().await;
+    let guard = ferrocart::keys::login_guard(&format!(
+        "{}|127.0.0.21",
+        ferrocart::validate::normalise_email(&email).unwrap()
+    ));
+    s.client
+        .update_item()
+        .table_name(&s.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(guard.pk))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(guard.sk))
+        .update_expression("SET locked_until = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N("0".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login_from(attacker, &email, "a wrong guess").await.status,
+        401
+    );
+    let r = login_from(attacker, &email, "a wrong guess").await;
+    assert_eq!(r.status, 429);
+    let second_wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((55..=60).contains(&second_wait), "{second_wait}");
+}

@@ -1,8 +1,15 @@
 //! `POST /auth/login` `{email, password}` → 200 token pair.
 //!
-//! Unknown email and wrong password give the same 401 body and cost the same hash. Each account
-//! has a budget of attempts per window (429 with `Retry-After` once spent), reserved before the
-//! password is checked.
+//! Unknown email and wrong password give the same 401 body and cost the same hash. Attempts are
+//! reserved before the password is checked (429 with `Retry-After` once a budget is spent):
+//! - per account *and client* (`sourceIp`): `LOGIN_MAX_FAILURES` free, then waits doubling from
+//!   30 s to 15 min: one client guessing locks only itself out of the account;
+//! - per account, all clients together: `LOGIN_ACCOUNT_FREE_ATTEMPTS` free, then waits doubling
+//!   from 30 s to 5 min: many clients together slow it down, never lock it for good;
+//! - per client, all accounts: `LOGIN_CLIENT_MAX_ATTEMPTS` failures per `LOGIN_WINDOW_SECONDS`
+//!   (credential stuffing from one address).
+//!
+//! A success clears the account's guards and gives the client's attempt back.
 
 use ferrocart::auth::{TokenPair, TokenService, password, refresh};
 use ferrocart::ids::SessionId;
@@ -10,6 +17,7 @@ use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::sessions::SessionItem;
+use ferrocart::store::throttle::Backoff;
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -22,8 +30,12 @@ pub struct Context {
     pub max_body_bytes: usize,
     /// How long a session (its refresh token) lives.
     pub refresh_ttl_secs: u64,
-    /// Failed logins allowed per account per window before 429.
-    pub login_max_failures: u32,
+    /// Free attempts per account and client, then growing waits.
+    pub per_client_account: Backoff,
+    /// Free attempts per account (all clients), then growing waits.
+    pub per_account: Backoff,
+    /// Failed attempts one client may make over all accounts per window.
+    pub client_max_attempts: u32,
     pub login_window_secs: u64,
 }
 
@@ -34,7 +46,21 @@ impl FunctionContext for Context {
             tokens: startup.tokens()?,
             max_body_bytes: startup.max_body_bytes()?,
             refresh_ttl_secs: startup.refresh_ttl_secs()?,
-            login_max_failures: startup.number("LOGIN_MAX_FAILURES", 5)? as u32,
+            per_client_account: Backoff {
+                free: startup.number("LOGIN_MAX_FAILURES", 5)?.clamp(1, 1_000) as u32,
+                base_secs: 30,
+                cap_secs: 900,
+            },
+            per_account: Backoff {
+                free: startup
+                    .number("LOGIN_ACCOUNT_FREE_ATTEMPTS", 50)?
+                    .clamp(1, 100_000) as u32,
+                base_secs: 30,
+                cap_secs: 300,
+            },
+            client_max_attempts: startup
+                .number("LOGIN_CLIENT_MAX_ATTEMPTS", 100)?
+                .clamp(1, 1_000_000) as u32,
             login_window_secs: startup.number("LOGIN_WINDOW_SECONDS", 900)?.max(1),
         })
     }
@@ -53,15 +79,28 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     if body.password.is_empty() || body.password.chars().count() > validate::PASSWORD_MAX_CHARS {
         return Err(invalid_credentials());
     }
-    let auth = ctx;
     let now = ferrocart::time::now_unix();
-    if let Some(retry_after) = ctx
-        .store
-        .reserve_login_attempt(&email, auth.login_max_failures, auth.login_window_secs, now)
+    let client = format!("client:{}", source_ip(&req));
+    let this_client = format!("{email}|{}", source_ip(&req));
+    let store = &ctx.store;
+    let window = ctx.login_window_secs;
+    let throttled = |retry_after: u64| {
+        tracing::warn!(retry_after, "login throttled");
+        ApiError::TooManyRequests { retry_after }
+    };
+    if let Some(wait) = store
+        .reserve_login_attempt(&client, ctx.client_max_attempts, window, now)
         .await?
     {
-        tracing::warn!("login throttled");
-        return Err(ApiError::TooManyRequests { retry_after });
+        return Err(throttled(wait));
+    }
+    for (subject, backoff) in [
+        (&this_client, ctx.per_client_account),
+        (&email, ctx.per_account),
+    ] {
+        if let Some(wait) = store.reserve_guarded_attempt(subject, backoff, now).await? {
+            return Err(throttled(wait));
+        }
     }
 
     let user = ctx.store.find_user_by_email(&email).await?;
@@ -73,9 +112,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             return Err(invalid_credentials());
         }
     };
-    ctx.store
-        .clear_login_attempts(&email, auth.login_window_secs, now)
-        .await?;
+    store.clear_guard(&this_client).await?;
+    store.clear_guard(&email).await?;
+    store.return_login_attempt(&client, window, now).await?;
+    let auth = ctx;
 
     let session_id = SessionId::generate();
     let rt = refresh::generate(&session_id);
@@ -106,4 +146,15 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
 
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "email or password is incorrect")
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
+fn source_ip(req: &Request) -> String {
+    use lambda_http::RequestExt;
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+            c.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
 }

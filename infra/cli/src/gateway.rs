@@ -30,6 +30,8 @@ pub struct Incoming {
     pub raw_query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The TCP peer's address, as API Gateway reports the caller (`requestContext.http.sourceIp`).
+    pub source_ip: String,
 }
 
 pub struct Gateway {
@@ -160,6 +162,7 @@ impl Gateway {
             raw_query,
             headers,
             body,
+            source_ip,
         } = req;
         let (method, path, raw_query) = (method.as_str(), path.as_str(), raw_query.as_str());
         let mut hdrs: Map<String, Value> = Map::new();
@@ -220,7 +223,7 @@ impl Gateway {
                     "method": method,
                     "path": path,
                     "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
+                    "sourceIp": source_ip,
                     "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
                 },
                 "requestId": uuid::Uuid::new_v4().to_string(),
@@ -339,7 +342,11 @@ pub fn to_http(outcome: Outcome) -> Response {
     resp
 }
 
-async fn handle_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+async fn handle_api(
+    State(gw): State<Arc<Gateway>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    req: Request,
+) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -362,6 +369,7 @@ async fn handle_api(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         raw_query: query,
         headers,
         body,
+        source_ip: peer.ip().to_string(),
     };
     let event = gw.event(route, params, &incoming);
     let outcome = pool.invoke(Bytes::from(event.to_string())).await;

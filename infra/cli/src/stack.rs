@@ -167,7 +167,13 @@ impl Stack {
             );
             tokio::spawn(async move { axum::serve(listener, router).await });
         }
-        tokio::spawn(async move { axum::serve(api, a).await });
+        tokio::spawn(async move {
+            axum::serve(
+                api,
+                a.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         tokio::spawn(async move { axum::serve(control, c).await });
         if let Some(bucket) = tpl.cdn_buckets.first() {
             let cdn = tokio::net::TcpListener::bind(("127.0.0.1", CDN_PORT)).await?;
