@@ -608,31 +608,51 @@ pub async fn faults_off() -> Value {
 
 /// Moves an order's reservation deadline into the past, as if 15 minutes had gone by.
 pub async fn expire_now(order: &Value) {
+    times_past(
+        order["order_id"].as_str().expect("an order"),
+        &["expires_at"],
+    )
+    .await;
+}
+
+/// Sets these time attributes of an order (`expires_at`, `dueat`) to a second ago, as if time
+/// had passed. `dueat` only on an order still on the due index.
+pub async fn times_past(order_id: &str, attributes: &[&str]) {
+    use aws_sdk_dynamodb::types::AttributeValue;
     let s = store().await;
-    s.client
+    let sets: Vec<String> = attributes.iter().map(|a| format!("{a} = :past")).collect();
+    let mut update = s
+        .client
         .update_item()
         .table_name(&s.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!(
-                "ORDER#{}",
-                order["order_id"].as_str().expect("an order")
-            )),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
-        )
-        .update_expression("SET expires_at = :past")
+        .key("pk", AttributeValue::S(format!("ORDER#{order_id}")))
+        .key("sk", AttributeValue::S("ORDER".into()))
+        .update_expression(format!("SET {}", sets.join(", ")))
         .expression_attribute_values(
             ":past",
-            aws_sdk_dynamodb::types::AttributeValue::N(
-                (ferrocart::time::now_unix() - 1).to_string(),
-            ),
-        )
-        .send()
-        .await
-        .expect("DynamoDB Local");
+            AttributeValue::N((ferrocart::time::now_unix() - 1).to_string()),
+        );
+    if attributes.contains(&"dueat") {
+        update = update.condition_expression("attribute_exists(duepk)");
+    }
+    match update.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+        Err(e) => panic!("DynamoDB Local: {e:?}"),
+    }
+}
+
+/// One reconciler run now (besides the local stack's own every few seconds): its report.
+pub async fn reconcile() -> Value {
+    invoke(
+        "reconciler",
+        &json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(),
+                "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000",
+                "time": "2026-12-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}}),
+    )
+    .await
 }
 
 /// The SQS event order-expiry receives for this order.

@@ -236,36 +236,7 @@ async fn stripe_status(pi: &str) -> String {
 /// Moves time on for an order that still awaits something: its reservation deadline and its
 /// next reconciler look are in the past.
 async fn time_passes(order_id: &str) {
-    let s = store().await;
-    let past =
-        aws_sdk_dynamodb::types::AttributeValue::N((ferrocart::time::now_unix() - 1).to_string());
-    let _ = s
-        .client
-        .update_item()
-        .table_name(&s.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORDER#{order_id}")),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
-        )
-        .update_expression("SET expires_at = :past, dueat = :past")
-        .condition_expression("attribute_exists(duepk)")
-        .expression_attribute_values(":past", past)
-        .send()
-        .await;
-}
-
-async fn reconcile() -> Value {
-    invoke(
-        "reconciler",
-        &json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(),
-                "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000",
-                "time": "2026-12-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}}),
-    )
-    .await
+    times_past(order_id, &["expires_at", "dueat"]).await;
 }
 
 #[tokio::test]

@@ -282,40 +282,7 @@ async fn faults_report_injected() -> u64 {
 
 /// Puts an order's next reconciler look in the past (as if its grace period had run out).
 async fn due_now(order_id: &str) {
-    let s = store().await;
-    s.client
-        .update_item()
-        .table_name(&s.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORDER#{order_id}")),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("ORDER".into()),
-        )
-        .update_expression("SET dueat = :past")
-        .condition_expression("attribute_exists(duepk)")
-        .expression_attribute_values(
-            ":past",
-            aws_sdk_dynamodb::types::AttributeValue::N(
-                (ferrocart::time::now_unix() - 1).to_string(),
-            ),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
-/// One reconciler run now (besides the local stack's own every few seconds).
-async fn reconcile() -> Value {
-    invoke(
-        "reconciler",
-        &json!({"version": "0", "id": uuid::Uuid::new_v4().to_string(),
-                "detail-type": "Scheduled Event", "source": "aws.events", "account": "000000000000",
-                "time": "2026-12-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": {}}),
-    )
-    .await
+    times_past(order_id, &["dueat"]).await;
 }
 
 async fn stock(product: &str) -> i64 {

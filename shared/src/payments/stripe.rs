@@ -123,7 +123,9 @@ impl StripeClient {
         })
     }
 
-    async fn decode(resp: reqwest::Response) -> Result<PaymentIntent, PaymentError> {
+    async fn decode<T: serde::de::DeserializeOwned>(
+        resp: reqwest::Response,
+    ) -> Result<T, PaymentError> {
         let status = resp.status();
         if !status.is_success() {
             let body = resp.text().await.unwrap_or_default();
@@ -194,15 +196,7 @@ impl StripeClient {
             .form(&[("payment_intent", payment_intent)])
             .send()
             .await?;
-        let status = resp.status();
-        if !status.is_success() {
-            let body = resp.text().await.unwrap_or_default();
-            return Err(PaymentError::Rejected {
-                status: status.as_u16(),
-                body: body.chars().take(500).collect(),
-            });
-        }
-        Ok(resp.json().await?)
+        Self::decode(resp).await
     }
 
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
