@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 3600;
 /// How long the request that placed an order owns finishing it; a same-key request inside this
 /// window is told to retry (409) instead of racing it. Released early if the provider fails.
-pub const IDEMPOTENCY_LOCK_SECS: u64 = 30;
+/// Checkout's 10 s timeout plus a margin: a live request always holds it, and a request killed
+/// mid-way (a crash, a timeout) keeps its client waiting no longer than that.
+pub const IDEMPOTENCY_LOCK_SECS: u64 = 15;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
