@@ -48,13 +48,7 @@ where
     F: Fn(&'static C, lambda_runtime::LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>) -> Fut,
     Fut: Future<Output = Result<crate::consumer::BatchResponse, lambda_runtime::Error>>,
 {
-    let ctx = context::<C>().await?;
-    let handler = &handler;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        crate::metrics::invocation_started();
-        handler(ctx, event)
-    }))
-    .await
+    serve_events(handler).await
 }
 
 /// A scheduled function (an EventBridge schedule): each run goes to `handler(&Context, event)`,
@@ -63,6 +57,18 @@ pub async fn serve_scheduled<C, F, Fut, R>(handler: F) -> Result<(), lambda_runt
 where
     C: FunctionContext,
     F: Fn(&'static C, lambda_runtime::LambdaEvent<serde_json::Value>) -> Fut,
+    Fut: Future<Output = Result<R, lambda_runtime::Error>>,
+    R: serde::Serialize,
+{
+    serve_events(handler).await
+}
+
+/// Any event function: `handler(&Context, event)` per invocation, its answer the result.
+async fn serve_events<C, E, F, Fut, R>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    C: FunctionContext,
+    E: serde::de::DeserializeOwned,
+    F: Fn(&'static C, lambda_runtime::LambdaEvent<E>) -> Fut,
     Fut: Future<Output = Result<R, lambda_runtime::Error>>,
     R: serde::Serialize,
 {

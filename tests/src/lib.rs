@@ -353,8 +353,7 @@ pub fn status_history(view: &Value) -> Vec<String> {
 /// Pays a PaymentIntent at the local Stripe stand-in as Stripe.js would (what `ferrocart pay`
 /// does); the HTTP status of the confirmation (200 paid, 402 declined).
 pub async fn pay_at_stripe_fake(pi: &str, card: &str) -> u16 {
-    let base = "http://127.0.0.1:8420";
-    let key = "sk_test_ferrocart_local";
+    let (base, key) = (STRIPE_FAKE, STRIPE_FAKE_KEY);
     let pm: Value = client()
         .post(format!("{base}/v1/payment_methods"))
         .basic_auth(key, None::<&str>)
@@ -662,4 +661,35 @@ pub fn expiry_event(order: &Value, expires_at: u64) -> Value {
         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1", "SenderId": "A", "ApproximateFirstReceiveTimestamp": "1"},
         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ferrocart-orderexpiryqueue", "awsRegion": "us-east-1"}]})
+}
+
+/// The local Stripe stand-in, and the secret key the local stack gives it.
+pub const STRIPE_FAKE: &str = "http://127.0.0.1:8420";
+pub const STRIPE_FAKE_KEY: &str = "sk_test_ferrocart_local";
+
+/// `GET <path>` at the Stripe stand-in (`/v1/payment_intents/<id>`, `/v1/refunds`), as JSON.
+pub async fn stripe_get(path: &str) -> Value {
+    client()
+        .get(format!("{STRIPE_FAKE}{path}"))
+        .basic_auth(STRIPE_FAKE_KEY, None::<&str>)
+        .send()
+        .await
+        .expect("stripe fake")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// A product's `stock_available`, read strongly from the table.
+pub async fn stock_available(product_id: &str) -> i64 {
+    store()
+        .await
+        .get_product(
+            &ferrocart::ids::ProductId::parse(product_id).expect("a product id"),
+            true,
+        )
+        .await
+        .expect("DynamoDB Local")
+        .expect("the product")
+        .stock_available
 }

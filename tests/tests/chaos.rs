@@ -221,16 +221,10 @@ fn plan(seed: u64) -> Value {
 }
 
 async fn stripe_status(pi: &str) -> String {
-    let v: Value = client()
-        .get(format!("http://127.0.0.1:8420/v1/payment_intents/{pi}"))
-        .basic_auth("sk_test_ferrocart_local", None::<&str>)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["status"].as_str().unwrap_or_default().to_string()
+    stripe_get(&format!("/v1/payment_intents/{pi}")).await["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Moves time on for an order that still awaits something: its reservation deadline and its

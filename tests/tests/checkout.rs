@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use ferrocart::ids::{OrderId, ProductId, UserId};
+use ferrocart::ids::{OrderId, UserId};
 use ferrocart::keys;
 use ferrocart::store::idempotency::IdempotencyRecord;
 use ferrocart::store::orders::{OrderItem, PlaceOrder, PricedLine};
@@ -40,16 +40,6 @@ async fn product(name: &str, price: i64, stock: i64) -> (String, i64) {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json);
     (id, price)
-}
-
-async fn stock_of(id: &str) -> i64 {
-    store()
-        .await
-        .get_product(&ProductId::parse(id).unwrap(), true)
-        .await
-        .unwrap()
-        .unwrap()
-        .stock_available
 }
 
 async fn shopper_with(items: &[(&str, i64)]) -> String {
@@ -95,7 +85,10 @@ async fn checkout_reserves_stock_places_the_order_and_starts_the_payment() {
             .unwrap()
             .contains("_secret_")
     );
-    assert_eq!((stock_of(&a).await, stock_of(&b).await), (3, 6));
+    assert_eq!(
+        (stock_available(&a).await, stock_available(&b).await),
+        (3, 6)
+    );
     let cart = call("GET", "/cart", Some(&t), None).await;
     assert_eq!(cart.json["line_count"], 0, "the cart is emptied");
     let order = store()
@@ -125,7 +118,7 @@ async fn the_same_key_replays_and_another_body_is_422() {
     assert_eq!(again.status, 201);
     assert_eq!(again.json, first.json);
     assert_eq!(again.headers["idempotent-replayed"], "true");
-    assert_eq!(stock_of(&a).await, 4, "one order, one reservation");
+    assert_eq!(stock_available(&a).await, 4, "one order, one reservation");
     let mut other = address();
     other["shipping_address"]["city"] = json!("Rotterdam");
     let r = checkout(&t, "same-key", &other).await;
@@ -158,7 +151,7 @@ async fn concurrent_requests_with_one_key_make_one_order() {
         assert!(!ok.is_empty(), "round {round}: {seen:?}");
         assert_eq!(ok.len() + busy, 3, "round {round}: {seen:?}");
         assert!(ok.iter().all(|r| r.json == ok[0].json), "one order");
-        assert_eq!(stock_of(&a).await, 4);
+        assert_eq!(stock_available(&a).await, 4);
         let replay = checkout(&t, "double-click", &body).await;
         assert_eq!(replay.json, ok[0].json);
     }
@@ -184,7 +177,10 @@ async fn short_stock_is_a_409_naming_the_product_and_writes_nothing() {
             .contains("Plenty")
     );
     assert_eq!(
-        (stock_of(&plenty).await, stock_of(&scarce).await),
+        (
+            stock_available(&plenty).await,
+            stock_available(&scarce).await
+        ),
         (50, 1),
         "no partial reservation"
     );
@@ -202,7 +198,7 @@ async fn short_stock_is_a_409_naming_the_product_and_writes_nothing() {
     )
     .await;
     assert_eq!(checkout(&t, "short", &address()).await.status, 201);
-    assert_eq!(stock_of(&scarce).await, 0);
+    assert_eq!(stock_available(&scarce).await, 0);
 }
 
 #[tokio::test]
@@ -224,7 +220,11 @@ async fn a_flash_sale_never_oversells() {
         .map(|r| r.code().to_string())
         .collect();
     assert_eq!((placed, refused), (10, 40), "codes: {codes:?}");
-    assert_eq!(stock_of(&hot).await, 0, "stock is exactly S - min(N, S)");
+    assert_eq!(
+        stock_available(&hot).await,
+        0,
+        "stock is exactly S - min(N, S)"
+    );
     // Losers keep their cart and hold no reservation.
     for (t, r) in shoppers.iter().zip(&results) {
         let lines = call("GET", "/cart", Some(t), None).await.json["line_count"]
@@ -287,7 +287,7 @@ async fn bad_checkout_requests_are_refused() {
         checkout(&t, "validation", &body).await.code(),
         "unknown_field"
     );
-    assert_eq!(stock_of(&a).await, 5, "nothing was reserved");
+    assert_eq!(stock_available(&a).await, 5, "nothing was reserved");
     let r = send(
         client()
             .post(format!("{}/checkout", api_url()))
@@ -367,7 +367,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(stock_of(&kettle).await, 5, "nothing reserved");
+    assert_eq!(stock_available(&kettle).await, 5, "nothing reserved");
     let cart = store.get_cart(&user).await.unwrap();
     assert_eq!(cart.lines.len(), 2);
     // At the version as it is now, the same transaction goes through: the version refused it.
@@ -378,7 +378,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
             .unwrap(),
         PlaceOrder::Placed
     );
-    assert_eq!(stock_of(&kettle).await, 4);
+    assert_eq!(stock_available(&kettle).await, 4);
     assert!(store.get_cart(&user).await.unwrap().lines.is_empty());
 }
 
@@ -410,13 +410,7 @@ async fn totals_the_provider_refuses_are_refused_before_anything_is_reserved() {
             "{:?}",
             cart.json
         );
-        let p = store()
-            .await
-            .get_product(&ferrocart::ids::ProductId::parse(&product).unwrap(), true)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(p.stock_available, 5);
+        assert_eq!(stock_available(&product).await, 5);
     }
 }
 
@@ -459,7 +453,7 @@ async fn one_customer_cannot_hoard_stock_in_unpaid_orders() {
     assert_eq!(r.status, 409, "{:?}", r.json);
     assert_eq!(r.code(), "hold_limit");
     assert_eq!(
-        stock_of(&hot).await,
+        stock_available(&hot).await,
         85,
         "nothing reserved by the refused checkout"
     );

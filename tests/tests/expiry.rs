@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use ferrocart::ids::{OrderId, ProductId};
+use ferrocart::ids::OrderId;
 use ferrocart::payments::signature;
 use ferrocart_tests::*;
 use serde_json::{Value, json};
@@ -38,16 +38,6 @@ async fn order_for(product: &str, quantity: i64) -> (String, Value) {
     (t, r.json)
 }
 
-async fn stock_of(id: &str) -> i64 {
-    store()
-        .await
-        .get_product(&ProductId::parse(id).unwrap(), true)
-        .await
-        .unwrap()
-        .unwrap()
-        .stock_available
-}
-
 async fn order_status(token: &str, order: &Value) -> (String, Vec<String>) {
     let r = call(
         "GET",
@@ -66,13 +56,7 @@ async fn order_status(token: &str, order: &Value) -> (String, Vec<String>) {
 }
 
 async fn payment_intent_status(id: &str) -> String {
-    let r = client()
-        .get(format!("http://127.0.0.1:8420/v1/payment_intents/{id}"))
-        .basic_auth("sk_test_ferrocart_local", None::<&str>)
-        .send()
-        .await
-        .unwrap();
-    r.json::<Value>().await.unwrap()["status"]
+    stripe_get(&format!("/v1/payment_intents/{id}")).await["status"]
         .as_str()
         .unwrap()
         .to_string()
@@ -122,12 +106,12 @@ async fn checkout_schedules_the_expiry() {
 async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
     let p = product(5).await;
     let (t, order) = order_for(&p, 3).await;
-    assert_eq!(stock_of(&p).await, 2);
+    assert_eq!(stock_available(&p).await, 2);
     // Early: nothing happens (the message is sent again for the remaining time).
     let early = invoke("order-expiry", &expiry_event(&order, 0)).await;
     assert_eq!(early, json!({"batchItemFailures": []}));
     assert_eq!(order_status(&t, &order).await.0, "pending_payment");
-    assert_eq!(stock_of(&p).await, 2);
+    assert_eq!(stock_available(&p).await, 2);
     expire_now(&order).await;
     let event = expiry_event(&order, 0);
     // Delivered three times, twice at once: one cancellation, stock back once.
@@ -142,7 +126,7 @@ async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
         invoke("order-expiry", &event).await,
         json!({"batchItemFailures": []})
     );
-    assert_eq!(stock_of(&p).await, 5);
+    assert_eq!(stock_available(&p).await, 5);
     let (status, history) = order_status(&t, &order).await;
     assert_eq!(
         (status.as_str(), history),
@@ -157,7 +141,7 @@ async fn an_unpaid_order_is_cancelled_and_its_stock_returned_once() {
     // A success reported late never revives it.
     assert_eq!(deliver_payment_succeeded(&order).await, 200);
     assert_eq!(order_status(&t, &order).await.0, "cancelled");
-    assert_eq!(stock_of(&p).await, 5);
+    assert_eq!(stock_available(&p).await, 5);
 }
 
 #[tokio::test]
@@ -177,5 +161,5 @@ async fn a_paid_order_is_never_expired() {
     );
     assert!(!history.contains(&"cancelled".to_string()));
     // The reservation became a shipment, it was not returned.
-    assert_eq!(stock_of(&p).await, 4);
+    assert_eq!(stock_available(&p).await, 4);
 }

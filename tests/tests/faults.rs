@@ -117,13 +117,7 @@ async fn a_retried_checkout_never_opens_a_payment_for_a_cancelled_order() {
         assert_eq!(r.code(), "order_closed");
         assert!(r.json.get("payment").is_none(), "{:?}", r.json);
     }
-    let p = store()
-        .await
-        .get_product(&ferrocart::ids::ProductId::parse(&product).unwrap(), true)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(p.stock_available, 5);
+    assert_eq!(stock_available(&product).await, 5);
 }
 
 /// Hole 4: order-expiry worked through a batch one message at a time, up to three Stripe calls
@@ -285,16 +279,6 @@ async fn due_now(order_id: &str) {
     times_past(order_id, &["dueat"]).await;
 }
 
-async fn stock(product: &str) -> i64 {
-    store()
-        .await
-        .get_product(&ferrocart::ids::ProductId::parse(product).unwrap(), true)
-        .await
-        .unwrap()
-        .unwrap()
-        .stock_available
-}
-
 /// Hole 3: checkout's process killed between claiming the order's expiry and sending it (and a
 /// client that never retries) left a reservation nobody would ever release. The reconciler
 /// finds the order past its deadline and has it expired: cancelled, stock back once.
@@ -314,7 +298,7 @@ async fn a_reservation_whose_expiry_was_lost_is_released_by_the_reconciler() {
         r.status,
         r.json
     );
-    assert_eq!(stock(&product).await, 4);
+    assert_eq!(stock_available(&product).await, 4);
     let orders = call("GET", "/orders", Some(&token), None).await;
     let order = orders.json["items"][0].clone();
     let id = order["order_id"].as_str().unwrap();
@@ -336,7 +320,7 @@ async fn a_reservation_whose_expiry_was_lost_is_released_by_the_reconciler() {
     wait_for_status(&token, id, "cancelled").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     reconcile().await;
-    assert_eq!(stock(&product).await, 5);
+    assert_eq!(stock_available(&product).await, 5);
     let o = store()
         .await
         .get_order(&ferrocart::ids::OrderId::parse(id).unwrap())
@@ -424,15 +408,7 @@ async fn a_payment_for_a_cancelled_order_is_refunded_once() {
     let refund = o.late_payment_refund.clone().expect("refunded");
     assert!(refund.starts_with("re_"), "{refund}");
     assert_eq!(o.duepk, None);
-    let refunds: Value = client()
-        .get("http://127.0.0.1:8420/v1/refunds")
-        .basic_auth("sk_test_ferrocart_local", None::<&str>)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refunds = stripe_get("/v1/refunds").await;
     let for_pi = refunds["data"]
         .as_array()
         .unwrap()

@@ -387,13 +387,7 @@ async fn finish_payment(
         .get_order(order_id)
         .await?
         .ok_or_else(|| ApiError::internal("idempotency record points at a missing order"))?;
-    if !matches!(
-        order.status,
-        OrderStatus::PendingPayment
-            | OrderStatus::Paid
-            | OrderStatus::Fulfilling
-            | OrderStatus::Shipped
-    ) {
+    if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Refunded) {
         // Cancelled (its reservation expired) or refunded before the payment step finished:
         // nothing may be paid for it. The key's final answer says so.
         return order_closed(ctx, principal, key, &order).await;

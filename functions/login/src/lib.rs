@@ -80,8 +80,9 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         return Err(invalid_credentials());
     }
     let now = ferrocart::time::now_unix();
-    let client = format!("client:{}", source_ip(&req));
-    let this_client = format!("{email}|{}", source_ip(&req));
+    let ip = source_ip(&req);
+    let client = format!("client:{ip}");
+    let this_client = format!("{email}|{ip}");
     let store = &ctx.store;
     let window = ctx.login_window_secs;
     let throttled = |retry_after: u64| {
@@ -103,7 +104,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         }
     }
 
-    let user = ctx.store.find_user_by_email(&email).await?;
+    let user = store.find_user_by_email(&email).await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let user = match (password::verify(body.password, stored_hash).await, user) {
         (true, Some(user)) => user,
@@ -115,7 +116,6 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     store.clear_guard(&this_client).await?;
     store.clear_guard(&email).await?;
     store.return_login_attempt(&client, window, now).await?;
-    let auth = ctx;
 
     let session_id = SessionId::generate();
     let rt = refresh::generate(&session_id);
@@ -124,9 +124,9 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         user.user_id.clone(),
         rt.hash,
         now,
-        auth.refresh_ttl_secs,
+        ctx.refresh_ttl_secs,
     );
-    ctx.store.create_session(&session).await?;
+    store.create_session(&session).await?;
     let access_token = ctx
         .tokens
         .issue(&user.user_id, &session_id, user.role, now)
@@ -139,7 +139,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             token_type: "Bearer",
             expires_in: ctx.tokens.access_ttl_secs,
             refresh_token: rt.token,
-            refresh_expires_in: auth.refresh_ttl_secs,
+            refresh_expires_in: ctx.refresh_ttl_secs,
         },
     ))
 }

@@ -191,7 +191,7 @@ impl Asked {
                 }
             }
             "charge.refunded" => {
-                let refunded = obj["amount_refunded"].as_i64().unwrap_or(0);
+                let refunded = obj["amount_refunded"].as_i64();
                 let transition = if obj["refunded"].as_bool() == Some(true) {
                     OrderTransition::to(OrderStatus::Refunded)
                         .payment(PaymentStatus::Refunded, None)
@@ -209,8 +209,8 @@ impl Asked {
                 };
                 Self {
                     payment_ref: str_of(&obj["payment_intent"]),
-                    transition: transition.set_number("amount_refunded", refunded),
-                    amount: obj["amount_refunded"].as_i64(),
+                    transition: transition.set_number("amount_refunded", refunded.unwrap_or(0)),
+                    amount: refunded,
                     currency: str_of(&obj["currency"]),
                     error_code: None,
                 }

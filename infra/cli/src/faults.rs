@@ -219,6 +219,11 @@ impl Faults {
             .unwrap_or_default()
     }
 
+    /// Whether any rule is installed (without one, requests are not looked at).
+    pub fn is_active(&self) -> bool {
+        self.0.lock().is_ok_and(|r| !r.plan.rules.is_empty())
+    }
+
     /// The fault to inject into this request, if any.
     pub fn decide(&self, call: &Call) -> Option<Decision> {
         let mut r = self.0.lock().ok()?;

@@ -280,21 +280,22 @@ impl Store {
         log: &PaymentLogEntry,
         now_ms: u64,
     ) -> Result<ApplyEvent, StoreError> {
-        let set: Vec<(&str, AttributeValue)> = transition
-            .set
-            .iter()
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
         let by = format!("{}:{}", event.provider, event.event_id);
         let (update, entry) = match transition.to {
             Some(to) => {
                 let [update, entry] =
-                    self.tx_status_change(order, to, (now_ms, &log.at), &by, &set)?;
+                    self.tx_status_change(order, to, (now_ms, &log.at), &by, &transition.set)?;
                 (update, Some(entry))
             }
             None => {
-                let update =
-                    self.order_update(order, &transition.from, None, &log.at, &set, &[])?;
+                let update = self.order_update(
+                    order,
+                    &transition.from,
+                    None,
+                    &log.at,
+                    &transition.set,
+                    &[],
+                )?;
                 (TransactWriteItem::builder().update(update).build(), None)
             }
         };

@@ -56,8 +56,13 @@ impl Store {
         status: OrderStatus,
         at: u64,
     ) -> Result<bool, StoreError> {
-        self.due_update(order, status, "SET #d = :at", Some(at))
-            .await
+        self.due_write(
+            order,
+            "SET #d = :at",
+            "#st = :st AND attribute_exists(#p)",
+            vec![(":st", s(status.as_str())), (":at", n(at))],
+        )
+        .await
     }
 
     /// Takes the order off the due index, if it is still in `status` (nothing more is due).
@@ -66,7 +71,13 @@ impl Store {
         order: &OrderId,
         status: OrderStatus,
     ) -> Result<bool, StoreError> {
-        self.due_update(order, status, "REMOVE #p, #d", None).await
+        self.due_write(
+            order,
+            "REMOVE #p, #d",
+            "#st = :st AND attribute_exists(#p)",
+            vec![(":st", s(status.as_str()))],
+        )
+        .await
     }
 
     /// Records that a payment (`reference`) succeeded for a cancelled order and puts the order
@@ -78,26 +89,18 @@ impl Store {
         reference: &str,
         now: u64,
     ) -> Result<bool, StoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("SET late_payment = :r, #p = :p, #d = :now")
-            .condition_expression("#st = :cancelled AND attribute_not_exists(late_payment)")
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_names("#p", keys::DUE_PK)
-            .expression_attribute_names("#d", keys::DUE_AT)
-            .expression_attribute_values(":r", s(reference))
-            .expression_attribute_values(":p", s(keys::due_partition(order)))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":cancelled", s(OrderStatus::Cancelled.as_str()));
-        super::condition_held(
-            update
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("UpdateItem", e)),
+        self.due_write(
+            order,
+            "SET late_payment = :r, #p = :p, #d = :now",
+            "#st = :cancelled AND attribute_not_exists(late_payment)",
+            vec![
+                (":r", s(reference)),
+                (":p", s(keys::due_partition(order))),
+                (":now", n(now)),
+                (":cancelled", s(OrderStatus::Cancelled.as_str())),
+            ],
         )
+        .await
     }
 
     /// Records the refund of a cancelled order's late payment and takes it off the due index.
@@ -106,51 +109,42 @@ impl Store {
         order: &OrderId,
         refund: &str,
     ) -> Result<bool, StoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order(order))))
-            .update_expression("SET late_payment_refund = :r REMOVE #p, #d")
-            .condition_expression(
-                "#st = :cancelled AND attribute_exists(late_payment) AND attribute_not_exists(late_payment_refund)",
-            )
-            .expression_attribute_names("#st", "status")
-            .expression_attribute_names("#p", keys::DUE_PK)
-            .expression_attribute_names("#d", keys::DUE_AT)
-            .expression_attribute_values(":r", s(refund))
-            .expression_attribute_values(":cancelled", s(OrderStatus::Cancelled.as_str()));
-        super::condition_held(
-            update
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("UpdateItem", e)),
+        self.due_write(
+            order,
+            "SET late_payment_refund = :r REMOVE #p, #d",
+            "#st = :cancelled AND attribute_exists(late_payment) AND attribute_not_exists(late_payment_refund)",
+            vec![
+                (":r", s(refund)),
+                (":cancelled", s(OrderStatus::Cancelled.as_str())),
+            ],
         )
+        .await
     }
 
-    async fn due_update(
+    /// One conditional update of the order's due-index attributes (`#p`, `#d`) and status
+    /// (`#st`), which every expression here names. `Ok(false)` if the condition failed.
+    async fn due_write(
         &self,
         order: &OrderId,
-        status: OrderStatus,
-        expression: &str,
-        at: Option<u64>,
+        update: &str,
+        condition: &str,
+        values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
     ) -> Result<bool, StoreError> {
-        let mut update = self
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::order(order))))
-            .update_expression(expression)
-            .condition_expression("#st = :st AND attribute_exists(#p)")
+            .update_expression(update)
+            .condition_expression(condition)
             .expression_attribute_names("#st", "status")
             .expression_attribute_names("#p", keys::DUE_PK)
-            .expression_attribute_names("#d", keys::DUE_AT)
-            .expression_attribute_values(":st", s(status.as_str()));
-        if let Some(at) = at {
-            update = update.expression_attribute_values(":at", n(at));
+            .expression_attribute_names("#d", keys::DUE_AT);
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
         }
         super::condition_held(
-            update
+            request
                 .send()
                 .await
                 .map_err(|e| StoreError::from_sdk("UpdateItem", e)),
