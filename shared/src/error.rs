@@ -42,6 +42,9 @@ pub enum ApiError {
     /// Body is not in a media type this endpoint accepts (415).
     #[error("request body must be {expected}")]
     UnsupportedMediaType { expected: &'static str },
+    /// The path exists but not with this method (405); `allow` lists the methods it has.
+    #[error("this path allows only {allow}")]
+    MethodNotAllowed { allow: String },
     /// Too many attempts (429), with the seconds until the next one is allowed.
     #[error("too many attempts; retry after {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
@@ -111,6 +114,7 @@ impl ApiError {
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -127,6 +131,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal_error",
         }
@@ -154,6 +159,11 @@ impl ApiError {
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let Self::MethodNotAllowed { allow } = &self
+            && let Ok(v) = HeaderValue::from_str(allow)
+        {
+            response.headers_mut().insert(header::ALLOW, v);
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response

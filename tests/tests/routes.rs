@@ -25,6 +25,9 @@ fn template_routes() -> BTreeSet<String> {
         {
             if ev["Type"].as_str() == Some("HttpApi") {
                 let p = &ev["Properties"];
+                if p["Path"].is_null() {
+                    continue; // the $default route: see default_route_knows_every_route
+                }
                 out.insert(format!(
                     "{} {}",
                     p["Method"].as_str().unwrap().to_uppercase(),
@@ -68,7 +71,85 @@ async fn template_openapi_and_local_stack_agree() {
             )
         })
         .collect();
+    let default = "ANY $default".to_string();
+    assert!(local.contains(&default), "{local:?}");
+    let local: BTreeSet<String> = local.into_iter().filter(|r| *r != default).collect();
     assert_eq!(template, local, "template.yaml vs the local stack");
+}
+
+/// The `$default` route's function answers 405 from its own copy of the route table: it must be
+/// the template's, or a new route would be answered 405 by the fallback's Allow header wrongly.
+#[test]
+fn default_route_knows_every_route() {
+    let t = yaml("template.yaml");
+    let defaults: Vec<&str> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, res)| {
+            res["Properties"]["Events"]
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .any(|(_, ev)| {
+                    ev["Type"].as_str() == Some("HttpApi") && ev["Properties"]["Path"].is_null()
+                })
+        })
+        .map(|(id, _)| id.as_str().unwrap())
+        .collect();
+    assert_eq!(defaults, ["RouteFallbackFunction"], "one $default route");
+    let table: BTreeSet<String> = route_fallback::ROUTES
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(table.len(), route_fallback::ROUTES.len(), "no route twice");
+    assert_eq!(
+        table,
+        template_routes(),
+        "route_fallback::ROUTES vs template.yaml"
+    );
+}
+
+#[tokio::test]
+async fn a_method_a_path_lacks_is_405_with_allow_and_an_unknown_path_404() {
+    let http = client();
+    for (method, path, status, allow) in [
+        ("TRACE", "/cart", 405, Some("GET, OPTIONS")),
+        ("PUT", "/products", 405, Some("GET, OPTIONS")),
+        (
+            "POST",
+            "/cart/items/0190",
+            405,
+            Some("PATCH, DELETE, OPTIONS"),
+        ),
+        ("OPTIONS", "/checkout", 204, Some("POST, OPTIONS")),
+        ("GET", "/nowhere", 404, None),
+        ("TRACE", "/cart/items/", 404, None),
+    ] {
+        let r = http
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", api_url()),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{method} {path}");
+        assert_eq!(
+            r.headers().get("allow").map(|v| v.to_str().unwrap()),
+            allow,
+            "{method} {path}"
+        );
+        if status != 204 {
+            let body: serde_json::Value = r.json().await.unwrap();
+            let code = if status == 405 {
+                "method_not_allowed"
+            } else {
+                "not_found"
+            };
+            assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+        }
+    }
 }
 
 #[test]

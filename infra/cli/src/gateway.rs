@@ -6,7 +6,7 @@
 //! `cargo lambda invoke` use it, and `GET /__local/routes`.
 
 use crate::lambda::{Outcome, Pool};
-use crate::template::Route;
+use crate::template::{DEFAULT_ROUTE, Route};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
@@ -139,6 +139,9 @@ impl Gateway {
     pub fn find(&self, method: &str, path: &str) -> Option<(&Route, Map<String, Value>)> {
         let mut best: Option<(&Route, Map<String, Value>)> = None;
         for r in &self.routes {
+            if r.path == DEFAULT_ROUTE {
+                continue;
+            }
             if r.method != method && r.method != "ANY" {
                 continue;
             }
@@ -152,7 +155,13 @@ impl Gateway {
                 }
             }
         }
-        best
+        // As API Gateway: what no route matches goes to the `$default` route, if there is one.
+        best.or_else(|| {
+            self.routes
+                .iter()
+                .find(|r| r.path == DEFAULT_ROUTE)
+                .map(|r| (r, Map::new()))
+        })
     }
 
     pub fn event(&self, route: &Route, params: Map<String, Value>, req: &Incoming) -> Value {
@@ -207,7 +216,11 @@ impl Gateway {
             now.minute(),
             now.second()
         );
-        let route_key = format!("{} {}", route.method, route.path);
+        let route_key = if route.path == DEFAULT_ROUTE {
+            DEFAULT_ROUTE.to_string()
+        } else {
+            format!("{} {}", route.method, route.path)
+        };
         let mut event = json!({
             "version": "2.0",
             "routeKey": route_key,

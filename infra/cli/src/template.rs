@@ -8,6 +8,9 @@ use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The path of the HTTP API's catch-all route, as API Gateway names it.
+pub const DEFAULT_ROUTE: &str = "$default";
+
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Route {
     pub method: String,
@@ -401,14 +404,14 @@ impl Template {
                     continue;
                 }
                 let p = event.get("Properties");
-                let method = p
-                    .and_then(|p| p.get("Method"))
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| anyhow!("{id}: HttpApi event without Method"))?;
-                let path = p
-                    .and_then(|p| p.get("Path"))
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| anyhow!("{id}: HttpApi event without Path"))?;
+                let method = p.and_then(|p| p.get("Method")).and_then(Value::as_str);
+                let path = p.and_then(|p| p.get("Path")).and_then(Value::as_str);
+                // Neither: SAM makes it the API's `$default` route (what no other route matches).
+                let (method, path) = match (method, path) {
+                    (Some(m), Some(p)) => (m, p),
+                    (None, None) => ("ANY", DEFAULT_ROUTE),
+                    _ => bail!("{id}: an HttpApi event needs both Method and Path, or neither"),
+                };
                 routes.push(Route {
                     method: method.to_uppercase(),
                     path: path.to_string(),
