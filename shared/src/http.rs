@@ -119,6 +119,69 @@ fn is_json_media_type(value: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// `#[serde(deserialize_with = "ferrocart::http::whole")]`: a JSON integer field. JSON (and the
+/// JSON Schema `integer` of openapi.yaml) makes no difference between `3` and `3.0`, so both are
+/// 3; `3.5` is 400 `invalid_type`, a number out of the field's range 400 `invalid_value`.
+pub fn whole<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    d.deserialize_any(Whole(std::marker::PhantomData))
+}
+
+/// `#[serde(default, deserialize_with = "ferrocart::http::present")]`: an optional field that, when
+/// present, must hold a value: `null` is 400 `invalid_type`, as openapi.yaml (no field is nullable
+/// in a request) says. Without it serde reads `null` as absent.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// [`whole`] for an optional field (`#[serde(default, deserialize_with = ...)]`).
+pub fn whole_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    whole(d).map(Some)
+}
+
+struct Whole<T>(std::marker::PhantomData<T>);
+
+impl<T: TryFrom<i64> + TryFrom<u64>> serde::de::Visitor<'_> for Whole<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a whole number")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+        use serde::de::Unexpected::Float;
+        if !v.is_finite() || v.fract() != 0.0 {
+            return Err(E::invalid_type(Float(v), &self));
+        }
+        // Whole and within ±2^53, where every integer is exactly one f64.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if v.abs() > EXACT {
+            return Err(E::invalid_value(Float(v), &self));
+        }
+        #[allow(clippy::cast_possible_truncation)] // whole and within ±2^53: exact
+        self.visit_i64(v as i64)
+    }
+}
+
 /// Parses the request body as strict JSON into `T` (which should `#[serde(deny_unknown_fields)]`).
 pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, ApiError> {
     let bytes: &[u8] = req.body().as_ref();
@@ -269,6 +332,33 @@ mod tests {
                 (e.status().as_u16(), e.code().to_string(), field)
             }
         }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Counts {
+        #[serde(deserialize_with = "whole")]
+        n: u8,
+        #[serde(default, deserialize_with = "whole_opt")]
+        m: Option<i64>,
+    }
+
+    #[test]
+    fn integers_may_be_written_as_whole_floats_and_nothing_else() {
+        let ok = |b: &str| parse_json_bytes::<Counts>(b.as_bytes()).map(|c| (c.n, c.m));
+        assert_eq!(ok(r#"{"n": 3}"#).unwrap(), (3, None));
+        assert_eq!(ok(r#"{"n": 3.0, "m": -2.0}"#).unwrap(), (3, Some(-2)));
+        assert_eq!(
+            ok(r#"{"n": 3e0, "m": 1e15}"#).unwrap(),
+            (3, Some(1_000_000_000_000_000))
+        );
+        let code = |b: &str| ok(b).unwrap_err().code().to_string();
+        assert_eq!(code(r#"{"n": 3.5}"#), "invalid_type");
+        assert_eq!(code(r#"{"n": "3"}"#), "invalid_type");
+        assert_eq!(code(r#"{"n": 256}"#), "invalid_value");
+        assert_eq!(code(r#"{"n": -1.0}"#), "invalid_value");
+        assert_eq!(code(r#"{"n": 1, "m": 1e300}"#), "invalid_value");
+        assert_eq!(code(r#"{"n": 1, "m": null}"#), "invalid_type");
     }
 
     #[test]

@@ -173,12 +173,12 @@ pub fn currency(c: &str) -> Result<String, ApiError> {
 pub struct AddressInput {
     pub name: String,
     pub line1: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::present")]
     pub line2: Option<String>,
     pub city: String,
     pub postal_code: String,
     pub country: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::present")]
     pub phone: Option<String>,
 }
 

@@ -111,12 +111,12 @@ const CASES: &[(&str, u16, &str)] = &[
     ("checkout/no-token.json", 401, "missing_token"),
     (
         "payment-webhook/bad-signature.json",
-        400,
+        401,
         "invalid_signature",
     ),
     (
         "payment-webhook/missing-signature.json",
-        400,
+        401,
         "invalid_signature",
     ),
     ("list-orders/no-token.json", 401, "missing_token"),

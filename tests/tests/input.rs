@@ -181,16 +181,15 @@ async fn passwords_count_characters_not_bytes() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_are_404_json() {
-    for (method, path) in [
-        ("GET", "/nope"),
-        ("GET", "/auth/login"),
-        ("DELETE", "/me"),
-        ("POST", "/me/"),
+async fn unknown_routes_are_404_and_missing_methods_405_json() {
+    for (method, path, status, code) in [
+        ("GET", "/nope", 404, "not_found"),
+        ("GET", "/auth/login", 405, "method_not_allowed"),
+        ("DELETE", "/me", 405, "method_not_allowed"),
+        ("POST", "/me/", 404, "not_found"),
     ] {
         let r =
             send(client().request(method.parse().unwrap(), format!("{}{path}", api_url()))).await;
-        assert_eq!(r.status, 404, "{method} {path}");
-        assert_eq!(r.json["message"], "Not Found");
+        assert_eq!((r.status, r.code()), (status, code), "{method} {path}");
     }
 }

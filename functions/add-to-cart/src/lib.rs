@@ -35,6 +35,7 @@ impl FunctionContext for Context {
 #[serde(deny_unknown_fields)]
 struct AddRequest {
     product_id: String,
+    #[serde(deserialize_with = "ferrocart::http::whole")]
     quantity: i64,
 }
 
@@ -53,9 +54,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .store
         .get_product(&product_id, false)
         .await?
-        .ok_or_else(|| ApiError::validation("unknown_product", "product_id", "no such product"))?;
+        .ok_or_else(|| {
+            ApiError::unprocessable("unknown_product", "product_id", "no such product")
+        })?;
     if product.status != ProductStatus::Active {
-        return Err(ApiError::validation(
+        return Err(ApiError::unprocessable(
             "product_unavailable",
             "product_id",
             "this product is not for sale",
@@ -73,9 +76,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .await?;
     match outcome {
         AddToCart::Added(cart) => cart_view::respond(&ctx.store, &principal, Some(cart)).await,
-        AddToCart::QuantityTooLarge { current } => Err(ApiError::validation(
+        AddToCart::QuantityTooLarge { current } => Err(ApiError::conflict(
             "quantity_limit",
-            "quantity",
             format!(
                 "the cart already holds {current}; at most {MAX_QUANTITY} of a product per order"
             ),

@@ -138,6 +138,7 @@ fn key_reused() -> ApiError {
     ApiError::Unprocessable {
         code: "idempotency_key_reused",
         message: "this Idempotency-Key was used with a different request body".into(),
+        field: None,
     }
 }
 
@@ -217,6 +218,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         ApiError::Unprocessable {
             code: "amount_not_payable",
             message: e,
+            field: None,
         }
     })?;
 

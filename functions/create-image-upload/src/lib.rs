@@ -55,6 +55,7 @@ pub fn upload_key(product: &ProductId, image: &ImageId) -> String {
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
     content_type: String,
+    #[serde(deserialize_with = "ferrocart::http::whole")]
     content_length: u64,
 }
 

@@ -40,9 +40,10 @@ struct CreateProductRequest {
     description: String,
     category: String,
     brand: String,
+    #[serde(deserialize_with = "ferrocart::http::whole")]
     price: i64,
     currency: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     status: Option<ProductStatus>,
 }
 
@@ -63,14 +64,14 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     match ctx.store.create_product(&product).await? {
         CreateProduct::Created => {}
         CreateProduct::UnknownCategory => {
-            return Err(ApiError::validation(
+            return Err(ApiError::unprocessable(
                 "unknown_category",
                 "category",
                 "no such category",
             ));
         }
         CreateProduct::UnknownBrand => {
-            return Err(ApiError::validation(
+            return Err(ApiError::unprocessable(
                 "unknown_brand",
                 "brand",
                 "no such brand",

@@ -69,10 +69,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 )
             })?,
     };
-    let after = match q.get("cursor") {
+    // An empty cursor is no cursor: the first page.
+    let after = match q.get("cursor").filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(parse_cursor(c).ok_or_else(|| {
-            ApiError::validation(
+            ApiError::unprocessable(
                 "invalid_cursor",
                 "cursor",
                 "cursor is not one this listing returned",

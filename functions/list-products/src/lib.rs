@@ -46,7 +46,7 @@ fn encode_cursor(k: &PageKey) -> String {
 
 fn decode_cursor(s: &str, filter: &ProductFilter) -> Result<PageKey, ApiError> {
     let invalid = || {
-        ApiError::validation(
+        ApiError::unprocessable(
             "invalid_cursor",
             "cursor",
             "cursor is not one this listing returned; start again without it",
@@ -92,6 +92,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     };
     let start = q
         .get("cursor")
+        .filter(|c| !c.is_empty()) // an empty cursor is no cursor: the first page
         .map(|c| decode_cursor(c, &filter))
         .transpose()?;
     let page = ctx

@@ -136,11 +136,8 @@ fn verified_event(ctx: &Context, req: &Request, now: u64) -> Result<Event, ApiEr
     )
     .map_err(|e| {
         tracing::warn!(reason = %e, "webhook signature rejected");
-        ApiError::Validation {
-            code: "invalid_signature",
-            message: e.to_string(),
-            field: Some("Stripe-Signature".into()),
-        }
+        // Like a bad bearer token: the sender is not who it says (Stripe retries any non-2xx).
+        ApiError::unauthorized("invalid_signature", e.to_string())
     })?;
     serde_json::from_slice(body).map_err(|_| ApiError::Validation {
         code: "malformed_event",

@@ -30,9 +30,9 @@ impl FunctionContext for Context {
 struct RegisterRequest {
     email: String,
     password: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     phone: Option<String>,
 }
 

@@ -44,6 +44,7 @@ struct SetStockRequest {
 #[serde(deny_unknown_fields)]
 struct WarehouseQuantity {
     warehouse_id: String,
+    #[serde(deserialize_with = "ferrocart::http::whole")]
     quantity: i64,
 }
 
@@ -77,7 +78,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             ));
         }
         if wanted.iter().any(|(seen, _)| *seen == wh) {
-            return Err(ApiError::validation(
+            return Err(ApiError::unprocessable(
                 "duplicate_warehouse",
                 &format!("warehouses[{i}].warehouse_id"),
                 "each warehouse may appear once",
@@ -125,7 +126,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             }
             SetStock::UnknownWarehouse(wh) => {
                 let i = wanted.iter().position(|(w, _)| *w == wh).unwrap_or(0);
-                return Err(ApiError::validation(
+                return Err(ApiError::unprocessable(
                     "unknown_warehouse",
                     &format!("warehouses[{i}].warehouse_id"),
                     format!("no warehouse {wh}"),

@@ -31,6 +31,7 @@ impl FunctionContext for Context {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UpdateRequest {
+    #[serde(deserialize_with = "ferrocart::http::whole")]
     quantity: i64,
 }
 

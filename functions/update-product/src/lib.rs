@@ -36,10 +36,15 @@ impl FunctionContext for Context {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UpdateProductRequest {
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     description: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::whole_opt")]
     price: Option<i64>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     currency: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
     status: Option<ProductStatus>,
 }
 
