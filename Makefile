@@ -1,6 +1,6 @@
 # Ferrocart developer commands. The two that matter:
 #   make dev    run the whole shop locally (http://127.0.0.1:3000) with demo data, until Ctrl-C
-#   make test   run every test (unit + integration against a fresh local stack)
+#   make test   run every test (unit + integration against a fresh local stack, then the contract test)
 
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug
@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test lint ci bench bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
+.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -25,14 +25,19 @@ build:
 dev: setup build  ## DynamoDB Local + moto + every function behind a local HTTP API, seeded
 	$(BIN)/ferrocart dev
 
-test: setup       ## unit tests, then integration tests against a fresh local stack
+test: setup       ## unit tests, integration tests against a fresh local stack, then the contract test against another
 	$(CARGO) build --workspace --all-targets
 	$(BIN)/ferrocart run -- $(CARGO) test --workspace --no-fail-fast
+	$(BIN)/ferrocart run -- bash infra/contract/run.sh
+
+contract: setup   ## the contract test alone: schemathesis over openapi.yaml, 1000 cases per operation (CONTRACT_EXAMPLES, CONTRACT_SEED)
+	$(CARGO) build --workspace --bins
+	$(BIN)/ferrocart run -- bash infra/contract/run.sh
 
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	.local/venv/bin/cfn-lint template.yaml
+	.local/venv/bin/cfn-lint template.yaml infra/waf.yaml
 
 ci: lint test
 

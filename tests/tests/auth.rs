@@ -376,3 +376,50 @@ async fn a_guessing_client_locks_only_itself_out_and_its_waits_grow() {
     let second_wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((55..=60).contains(&second_wait), "{second_wait}");
 }
+
+/// `POST /auth/login` as the API's CloudFront distribution forwards it: from one edge server (the
+/// TCP peer), with the viewer's address in `CloudFront-Viewer-Address` and the distribution's
+/// secret `X-Origin-Verify` (`edge_secret`: the real one, a wrong one, or none).
+async fn login_via_edge(viewer: &str, edge_secret: Option<&str>, email: &str) -> Resp {
+    let mut r = client()
+        .post(format!("{}/auth/login", api_url()))
+        .header("cloudfront-viewer-address", format!("{viewer}:51234"))
+        .json(&json!({"email": email, "password": "a wrong guess"}));
+    if let Some(s) = edge_secret {
+        r = r.header("x-origin-verify", s);
+    }
+    send(r).await
+}
+
+/// Behind CloudFront every shopper near one edge server shares its address: login throttles by
+/// the viewer's address instead, but believes it only beside the distribution's secret, so a
+/// client calling API Gateway directly cannot spread its guesses over made-up addresses.
+#[tokio::test]
+async fn through_the_edge_the_viewer_address_is_the_client_and_a_forged_one_is_not() {
+    let secret = local_secrets()["EdgeOriginSecret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (email, _, _) = new_customer("edge").await;
+    for i in 0..5 {
+        let r = login_via_edge("198.51.100.1", Some(&secret), &email).await;
+        assert_eq!(r.status, 401, "guess {i}: {:?}", r.json);
+    }
+    let r = login_via_edge("198.51.100.1", Some(&secret), &email).await;
+    assert_eq!((r.status, r.code()), (429, "too_many_requests"));
+    // Another shopper behind the same edge server is not that client.
+    let r = login_via_edge("198.51.100.2", Some(&secret), &email).await;
+    assert_eq!(r.status, 401, "{:?}", r.json);
+
+    // Without the secret (or with a wrong one) the header is ignored: every "viewer" is the one
+    // TCP peer, so five made-up addresses spend that one client's budget.
+    let (email, _, _) = new_customer("forged").await;
+    for i in 0..5 {
+        let forged = format!("203.0.113.{i}");
+        let secret = if i % 2 == 0 { None } else { Some("a guess") };
+        let r = login_via_edge(&forged, secret, &email).await;
+        assert_eq!(r.status, 401, "guess {i}: {:?}", r.json);
+    }
+    let r = login_via_edge("203.0.113.99", None, &email).await;
+    assert_eq!((r.status, r.code()), (429, "too_many_requests"));
+}

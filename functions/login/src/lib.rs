@@ -2,7 +2,7 @@
 //!
 //! Unknown email and wrong password give the same 401 body and cost the same hash. Attempts are
 //! reserved before the password is checked (429 with `Retry-After` once a budget is spent):
-//! - per account *and client* (`sourceIp`): `LOGIN_MAX_FAILURES` free, then waits doubling from
+//! - per account *and client* (its address, [`client_address`]): `LOGIN_MAX_FAILURES` free, then waits doubling from
 //!   30 s to 15 min: one client guessing locks only itself out of the account;
 //! - per account, all clients together: `LOGIN_ACCOUNT_FREE_ATTEMPTS` free, then waits doubling
 //!   from 30 s to 5 min: many clients together slow it down, never lock it for good;
@@ -13,7 +13,7 @@
 
 use ferrocart::auth::{TokenPair, TokenService, password, refresh};
 use ferrocart::ids::SessionId;
-use ferrocart::settings::ConfigError;
+use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::sessions::SessionItem;
@@ -37,6 +37,8 @@ pub struct Context {
     /// Failed attempts one client may make over all accounts per window.
     pub client_max_attempts: u32,
     pub login_window_secs: u64,
+    /// What the API's CloudFront distribution sends as `X-Origin-Verify` (`EDGE_SECRET`).
+    pub edge_secret: Secret,
 }
 
 impl FunctionContext for Context {
@@ -62,6 +64,7 @@ impl FunctionContext for Context {
                 .number("LOGIN_CLIENT_MAX_ATTEMPTS", 100)?
                 .clamp(1, 1_000_000) as u32,
             login_window_secs: startup.number("LOGIN_WINDOW_SECONDS", 900)?.max(1),
+            edge_secret: startup.secret("EDGE_SECRET")?,
         })
     }
 }
@@ -80,7 +83,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         return Err(invalid_credentials());
     }
     let now = ferrocart::time::now_unix();
-    let ip = source_ip(&req);
+    let ip = client_address(&req, &ctx.edge_secret);
     let client = format!("client:{ip}");
     let this_client = format!("{email}|{ip}");
     let store = &ctx.store;
@@ -148,13 +151,78 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "email or password is incorrect")
 }
 
-/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
-fn source_ip(req: &Request) -> String {
+/// The client's address. Through the API's CloudFront distribution (template.yaml,
+/// `ApiDistribution`) API Gateway's `sourceIp` is an edge server shared by everyone near it, so
+/// there the address is CloudFront's `CloudFront-Viewer-Address` (`ip:port`, IPv6 unbracketed).
+/// That header is believed only beside the distribution's secret `X-Origin-Verify`: a client
+/// calling API Gateway directly could send it with any address. Otherwise, `sourceIp`.
+pub fn client_address(req: &Request, edge_secret: &Secret) -> String {
     use lambda_http::RequestExt;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // Compared as digests: the time taken says nothing about the secret.
+    let through_edge = header("x-origin-verify").is_some_and(|v| {
+        ferrocart::digest::sha256_hex(v.as_bytes())
+            == ferrocart::digest::sha256_hex(edge_secret.expose().as_bytes())
+    });
+    let viewer = header("cloudfront-viewer-address")
+        .and_then(|v| v.rsplit_once(':'))
+        .and_then(|(ip, _port)| ip.parse::<std::net::IpAddr>().ok());
+    if through_edge && let Some(ip) = viewer {
+        return ip.to_string();
+    }
     match req.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
             c.http.source_ip.clone().unwrap_or_default()
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The login fixture (sourceIp 203.0.113.7) with `headers` added.
+    fn request(headers: &[(&str, &str)]) -> Request {
+        let text = include_str!("../../../events/login/valid-demo-customer.json");
+        let mut event: serde_json::Value = serde_json::from_str(text).unwrap();
+        for (name, value) in headers {
+            event["headers"][*name] = (*value).into();
+        }
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    #[test]
+    fn the_viewer_address_counts_only_beside_the_edge_secret() {
+        let secret = Secret::new("edge-secret");
+        let at = |h: &[(&str, &str)]| client_address(&request(h), &secret);
+        assert_eq!(at(&[]), "203.0.113.7", "sourceIp");
+        let viewer = ("cloudfront-viewer-address", "198.51.100.9:46532");
+        assert_eq!(at(&[viewer]), "203.0.113.7", "a forged header is ignored");
+        assert_eq!(
+            at(&[viewer, ("x-origin-verify", "guess")]),
+            "203.0.113.7",
+            "with a wrong secret too"
+        );
+        assert_eq!(
+            at(&[viewer, ("x-origin-verify", "edge-secret")]),
+            "198.51.100.9"
+        );
+        assert_eq!(
+            at(&[
+                ("cloudfront-viewer-address", "2001:db8::7:443"),
+                ("x-origin-verify", "edge-secret")
+            ]),
+            "2001:db8::7",
+            "IPv6, unbracketed, port last"
+        );
+        assert_eq!(
+            at(&[
+                ("cloudfront-viewer-address", "nonsense"),
+                ("x-origin-verify", "edge-secret")
+            ]),
+            "203.0.113.7",
+            "an unreadable address falls back to sourceIp"
+        );
     }
 }
