@@ -361,6 +361,22 @@ mod tests {
         assert_eq!(code(r#"{"n": 1, "m": null}"#), "invalid_type");
     }
 
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Patch {
+        #[serde(default, deserialize_with = "present")]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn an_optional_field_may_be_absent_but_not_null() {
+        let parse = |b: &str| parse_json_bytes::<Patch>(b.as_bytes()).map(|p| p.name);
+        assert_eq!(parse("{}").unwrap(), None);
+        assert_eq!(parse(r#"{"name": "x"}"#).unwrap().as_deref(), Some("x"));
+        let e = parse(r#"{"name": null}"#).unwrap_err();
+        assert_eq!((e.code(), e.status().as_u16()), ("invalid_type", 400));
+    }
+
     #[test]
     fn classifies_every_bad_body() {
         let j = Some("application/json");

@@ -418,3 +418,45 @@ async fn a_payment_for_a_cancelled_order_is_refunded_once() {
     assert_eq!(for_pi, 1, "{refunds}");
     assert_eq!(order_status(&token, id).await, "cancelled");
 }
+
+/// DynamoDB stops a Query at 1 MB and says where (`LastEvaluatedKey`); `GET /orders` read only
+/// the first answer, so with large orders (or many) a customer's listing ended early, with no
+/// `next_cursor`, and orders vanished from it. The plan's `page_bytes` cuts every answer after
+/// one item, as 1 MB would with big enough items: the listing must still walk every order.
+#[tokio::test]
+async fn the_order_listing_reads_on_where_dynamodb_stops() {
+    let _turn = PLAN.lock().await;
+    let (_, t, product) = shopper_with_cart("paged", 700).await;
+    let mut placed = Vec::new();
+    for i in 0..3 {
+        if i > 0 {
+            let body = json!({"product_id": product, "quantity": 1});
+            let r = call("POST", "/cart/items", Some(&t), Some(&body)).await;
+            assert_eq!(r.status, 200, "{:?}", r.json);
+        }
+        let r = checkout(&t, &format!("paged-{i}-{}", uuid::Uuid::new_v4())).await;
+        assert_eq!(r.status, 201, "{:?}", r.json);
+        placed.push(r.json["order_id"].as_str().unwrap().to_string());
+    }
+    set_faults(&json!({"seed": 1, "rules": [], "page_bytes": 1})).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let q = match &cursor {
+            None => "/orders?limit=2".to_string(),
+            Some(c) => format!("/orders?limit=2&cursor={}", c.replace('#', "%23")),
+        };
+        let r = call("GET", &q, Some(&t), None).await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        for o in r.json["items"].as_array().unwrap() {
+            seen.push(o["order_id"].as_str().unwrap().to_string());
+        }
+        cursor = r.json["next_cursor"].as_str().map(str::to_string);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    faults_off().await;
+    placed.reverse(); // newest first
+    assert_eq!(seen, placed, "every order once, newest first");
+}

@@ -1,5 +1,5 @@
 //! `GET /orders?limit=&cursor=` (customer) → 200 `{items, next_cursor}`: the caller's orders,
-//! newest first, one Query per page.
+//! newest first, one Query per page (more where DynamoDB stops early at 1 MB).
 
 use ferrocart::auth::{TokenService, authenticate};
 use ferrocart::ids::OrderId;

@@ -103,11 +103,18 @@ pub struct Plan {
     pub seed: u64,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Query and Scan answers cut at this many bytes (with a `LastEvaluatedKey`) instead of
+    /// DynamoDB's 1 MB, so that a test shows pagination over a few small items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_bytes: Option<usize>,
 }
 
 impl Plan {
     /// The plan, or why it cannot be applied.
     pub fn validate(&self) -> Result<(), String> {
+        if self.page_bytes == Some(0) {
+            return Err("page_bytes must be at least 1".into());
+        }
         for (i, r) in self.rules.iter().enumerate() {
             if !(0.0..=1.0).contains(&r.rate) {
                 return Err(format!("rule {i}: rate must be between 0 and 1"));
@@ -220,6 +227,15 @@ impl Faults {
     }
 
     /// Whether any rule is installed (without one, requests are not looked at).
+    /// Where a Query or Scan answer is cut: the plan's `page_bytes`, else DynamoDB's 1 MB.
+    pub fn page_bytes(&self) -> usize {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|r| r.plan.page_bytes)
+            .unwrap_or(crate::meter::PAGE_LIMIT_BYTES)
+    }
+
     pub fn is_active(&self) -> bool {
         self.0.lock().is_ok_and(|r| !r.plan.rules.is_empty())
     }
@@ -400,6 +416,7 @@ mod tests {
         f.set(Plan {
             seed,
             rules: vec![rule(Kind::ServerError, rate)],
+            ..Plan::default()
         })
         .unwrap();
         (0..2_000)
@@ -428,6 +445,7 @@ mod tests {
                 times: Some(2),
                 ..rule(Kind::Conflict, 1.0)
             }],
+            ..Plan::default()
         })
         .unwrap();
         assert_eq!(
@@ -458,11 +476,13 @@ mod tests {
         let bad_rate = Plan {
             seed: 0,
             rules: vec![rule(Kind::Throttle, 1.5)],
+            ..Plan::default()
         };
         assert!(bad_rate.validate().is_err());
         let dup_on_dynamodb = Plan {
             seed: 0,
             rules: vec![rule(Kind::Duplicate, 0.1)],
+            ..Plan::default()
         };
         assert!(dup_on_dynamodb.validate().is_err());
         let conflict_on_read = Plan {
@@ -471,6 +491,7 @@ mod tests {
                 op: Some("GetItem".into()),
                 ..rule(Kind::Conflict, 0.1)
             }],
+            ..Plan::default()
         };
         assert!(conflict_on_read.validate().is_err());
         // Conflicts without an operation hit writes only.
@@ -478,6 +499,7 @@ mod tests {
         f.set(Plan {
             seed: 0,
             rules: vec![rule(Kind::Conflict, 1.0)],
+            ..Plan::default()
         })
         .unwrap();
         assert_eq!(f.decide(&call("Query", None)), None);

@@ -366,7 +366,12 @@ async fn forward(
         && matches!(op.as_str(), "Query" | "Scan")
         && status.is_success()
     {
-        page_limit(bytes, request_json.as_ref(), &p.meter.2.keys)
+        page_limit(
+            bytes,
+            request_json.as_ref(),
+            &p.meter.2.keys,
+            p.meter.faults().page_bytes(),
+        )
     } else {
         bytes
     };
@@ -453,7 +458,12 @@ async fn forward(
 /// limit before a `FilterExpression`; here it applies to the filtered answer.)
 pub const PAGE_LIMIT_BYTES: usize = 1024 * 1024;
 
-fn page_limit(bytes: Bytes, request: Option<&Value>, keys: &crate::iam::KeyNames) -> Bytes {
+fn page_limit(
+    bytes: Bytes,
+    request: Option<&Value>,
+    keys: &crate::iam::KeyNames,
+    limit_bytes: usize,
+) -> Bytes {
     let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) else {
         return bytes;
     };
@@ -464,12 +474,14 @@ fn page_limit(bytes: Bytes, request: Option<&Value>, keys: &crate::iam::KeyNames
     let mut kept = 0;
     for item in items {
         size += serde_json::to_vec(item).map_or(0, |b| b.len());
-        if size > PAGE_LIMIT_BYTES {
+        if size > limit_bytes {
             break;
         }
         kept += 1;
     }
-    if kept == items.len() || kept == 0 {
+    // An item is at most 400 KB, so DynamoDB's page always holds one: so does a smaller cut.
+    let kept = kept.max(1);
+    if kept >= items.len() {
         return bytes;
     }
     let last = &items[kept - 1];
@@ -529,6 +541,7 @@ mod tests {
             serde_json::to_vec(&answer).unwrap().into(),
             Some(&req),
             &keys,
+            super::PAGE_LIMIT_BYTES,
         );
         let v: serde_json::Value = serde_json::from_slice(&cut).unwrap();
         assert_eq!(v["Count"], 3);
@@ -540,7 +553,10 @@ mod tests {
         // Small answers pass untouched.
         let small = serde_json::json!({"Items": [{"pk": {"S": "a"}}], "Count": 1});
         let bytes: axum::body::Bytes = serde_json::to_vec(&small).unwrap().into();
-        assert_eq!(super::page_limit(bytes.clone(), None, &keys), bytes);
+        assert_eq!(
+            super::page_limit(bytes.clone(), None, &keys, super::PAGE_LIMIT_BYTES),
+            bytes
+        );
     }
 
     #[test]

@@ -354,34 +354,43 @@ impl Store {
         after: Option<(&str, &OrderId)>,
     ) -> Result<(Vec<OrderItem>, Option<String>), StoreError> {
         let partition = format!("USER#{user}");
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .scan_index_forward(false)
-            .limit((limit + 1) as i32)
-            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :o)")
-            .expression_attribute_values(":p", s(&partition))
-            .expression_attribute_values(":o", s("ORDER#"));
-        if let Some((sk, order)) = after {
+        let mut start = after.map(|(sk, order)| {
             let k = keys::order(order);
-            q = q.set_exclusive_start_key(Some(
-                [
-                    ("pk".to_string(), s(k.pk)),
-                    ("sk".to_string(), s(k.sk)),
-                    ("gsi1pk".to_string(), s(&partition)),
-                    ("gsi1sk".to_string(), s(sk)),
-                ]
-                .into_iter()
-                .collect(),
-            ));
+            [
+                ("pk".to_string(), s(k.pk)),
+                ("sk".to_string(), s(k.sk)),
+                ("gsi1pk".to_string(), s(&partition)),
+                ("gsi1sk".to_string(), s(sk)),
+            ]
+            .into_iter()
+            .collect()
+        });
+        // One more than a page tells whether there is a next one. DynamoDB may stop early (1 MB
+        // of items) and say where: read on from there until the page is full or the orders end.
+        let mut orders: Vec<OrderItem> = Vec::new();
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .scan_index_forward(false)
+                .limit((limit + 1 - orders.len()) as i32)
+                .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :o)")
+                .expression_attribute_values(":p", s(&partition))
+                .expression_attribute_values(":o", s("ORDER#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            orders.extend(serde_dynamo::from_items::<_, OrderItem>(
+                out.items.unwrap_or_default(),
+            )?);
+            match out.last_evaluated_key {
+                Some(k) if orders.len() <= limit => start = Some(k),
+                _ => break,
+            }
         }
-        let out = q
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let mut orders: Vec<OrderItem> = serde_dynamo::from_items(out.items.unwrap_or_default())?;
         let next = if orders.len() > limit {
             orders.truncate(limit);
             orders.last().map(|o| o.gsi1sk.clone())

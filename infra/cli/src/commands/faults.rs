@@ -77,6 +77,7 @@ pub async fn run(args: Args) -> Result<()> {
                 None => Plan {
                     seed,
                     rules: rule.iter().map(|r| parse_rule(r)).collect::<Result<_>>()?,
+                    page_bytes: None,
                 },
             };
             plan.validate().map_err(|e| anyhow!(e))?;
