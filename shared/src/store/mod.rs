@@ -222,6 +222,35 @@ impl Store {
     }
 }
 
+/// Up to `limit + 1` items of `query` from `from` on, in its order: one more than a page tells
+/// whether there is a next page. DynamoDB stops a query at 1 MB and says where
+/// (`LastEvaluatedKey`): this goes on from there until the page is full or the items end, or the
+/// rest of a listing would be unreachable.
+pub(crate) async fn query_page<T: serde::de::DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    mut from: Option<Item>,
+    limit: usize,
+) -> Result<Vec<T>, StoreError> {
+    let mut items: Vec<T> = Vec::new();
+    loop {
+        let out = query
+            .clone()
+            .limit((limit + 1 - items.len()) as i32)
+            .set_exclusive_start_key(from.take())
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        items.extend(serde_dynamo::from_items::<_, T>(
+            out.items.unwrap_or_default(),
+        )?);
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() && items.len() <= limit => from = Some(k),
+            _ => break,
+        }
+    }
+    Ok(items)
+}
+
 impl Store {
     /// Every item of one partition (of the table, or of `index`), optionally only sort keys
     /// beginning with `sk_prefix`, following pages. For partitions known to be small and bounded

@@ -354,7 +354,7 @@ impl Store {
         after: Option<(&str, &OrderId)>,
     ) -> Result<(Vec<OrderItem>, Option<String>), StoreError> {
         let partition = format!("USER#{user}");
-        let mut start = after.map(|(sk, order)| {
+        let start = after.map(|(sk, order)| {
             let k = keys::order(order);
             [
                 ("pk".to_string(), s(k.pk)),
@@ -365,32 +365,16 @@ impl Store {
             .into_iter()
             .collect()
         });
-        // One more than a page tells whether there is a next one. DynamoDB may stop early (1 MB
-        // of items) and say where: read on from there until the page is full or the orders end.
-        let mut orders: Vec<OrderItem> = Vec::new();
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .scan_index_forward(false)
-                .limit((limit + 1 - orders.len()) as i32)
-                .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :o)")
-                .expression_attribute_values(":p", s(&partition))
-                .expression_attribute_values(":o", s("ORDER#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            orders.extend(serde_dynamo::from_items::<_, OrderItem>(
-                out.items.unwrap_or_default(),
-            )?);
-            match out.last_evaluated_key {
-                Some(k) if orders.len() <= limit => start = Some(k),
-                _ => break,
-            }
-        }
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .scan_index_forward(false)
+            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :o)")
+            .expression_attribute_values(":p", s(&partition))
+            .expression_attribute_values(":o", s("ORDER#"));
+        let mut orders: Vec<OrderItem> = super::query_page(q, start, limit).await?;
         let next = if orders.len() > limit {
             orders.truncate(limit);
             orders.last().map(|o| o.gsi1sk.clone())
