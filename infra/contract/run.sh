@@ -48,10 +48,12 @@ token="$(token)"
 phases=--phases=examples,coverage,fuzzing
 # shellcheck disable=SC2046
 run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct \
-  getOrder addToCart getCart me) & one=$!
+  getOrder addToCart getCart me listAddresses createAddress updateAddress requestPasswordReset \
+  confirmPasswordReset) & one=$!
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
-  updateCartItem createImageUpload listCategories removeCartItem) & two=$!
+  updateCartItem createImageUpload listCategories removeCartItem deleteAddress verifyEmail \
+  requestEmailVerification) & two=$!
 status=0
 wait "$one" || status=$?
 wait "$two" || status=$?

@@ -141,6 +141,16 @@ where
     T::deserialize(d).map(Some)
 }
 
+/// `#[serde(default, deserialize_with = "ferrocart::http::nullable")]`: a field a PATCH may clear.
+/// Absent is `None` (leave it), `null` is `Some(None)` (clear it), a value `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// [`whole`] for an optional field (`#[serde(default, deserialize_with = ...)]`).
 pub fn whole_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
@@ -288,6 +298,33 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
     }
     let token = token.trim();
     (!token.is_empty()).then_some(token)
+}
+
+/// The client's address. Through the API's CloudFront distribution (template.yaml,
+/// `ApiDistribution`) API Gateway's `sourceIp` is an edge server shared by everyone near it, so
+/// there the address is CloudFront's `CloudFront-Viewer-Address` (`ip:port`, IPv6 unbracketed).
+/// That header is believed only beside the distribution's secret `X-Origin-Verify`: a client
+/// calling API Gateway directly could send it with any address. Otherwise, `sourceIp`.
+pub fn client_address(req: &Request, edge_secret: &crate::settings::Secret) -> String {
+    use lambda_http::RequestExt;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // Compared as digests: the time taken says nothing about the secret.
+    let through_edge = header("x-origin-verify").is_some_and(|v| {
+        crate::digest::sha256_hex(v.as_bytes())
+            == crate::digest::sha256_hex(edge_secret.expose().as_bytes())
+    });
+    let viewer = header("cloudfront-viewer-address")
+        .and_then(|v| v.rsplit_once(':'))
+        .and_then(|(ip, _port)| ip.parse::<std::net::IpAddr>().ok());
+    if through_edge && let Some(ip) = viewer {
+        return ip.to_string();
+    }
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+            c.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,10 @@ id_type!(
     OrderId
 );
 id_type!(
+    /// One saved address of a customer's address book.
+    AddressId
+);
+id_type!(
     /// One login session (the family of refresh tokens issued from one login).
     SessionId
 );

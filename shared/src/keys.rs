@@ -1,7 +1,7 @@
 //! Every single-table key string, built here and nowhere else (see docs/data-model.md).
 //! The unit tests pin the exact strings: changing one is a data migration, not a refactor.
 
-use crate::ids::{ImageId, OrderId, ProductId, SessionId, UserId};
+use crate::ids::{AddressId, ImageId, OrderId, ProductId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Attribute names of the table's keys and indexes.
@@ -44,6 +44,26 @@ pub fn user(id: &UserId) -> Key {
 pub fn user_holds(id: &UserId) -> Key {
     Key::new(format!("HOLDS#{id}"), "HOLDS")
 }
+
+/// The partition of a customer's address book (`Query pk = ADDRESSES#<user>`: the book's
+/// count and default, then every address). A partition of its own, so the functions that keep it
+/// are granted nothing of the profile's.
+pub fn address_partition(user: &UserId) -> String {
+    format!("ADDRESSES#{user}")
+}
+
+/// The address book's head (how many addresses, which is the default): `ADDRESSES#<user>` / `BOOK`.
+pub fn address_book(user: &UserId) -> Key {
+    Key::new(address_partition(user), "BOOK")
+}
+
+/// One saved address: `ADDRESSES#<user>` / `ADDRESS#<address id>`.
+pub fn address(user: &UserId, id: &AddressId) -> Key {
+    Key::new(address_partition(user), format!("ADDRESS#{id}"))
+}
+
+/// The sort-key prefix of a book's addresses.
+pub const ADDRESS_SK_PREFIX: &str = "ADDRESS#";
 
 /// The uniqueness guard and lookup for a normalised email: `EMAIL#<email>` / `EMAIL`.
 pub fn user_email(normalised_email: &str) -> Key {
@@ -202,6 +222,17 @@ pub fn order_email(id: &OrderId, kind: &str) -> Key {
     Key::new(format!("ORDER#{id}"), format!("EMAIL#{kind}"))
 }
 
+/// The record of the one account email a request asked for: `MAILREQ#<request id>` / `EMAIL#<kind>`.
+pub fn account_email(request_id: &str, kind: &str) -> Key {
+    Key::new(format!("MAILREQ#{request_id}"), format!("EMAIL#{kind}"))
+}
+
+/// A single-use account token (password reset, email verification), by the SHA-256 of the token:
+/// `TOKEN#<sha256 hex>` / `TOKEN`. The token itself is stored nowhere.
+pub fn account_token(token_hash: &str) -> Key {
+    Key::new(format!("TOKEN#{token_hash}"), "TOKEN")
+}
+
 /// A provider webhook event, recorded once: `WEBHOOK#<provider>#<event id>` / `EVENT`.
 pub fn webhook_event(provider: &str, event_id: &str) -> Key {
     Key::new(format!("WEBHOOK#{provider}#{event_id}"), "EVENT")
@@ -325,6 +356,27 @@ mod tests {
             brand_products_gsi2_category_prefix("kitchen"),
             "CATEGORY#kitchen#"
         );
+        let a = AddressId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f75").unwrap();
+        assert_eq!(
+            address_book(&u).pk,
+            "ADDRESSES#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70"
+        );
+        assert_eq!(address_book(&u).sk, "BOOK");
+        assert_eq!(address(&u, &a).pk, address_book(&u).pk);
+        assert_eq!(
+            address(&u, &a).sk,
+            "ADDRESS#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f75"
+        );
+        assert!(address(&u, &a).sk.starts_with(ADDRESS_SK_PREFIX));
+        assert_eq!(
+            account_email("r-1", "password_reset"),
+            Key {
+                pk: "MAILREQ#r-1".into(),
+                sk: "EMAIL#password_reset".into()
+            }
+        );
+        assert_eq!(account_token("ab12").pk, "TOKEN#ab12");
+        assert_eq!(account_token("ab12").sk, "TOKEN");
         let f = login_failures("a@b.co", 900);
         assert_eq!(
             (f.pk.as_str(), f.sk.as_str()),

@@ -11,6 +11,7 @@
 //! - [`views`]: what several HTTP functions answer (the priced cart, the product views).
 //! - [`runtime`]: what every function's `main` calls.
 
+pub mod address_rules;
 pub mod auth;
 pub mod chain;
 pub mod consumer;

@@ -104,6 +104,68 @@ pub struct EmailRequest {
     pub order_id: OrderId,
 }
 
+/// The account emails: each carries a single-use link, or tells the owner of an address
+/// something was asked in its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountEmailKind {
+    /// A password-reset link (`POST /auth/password-reset`), if the address has an account.
+    PasswordReset,
+    /// An email-verification link (registration, `POST /me/email-verification`).
+    VerifyEmail,
+    /// Someone registered with an address that already has an account: the owner is told (and
+    /// the register answer stays the same, so it reveals nothing).
+    AccountExists,
+}
+
+impl AccountEmailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountEmailKind::PasswordReset => "password_reset",
+            AccountEmailKind::VerifyEmail => "verify_email",
+            AccountEmailKind::AccountExists => "account_exists",
+        }
+    }
+}
+
+/// "Send this account email to this address." (email queue.) `request_id` names the HTTP request
+/// that asked: at most one email per request, however often the message is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEmailRequest {
+    pub account_email: AccountEmailKind,
+    pub email: String,
+    pub request_id: String,
+}
+
+/// Either message the email queue carries.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum EmailMessage {
+    Order(EmailRequest),
+    Account(AccountEmailRequest),
+}
+
+/// A fresh id for the request that asks for an account email.
+pub fn new_request_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Sends one account email request.
+pub async fn request_account_email(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    msg: &AccountEmailRequest,
+) -> Result<(), aws_sdk_sqs::Error> {
+    let body = serde_json::to_string(msg).unwrap_or_default();
+    sqs.send_message()
+        .queue_url(queue_url)
+        .message_body(body)
+        .send()
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     #[error("SQS request failed: {0}")]
@@ -182,5 +244,26 @@ mod tests {
             )
             .is_err()
         );
+        let account = AccountEmailRequest {
+            account_email: AccountEmailKind::PasswordReset,
+            email: "a@b.co".into(),
+            request_id: "r-1".into(),
+        };
+        let text = serde_json::to_string(&account).unwrap();
+        assert_eq!(
+            text,
+            r#"{"account_email":"password_reset","email":"a@b.co","request_id":"r-1"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<EmailMessage>(&text).unwrap(),
+            EmailMessage::Account(account)
+        );
+        assert!(matches!(
+            serde_json::from_str::<EmailMessage>(
+                r#"{"kind":"shipped","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"}"#
+            ),
+            Ok(EmailMessage::Order(_))
+        ));
+        assert!(serde_json::from_str::<EmailMessage>(r#"{"kind":"shipped"}"#).is_err());
     }
 }

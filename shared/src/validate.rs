@@ -168,7 +168,7 @@ pub fn currency(c: &str) -> Result<String, ApiError> {
 }
 
 /// A postal address as a client sends it (checked by [`address`]).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     pub name: String,
@@ -176,7 +176,12 @@ pub struct AddressInput {
     #[serde(default, deserialize_with = "crate::http::present")]
     pub line2: Option<String>,
     pub city: String,
-    pub postal_code: String,
+    /// State, province or territory: required where the country needs one (US, CA, AU).
+    #[serde(default, deserialize_with = "crate::http::present")]
+    pub region: Option<String>,
+    /// Required where the country has postal codes we know the format of.
+    #[serde(default, deserialize_with = "crate::http::present")]
+    pub postal_code: Option<String>,
     pub country: String,
     #[serde(default, deserialize_with = "crate::http::present")]
     pub phone: Option<String>,
@@ -195,35 +200,93 @@ fn address_text(v: &str, field: &str, max: usize) -> Result<String, ApiError> {
     Ok(v.to_string())
 }
 
-/// An address with every part checked; `at` names it in errors (`shipping_address.city`).
+/// An address with every part checked; `at` names it in errors (`shipping_address.city`; `city`
+/// when `at` is empty).
+/// Text that breaks the schema (empty, too long, control characters) is a 400; a country that does
+/// not exist, a postal code not in the country's format or a missing or unknown region is a 422
+/// (the schema cannot state those rules; see [`crate::address_rules`]).
 pub fn address(a: &AddressInput, at: &str) -> Result<Address, ApiError> {
-    let field = |name: &str| format!("{at}.{name}");
-    let country = a.country.trim().to_ascii_uppercase();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+    use crate::address_rules::{self as rules, PostalError, RegionError};
+    let field = |name: &str| {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    let raw_country = a.country.trim();
+    if raw_country.len() != 2 || !raw_country.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(ApiError::validation(
             "invalid_address",
             &field("country"),
             "country must be an ISO 3166-1 alpha-2 code, e.g. NL",
         ));
     }
+    let name = address_text(&a.name, &field("name"), 100)?;
+    let line1 = address_text(&a.line1, &field("line1"), 200)?;
+    let line2 = a
+        .line2
+        .as_deref()
+        .map(|l| address_text(l, &field("line2"), 200))
+        .transpose()?;
+    let city = address_text(&a.city, &field("city"), 100)?;
+    let region = a
+        .region
+        .as_deref()
+        .map(|r| address_text(r, &field("region"), 100))
+        .transpose()?;
+    let postal = a
+        .postal_code
+        .as_deref()
+        .map(|p| address_text(p, &field("postal_code"), 20))
+        .transpose()?;
+    let phone = phone(a.phone.as_deref()).map_err(|_| {
+        ApiError::validation(
+            "invalid_phone",
+            &field("phone"),
+            "phone must be in international form, e.g. +31 20 123 4567",
+        )
+    })?;
+    let country = rules::country(raw_country).ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_address",
+            &field("country"),
+            format!("{raw_country} is not an ISO 3166-1 country code"),
+        )
+    })?;
+    let postal_code = rules::postal_code(&country, postal.as_deref()).map_err(|e| match e {
+        PostalError::Missing => ApiError::unprocessable(
+            "invalid_address",
+            &field("postal_code"),
+            format!("addresses in {country} need a postal code"),
+        ),
+        PostalError::Format(example) => ApiError::unprocessable(
+            "invalid_address",
+            &field("postal_code"),
+            format!("not a postal code of {country} (one looks like {example})"),
+        ),
+    })?;
+    let region = rules::region(&country, region.as_deref()).map_err(|e| match e {
+        RegionError::Missing => ApiError::unprocessable(
+            "invalid_address",
+            &field("region"),
+            format!("addresses in {country} need a region (state, province or territory)"),
+        ),
+        RegionError::Unknown => ApiError::unprocessable(
+            "invalid_address",
+            &field("region"),
+            format!("not a region of {country}: use its code (e.g. CA for California) or name"),
+        ),
+    })?;
     Ok(Address {
-        name: address_text(&a.name, &field("name"), 100)?,
-        line1: address_text(&a.line1, &field("line1"), 200)?,
-        line2: a
-            .line2
-            .as_deref()
-            .map(|l| address_text(l, &field("line2"), 200))
-            .transpose()?,
-        city: address_text(&a.city, &field("city"), 100)?,
-        postal_code: address_text(&a.postal_code, &field("postal_code"), 20)?,
+        name,
+        line1,
+        line2,
+        city,
+        region,
+        postal_code,
         country,
-        phone: phone(a.phone.as_deref()).map_err(|_| {
-            ApiError::validation(
-                "invalid_phone",
-                &field("phone"),
-                "phone must be in international form, e.g. +31 20 123 4567",
-            )
-        })?,
+        phone,
     })
 }
 

@@ -398,7 +398,7 @@ fn ferrocart_cli() -> std::process::Command {
 async fn create_admin_never_hands_a_squatted_account_the_admin_role() {
     let email = unique_email("squatter");
     let squatter_password = "i registered it first";
-    assert_eq!(register(&email, squatter_password).await.status, 201);
+    assert_eq!(register(&email, squatter_password).await.status, 202);
     let squatter = login(&email, squatter_password).await;
     let squatter_token = squatter.json["access_token"].as_str().unwrap().to_string();
 

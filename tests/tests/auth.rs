@@ -7,15 +7,36 @@ use ferrocart_tests::*;
 use serde_json::json;
 
 #[tokio::test]
-async fn register_normalises_email_and_rejects_duplicates() {
+async fn register_normalises_email_and_answers_a_taken_one_the_same_way() {
     let email = unique_email("Dup");
     let shouting = format!("  {}  ", email.to_uppercase());
     let r = register(&shouting, "correct horse battery").await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
-    assert_eq!(r.json["email"], email.to_lowercase());
-    assert!(uuid::Uuid::parse_str(r.json["user_id"].as_str().unwrap()).is_ok());
-    let again = register(&email.to_lowercase(), "another password").await;
-    assert_eq!((again.status, again.code()), (409, "email_taken"));
+    assert_eq!(r.status, 202, "{:?}", r.json);
+    let lower = email.to_lowercase();
+    assert_eq!(r.json, json!({"email": lower, "status": "accepted"}));
+    // A taken address: the same status and body, nothing changes (the first password still
+    // works, the second does not), and the owner is told by email instead.
+    let again = register(&lower, "another password").await;
+    assert_eq!((again.status, &again.json), (202, &r.json));
+    assert_eq!(login(&lower, "correct horse battery").await.status, 200);
+    assert_eq!(login(&lower, "another password").await.status, 401);
+    let told = account_emails_to(&lower, "you already have an account", 1, 20).await;
+    assert_eq!(told.len(), 1, "the owner is told once");
+    let verify = account_emails_to(&lower, "confirm your email address", 1, 20).await;
+    assert_eq!(
+        verify.len(),
+        1,
+        "the new account got its verification email"
+    );
+    // Asked again within the hour: still one "already have an account" email.
+    assert_eq!(register(&lower, "a third password").await.status, 202);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        account_emails_to(&lower, "you already have an account", 2, 1)
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -23,14 +44,26 @@ async fn concurrent_registrations_of_one_email_create_one_account() {
     let email = unique_email("race");
     let tries = (0..10).map(|_| register(&email, "correct horse battery"));
     let results = futures::future::join_all(tries).await;
-    let created = results.iter().filter(|r| r.status == 201).count();
-    let taken = results.iter().filter(|r| r.status == 409).count();
-    assert_eq!(
-        (created, taken),
-        (1, 9),
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == 202 && r.json == results[0].json),
         "{:?}",
         results.iter().map(|r| r.status).collect::<Vec<_>>()
     );
+    // One account: its one verification email, whichever request created it.
+    let verify = account_emails_to(&email, "confirm your email address", 1, 20).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        (
+            verify.len(),
+            account_emails_to(&email, "confirm your email address", 2, 1)
+                .await
+                .len()
+        ),
+        (1, 1)
+    );
+    assert_eq!(login(&email, "correct horse battery").await.status, 200);
 }
 
 #[tokio::test]
@@ -41,7 +74,7 @@ async fn login_returns_a_bearer_pair_and_me_returns_the_profile() {
         &json!({"email": email, "password": "pässwörd-ünicode", "name": "Ada Lovelace", "phone": "+44 20 7946 0958"}),
     )
     .await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
+    assert_eq!(r.status, 202, "{:?}", r.json);
     let l = login(&email, "pässwörd-ünicode").await;
     assert_eq!(l.status, 200, "{:?}", l.json);
     assert_eq!(l.json["token_type"], "Bearer");
@@ -54,7 +87,9 @@ async fn login_returns_a_bearer_pair_and_me_returns_the_profile() {
     assert_eq!(me.json["name"], "Ada Lovelace");
     assert_eq!(me.json["phone"], "+442079460958");
     assert_eq!(me.json["role"], "customer");
+    assert_eq!(me.json["email_verified"], false);
     assert!(me.json.get("password_hash").is_none());
+    assert!(me.json.get("verify_token_hash").is_none());
 }
 
 #[tokio::test]

@@ -51,6 +51,8 @@ async fn ctx(mode: Mode) -> EmailContext<Stand> {
         sender: "shop@ferrocart.local".into(),
         shop_name: "Ferrocart".into(),
         storefront_url: None,
+        reset_ttl_secs: 1_800,
+        verify_ttl_secs: 172_800,
     }
 }
 

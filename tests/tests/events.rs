@@ -132,6 +132,22 @@ const CASES: &[(&str, u16, &str)] = &[
     ("logout/no-token.json", 401, "missing_token"),
     ("me/no-token.json", 401, "missing_token"),
     ("me/expired-token.json", 401, "invalid_token"),
+    ("list-addresses/no-token.json", 401, "missing_token"),
+    ("request-password-reset/valid-any-address.json", 202, ""),
+    (
+        "confirm-password-reset/unknown-token.json",
+        400,
+        "invalid_token",
+    ),
+    ("verify-email/unknown-token.json", 400, "invalid_token"),
+    (
+        "request-email-verification/no-token.json",
+        401,
+        "missing_token",
+    ),
+    ("create-address/no-token.json", 401, "missing_token"),
+    ("update-address/no-token.json", 401, "missing_token"),
+    ("delete-address/no-token.json", 401, "missing_token"),
 ];
 
 #[tokio::test]
@@ -177,7 +193,7 @@ async fn valid_register_fixture_creates_an_account() {
     body["email"] = Value::String(email.clone());
     event["body"] = Value::String(body.to_string());
     let resp = invoke("register", &event).await;
-    assert_eq!(resp["statusCode"], 201, "{resp}");
+    assert_eq!(resp["statusCode"], 202, "{resp}");
     assert_eq!(body_of(&resp)["email"], email);
 }
 

@@ -33,7 +33,7 @@ async fn order_for(product: &str, quantity: i64) -> (String, Value) {
     )
     .await;
     let r = send(client().post(format!("{}/checkout", api_url())).bearer_auth(&t).header("idempotency-key", "exp-1")
-        .json(&json!({"shipping_address": {"name": "E", "line1": "L", "city": "C", "postal_code": "1", "country": "DE"}}))).await;
+        .json(&json!({"shipping_address": {"name": "E", "line1": "L", "city": "C", "postal_code": "10115", "country": "DE"}}))).await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     (t, r.json)
 }

@@ -39,7 +39,7 @@ async fn placed_order() -> (String, Value) {
     )
     .await;
     let r = send(client().post(format!("{}/checkout", api_url())).bearer_auth(&t).header("idempotency-key", "pay-1")
-        .json(&json!({"shipping_address": {"name": "P", "line1": "L", "city": "C", "postal_code": "1", "country": "NL"}}))).await;
+        .json(&json!({"shipping_address": {"name": "P", "line1": "L", "city": "C", "postal_code": "1012 LG", "country": "NL"}}))).await;
     assert_eq!(r.status, 201, "{:?}", r.json);
     (t, r.json)
 }

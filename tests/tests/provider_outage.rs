@@ -36,7 +36,7 @@ async fn context(stripe_base: &str) -> Context {
 }
 
 fn request(token: &str, key: &str) -> Request {
-    let body = json!({"shipping_address": {"name": "O", "line1": "L", "city": "C", "postal_code": "1", "country": "NL"}});
+    let body = json!({"shipping_address": {"name": "O", "line1": "L", "city": "C", "postal_code": "1012 LG", "country": "NL"}});
     lambda_http::http::Request::builder()
         .method("POST")
         .uri("/checkout")

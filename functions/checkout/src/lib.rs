@@ -1,6 +1,11 @@
-//! `POST /checkout` (customer, `Idempotency-Key` header) `{shipping_address}` → 201
+//! `POST /checkout` (customer, `Idempotency-Key` header) `{shipping_address, save_address?}` or
+//! `{address_id}` → 201
 //! `{order_id, status, total, currency, payment: {provider, payment_intent_id, client_secret}}`.
 //!
+//! 0. The address is a saved one (`address_id`, from the caller's book; another's is 422
+//!    `unknown_address`) or given inline, and then saved to the book if `save_address` (before
+//!    anything is reserved, under an id derived from the Idempotency-Key, so a retry saves it once;
+//!    a full book is 409 `address_book_full` and nothing is placed). The order keeps its own copy.
 //! 1. Prices come from the table, never the client. One transaction reserves stock for every line
 //!    (conditioned on enough stock, still active, still at the price charged), writes the order
 //!    (`pending_payment`) and its lines, empties the cart and records the idempotency key.
@@ -13,16 +18,17 @@
 //! second request racing the first with one key gets a retryable 409.
 
 use ferrocart::auth::{Principal, TokenService, authenticate};
-use ferrocart::ids::OrderId;
+use ferrocart::ids::{AddressId, OrderId, UserId};
 use ferrocart::payments::stripe::PaymentError;
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
+use ferrocart::store::addresses::{AddAddress, AddressItem, MAX_ADDRESSES};
 use ferrocart::store::holds::HoldLimits;
 use ferrocart::store::idempotency::IdempotencyRecord;
-use ferrocart::store::orders::{NewOrder, OrderItem, PaymentRef, PlaceOrder};
+use ferrocart::store::orders::{Address, NewOrder, OrderItem, PaymentRef, PlaceOrder};
 use ferrocart::store::payments::Attached;
 use ferrocart::views::cart_view::{self, PricedCart};
 use ferrocart::{ApiError, http, validate};
@@ -73,7 +79,123 @@ const ATTEMPTS: u32 = 8;
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CheckoutRequest {
-    shipping_address: validate::AddressInput,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    shipping_address: Option<validate::AddressInput>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    address_id: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    save_address: Option<bool>,
+}
+
+/// Where the order goes, as the request names it.
+enum ShipTo {
+    Inline { address: Address, save: bool },
+    Saved(AddressId),
+}
+
+fn ship_to(body: &CheckoutRequest) -> Result<ShipTo, ApiError> {
+    match (&body.shipping_address, &body.address_id) {
+        (Some(a), None) => Ok(ShipTo::Inline {
+            address: validate::address(a, "shipping_address")?,
+            save: body.save_address.unwrap_or(false),
+        }),
+        (None, Some(id)) => {
+            if body.save_address.is_some() {
+                return Err(ApiError::validation(
+                    "invalid_request",
+                    "save_address",
+                    "save_address goes with an inline shipping_address, not an address_id",
+                ));
+            }
+            AddressId::parse(id).map(ShipTo::Saved).ok_or_else(|| {
+                ApiError::validation(
+                    "invalid_address_id",
+                    "address_id",
+                    "address_id must be the id of a saved address",
+                )
+            })
+        }
+        (None, None) => Err(ApiError::validation(
+            "address_required",
+            "shipping_address",
+            "give a shipping_address or the address_id of a saved one",
+        )),
+        (Some(_), Some(_)) => Err(ApiError::validation(
+            "invalid_request",
+            "address_id",
+            "give a shipping_address or an address_id, not both",
+        )),
+    }
+}
+
+/// The saved address's id for an inline address saved by checkout: derived from the customer and
+/// the Idempotency-Key, so every retry of one checkout saves one address.
+fn derived_address_id(user: &UserId, key: &str) -> Option<AddressId> {
+    let digest = ferrocart::digest::sha256_hex(format!("checkout-address|{user}|{key}").as_bytes());
+    let bytes: Vec<u8> = (0..16)
+        .filter_map(|i| u8::from_str_radix(digest.get(i * 2..i * 2 + 2)?, 16).ok())
+        .collect();
+    let bytes: [u8; 16] = bytes.try_into().ok()?;
+    AddressId::parse(&uuid_from(bytes))
+}
+
+/// A version-4-shaped UUID string of 16 bytes (variant and version bits set).
+fn uuid_from(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The address the order ships to; an inline one saved to the book first when asked.
+async fn resolve_address(
+    ctx: &Context,
+    user: &UserId,
+    key: &str,
+    to: ShipTo,
+) -> Result<Address, ApiError> {
+    match to {
+        ShipTo::Saved(id) => ctx
+            .store
+            .get_address(user, &id)
+            .await?
+            .map(|a| a.address)
+            .ok_or_else(|| {
+                ApiError::unprocessable(
+                    "unknown_address",
+                    "address_id",
+                    "no saved address of yours has this id",
+                )
+            }),
+        ShipTo::Inline {
+            address,
+            save: false,
+        } => Ok(address),
+        ShipTo::Inline {
+            address,
+            save: true,
+        } => {
+            let id =
+                derived_address_id(user, key).ok_or_else(|| ApiError::internal("address id"))?;
+            let item = AddressItem::new(user, id, address.clone(), ferrocart::time::now_unix());
+            match ctx.store.add_address(&item, false).await? {
+                AddAddress::Added | AddAddress::Exists => Ok(address),
+                AddAddress::BookFull => Err(ApiError::conflict(
+                    "address_book_full",
+                    format!(
+                        "your address book is full ({MAX_ADDRESSES} addresses): check out without save_address, or delete one"
+                    ),
+                )),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -187,7 +309,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     let key = idempotency_key(&req)?;
     let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
-    let shipping = validate::address(&body.shipping_address, "shipping_address")?;
+    let to = ship_to(&body)?;
     let request_hash =
         ferrocart::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let keyed = Keyed {
@@ -221,6 +343,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             field: None,
         }
     })?;
+
+    let shipping = resolve_address(ctx, user, &key, to).await?;
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();

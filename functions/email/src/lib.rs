@@ -9,13 +9,18 @@
 //! - Anything else failing (SES throttling or outage, DynamoDB): the claim is given back and only
 //!   that message fails; SQS retries it, and after 5 receives it is in the dead-letter queue.
 //! - No longer relevant (a payment-failed email for an order paid meanwhile): recorded `skipped`.
+//!
+//! Account emails (`{"account_email", "email", "request_id"}`: password reset, email
+//! verification, "you already have an account") are sent at most once per request that asked
+//! ([`account`]); the single-use token in them is made here, so it exists only in the email.
 
+pub mod account;
 pub mod mailer;
 pub mod render;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use ferrocart::error::BoxError;
-use ferrocart::messages::{EmailKind, EmailRequest};
+use ferrocart::messages::{EmailKind, EmailMessage};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::OrderStatus;
@@ -33,8 +38,12 @@ pub struct EmailContext<M: Mailer = Ses> {
     /// The verified SES identity mail is sent from (`EMAIL_SENDER`), e.g. `Shop <shop@example.com>`.
     pub sender: String,
     pub shop_name: String,
-    /// Links to `<storefront>/orders/<id>` when set.
+    /// Links to `<storefront>/orders/<id>` (and the account pages) when set.
     pub storefront_url: Option<String>,
+    /// How long a password-reset link works.
+    pub reset_ttl_secs: u64,
+    /// How long an email-verification link works.
+    pub verify_ttl_secs: u64,
 }
 
 impl FunctionContext for EmailContext<Ses> {
@@ -51,6 +60,12 @@ impl FunctionContext for EmailContext<Ses> {
                 .get("SHOP_NAME")
                 .unwrap_or_else(|| "Ferrocart".into()),
             storefront_url: settings.get("STOREFRONT_URL"),
+            reset_ttl_secs: startup
+                .number("PASSWORD_RESET_TTL_SECONDS", 1_800)?
+                .clamp(60, 86_400),
+            verify_ttl_secs: startup
+                .number("EMAIL_VERIFICATION_TTL_SECONDS", 172_800)?
+                .clamp(60, 30 * 86_400),
         })
     }
 }
@@ -98,8 +113,10 @@ fn relevance(kind: EmailKind, d: &OrderDetails) -> Result<Option<String>, BoxErr
 }
 
 pub async fn process<M: Mailer>(ctx: &EmailContext<M>, body: &str) -> Result<Outcome, BoxError> {
-    let req: EmailRequest =
-        serde_json::from_str(body).map_err(|e| format!("not an email request: {e}"))?;
+    let req = match serde_json::from_str(body).map_err(|e| format!("not an email request: {e}"))? {
+        EmailMessage::Order(req) => req,
+        EmailMessage::Account(req) => return account::process(ctx, &req).await,
+    };
     let kind = req.kind;
     let details = ctx
         .store

@@ -2,7 +2,7 @@
 //! the binary by askama, HTML-escaped), filled from an [`EmailView`] built from the order.
 
 use askama::Template;
-use ferrocart::messages::EmailKind;
+use ferrocart::messages::{AccountEmailKind, EmailKind};
 use ferrocart::money;
 use ferrocart::store::details::OrderDetails;
 
@@ -52,7 +52,16 @@ impl EmailView {
         let a = &o.shipping_address;
         let mut address = vec![a.name.clone(), a.line1.clone()];
         address.extend(a.line2.clone());
-        address.push(format!("{} {}", a.postal_code, a.city));
+        // postal code, city, region on one line, as most countries write it
+        let place: Vec<&str> = [
+            a.postal_code.as_deref(),
+            Some(a.city.as_str()),
+            a.region.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        address.push(place.join(" "));
         address.push(a.country.clone());
         Self {
             shop_name: shop_name.into(),
@@ -119,6 +128,69 @@ templates! {
     ShippedHtml, ShippedText, "shipped.html", "shipped.txt";
     PaymentFailedHtml, PaymentFailedText, "payment_failed.html", "payment_failed.txt";
     CancelledHtml, CancelledText, "order_cancelled.html", "order_cancelled.txt";
+}
+
+/// What an account email shows: whom it greets, the single-use link and its code.
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub shop_name: String,
+    pub greeting: String,
+    /// The link to follow (the storefront's page with the token), or the bare code when the shop
+    /// has no storefront URL.
+    pub link: String,
+    pub token: String,
+    pub valid_minutes: u64,
+}
+
+macro_rules! account_templates {
+    ($($html:ident, $text:ident, $html_path:literal, $text_path:literal;)*) => {$(
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            v: &'a AccountView,
+            subject: &'a str,
+        }
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            v: &'a AccountView,
+        }
+    )*};
+}
+
+account_templates! {
+    ResetHtml, ResetText, "password_reset.html", "password_reset.txt";
+    VerifyHtml, VerifyText, "verify_email.html", "verify_email.txt";
+    ExistsHtml, ExistsText, "account_exists.html", "account_exists.txt";
+}
+
+pub fn render_account(kind: AccountEmailKind, v: &AccountView) -> Result<Rendered, askama::Error> {
+    let shop = &v.shop_name;
+    let subject = match kind {
+        AccountEmailKind::PasswordReset => format!("{shop}: reset your password"),
+        AccountEmailKind::VerifyEmail => format!("{shop}: confirm your email address"),
+        AccountEmailKind::AccountExists => format!("{shop}: you already have an account"),
+    };
+    let s = subject.as_str();
+    let (html, text) = match kind {
+        AccountEmailKind::PasswordReset => (
+            ResetHtml { v, subject: s }.render()?,
+            ResetText { v }.render()?,
+        ),
+        AccountEmailKind::VerifyEmail => (
+            VerifyHtml { v, subject: s }.render()?,
+            VerifyText { v }.render()?,
+        ),
+        AccountEmailKind::AccountExists => (
+            ExistsHtml { v, subject: s }.render()?,
+            ExistsText { v }.render()?,
+        ),
+    };
+    Ok(Rendered {
+        subject,
+        html,
+        text,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,7 +260,7 @@ mod tests {
             "line_count": 2,
             "shipping_address": Address {
                 name: "Ada <Lovelace>".into(), line1: "1 Analytical Row".into(), line2: None,
-                city: "London".into(), postal_code: "N1 9GU".into(), country: "GB".into(), phone: None,
+                city: "London".into(), postal_code: Some("N1 9GU".into()), region: None, country: "GB".into(), phone: None,
             },
             "last_payment_error": "card_declined",
             "created_at": "2026-11-21T10:00:00Z", "expires_at": 1_795_291_080u64,

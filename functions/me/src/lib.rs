@@ -28,6 +28,8 @@ impl FunctionContext for Context {
 struct Profile<'a> {
     user_id: &'a str,
     email: &'a str,
+    /// Whether a verification link sent to `email` was followed.
+    email_verified: bool,
     name: Option<&'a str>,
     phone: Option<&'a str>,
     role: &'a str,
@@ -46,6 +48,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         &Profile {
             user_id: user.user_id.as_str(),
             email: &user.email,
+            email_verified: user.email_verified_at.is_some(),
             name: user.name.as_deref(),
             phone: user.phone.as_deref(),
             role: user.role.as_str(),

@@ -1,6 +1,11 @@
-//! `POST /auth/register` `{email, password, name?, phone?}` → 201 `{user_id, email}`.
+//! `POST /auth/register` `{email, password, name?, phone?}` → 202 `{email, status: "accepted"}`,
+//! the same answer whether the address was free or already had an account, so registering
+//! reveals nothing about who shops here. A free address gets the account (it can log in, shop and
+//! pay at once) and a verification email; a taken one changes nothing, and its owner gets one
+//! "you already have an account" email (at most one an hour, however often it is tried).
 
 use ferrocart::auth::{Role, password};
+use ferrocart::messages::{AccountEmailKind, AccountEmailRequest};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
@@ -14,6 +19,8 @@ use serde::{Deserialize, Serialize};
 pub struct Context {
     pub store: Store,
     pub max_body_bytes: usize,
+    pub sqs: aws_sdk_sqs::Client,
+    pub email_queue_url: String,
 }
 
 impl FunctionContext for Context {
@@ -21,6 +28,8 @@ impl FunctionContext for Context {
         Ok(Self {
             store: startup.store()?,
             max_body_bytes: startup.max_body_bytes()?,
+            sqs: startup.sqs(),
+            email_queue_url: startup.required("EMAIL_QUEUE_URL")?,
         })
     }
 }
@@ -37,9 +46,9 @@ struct RegisterRequest {
 }
 
 #[derive(Debug, Serialize)]
-struct Registered {
-    user_id: String,
-    email: String,
+struct Accepted<'a> {
+    email: &'a str,
+    status: &'static str,
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
@@ -60,20 +69,44 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         hash,
         ferrocart::time::now_unix(),
     );
-    match ctx.store.create_user(&user).await? {
+    let (kind, request_id) = match ctx.store.create_user(&user).await? {
         CreateUser::Created => {
             tracing::info!(user_id = %user.user_id, "user registered");
-            Ok(http::json_response(
-                StatusCode::CREATED,
-                &Registered {
-                    user_id: user.user_id.to_string(),
-                    email: user.email,
-                },
-            ))
+            (
+                AccountEmailKind::VerifyEmail,
+                ferrocart::messages::new_request_id(),
+            )
         }
-        CreateUser::EmailTaken => Err(ApiError::conflict(
-            "email_taken",
-            "an account with this email already exists",
-        )),
+        CreateUser::EmailTaken => {
+            tracing::info!("registration for a taken address; its owner is told");
+            // One such email per address an hour: the email function sends once per request id.
+            let hour = ferrocart::time::now_unix() / 3_600;
+            (
+                AccountEmailKind::AccountExists,
+                format!(
+                    "exists-{}-{hour}",
+                    ferrocart::digest::sha256_hex(user.email.as_bytes())
+                ),
+            )
+        }
+    };
+    let msg = AccountEmailRequest {
+        account_email: kind,
+        email: user.email.clone(),
+        request_id,
+    };
+    if let Err(e) =
+        ferrocart::messages::request_account_email(&ctx.sqs, &ctx.email_queue_url, &msg).await
+    {
+        // The account exists either way; a verification email can be asked for again
+        // (POST /me/email-verification), so the answer stays the same.
+        tracing::warn!(error = %e, "could not queue the registration email");
     }
+    Ok(http::json_response(
+        StatusCode::ACCEPTED,
+        &Accepted {
+            email: &user.email,
+            status: "accepted",
+        },
+    ))
 }

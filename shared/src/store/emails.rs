@@ -8,7 +8,7 @@
 use super::{Store, StoreError, condition_held, key_item, n, s};
 use crate::ids::{OrderId, UserId};
 use crate::keys;
-use crate::messages::EmailKind;
+use crate::messages::{AccountEmailKind, EmailKind};
 use serde::{Deserialize, Serialize};
 
 /// How long a claim protects a send in progress (longer than the email function's timeout).
@@ -57,6 +57,33 @@ pub enum EmailOutcome {
     },
 }
 
+/// What an email record is about: an order's email of a kind, or the account email one request
+/// asked for.
+enum EmailAbout {
+    Order(OrderId, EmailKind),
+    Request(String, AccountEmailKind),
+}
+
+impl EmailAbout {
+    /// (key, subject attribute, subject, kind)
+    fn parts(&self) -> (keys::Key, &'static str, String, &'static str) {
+        match self {
+            EmailAbout::Order(o, k) => (
+                keys::order_email(o, k.as_str()),
+                "order_id",
+                o.to_string(),
+                k.as_str(),
+            ),
+            EmailAbout::Request(r, k) => (
+                keys::account_email(r, k.as_str()),
+                "request_id",
+                r.clone(),
+                k.as_str(),
+            ),
+        }
+    }
+}
+
 impl Store {
     /// Claims (order, kind) for sending. `Ok(false)` if it was sent, refused or skipped before, or
     /// another sender holds a live claim.
@@ -66,22 +93,40 @@ impl Store {
         kind: EmailKind,
         now: u64,
     ) -> Result<bool, StoreError> {
+        self.claim(&EmailAbout::Order(order.clone(), kind), now)
+            .await
+    }
+
+    /// Claims the one email a request asked for (as [`Store::claim_email`] does for an order's).
+    pub async fn claim_account_email(
+        &self,
+        request_id: &str,
+        kind: AccountEmailKind,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        self.claim(&EmailAbout::Request(request_id.to_string(), kind), now)
+            .await
+    }
+
+    async fn claim(&self, about: &EmailAbout, now: u64) -> Result<bool, StoreError> {
+        let (key, subject_attr, subject, kind) = about.parts();
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .set_key(Some(key_item(&key)))
             .update_expression(
-                "SET entity = :entity, order_id = :order, kind = :kind, #st = :sending, \
+                "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
                  claimed_until = :until, updated_at = :at ADD attempts :one",
             )
+            .expression_attribute_names("#subject", subject_attr)
             .condition_expression(
                 "attribute_not_exists(pk) OR (#st = :sending AND claimed_until <= :now)",
             )
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":entity", s("Email"))
-            .expression_attribute_values(":order", s(order.to_string()))
-            .expression_attribute_values(":kind", s(kind.as_str()))
+            .expression_attribute_values(":order", s(subject))
+            .expression_attribute_values(":kind", s(kind))
             .expression_attribute_values(":sending", s("sending"))
             .expression_attribute_values(":until", n(now + CLAIM_LEASE_SECS))
             .expression_attribute_values(":now", n(now))
@@ -101,11 +146,37 @@ impl Store {
         outcome: &EmailOutcome,
         now: u64,
     ) -> Result<(), StoreError> {
+        self.finish(&EmailAbout::Order(order.clone(), kind), outcome, now)
+            .await
+    }
+
+    /// As [`Store::finish_email`], for a request's account email.
+    pub async fn finish_account_email(
+        &self,
+        request_id: &str,
+        kind: AccountEmailKind,
+        outcome: &EmailOutcome,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        self.finish(
+            &EmailAbout::Request(request_id.to_string(), kind),
+            outcome,
+            now,
+        )
+        .await
+    }
+
+    async fn finish(
+        &self,
+        about: &EmailAbout,
+        outcome: &EmailOutcome,
+        now: u64,
+    ) -> Result<(), StoreError> {
         let mut u = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .set_key(Some(key_item(&about.parts().0)))
             .condition_expression("#st = :sending")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":sending", s("sending"))
@@ -147,11 +218,25 @@ impl Store {
 
     /// Gives a claim back before its lease ends (the send failed and will be retried).
     pub async fn release_email(&self, order: &OrderId, kind: EmailKind) -> Result<(), StoreError> {
+        self.release(&EmailAbout::Order(order.clone(), kind)).await
+    }
+
+    /// As [`Store::release_email`], for a request's account email.
+    pub async fn release_account_email(
+        &self,
+        request_id: &str,
+        kind: AccountEmailKind,
+    ) -> Result<(), StoreError> {
+        self.release(&EmailAbout::Request(request_id.to_string(), kind))
+            .await
+    }
+
+    async fn release(&self, about: &EmailAbout) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::order_email(order, kind.as_str()))))
+            .set_key(Some(key_item(&about.parts().0)))
             .update_expression("SET claimed_until = :zero")
             .condition_expression("#st = :sending")
             .expression_attribute_names("#st", "status")

@@ -1,6 +1,7 @@
 //! Data access: one DynamoDB table, items as serde structs through serde_dynamo, keys from
 //! [`crate::keys`]. Invariants are conditions or transactions on the write itself.
 
+pub mod addresses;
 pub mod cart;
 pub mod catalog;
 pub mod details;
@@ -14,6 +15,7 @@ pub mod payments;
 pub mod reconcile;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 use crate::chain::BoxError;

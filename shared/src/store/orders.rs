@@ -23,7 +23,13 @@ pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     pub city: String,
-    pub postal_code: String,
+    /// State, province or territory (an ISO 3166-2 code where the country needs one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Absent only for a country without postal codes. Orders placed before regions existed
+    /// always have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

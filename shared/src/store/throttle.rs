@@ -177,6 +177,24 @@ impl Store {
         }
     }
 
+    /// Reserves one attempt under each fixed-window budget `(subject, max, window secs)`, in order;
+    /// `Ok(Some(secs))` for the first one spent (the later ones are not touched).
+    pub async fn reserve_attempts(
+        &self,
+        budgets: &[(&str, u32, u64)],
+        now: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        for (subject, max, window) in budgets {
+            if let Some(wait) = self
+                .reserve_login_attempt(subject, *max, *window, now)
+                .await?
+            {
+                return Ok(Some(wait));
+            }
+        }
+        Ok(None)
+    }
+
     /// Forgets the attempts of the current window (after a successful login).
     pub async fn clear_login_attempts(
         &self,

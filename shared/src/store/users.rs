@@ -29,6 +29,17 @@ pub struct UserItem {
     pub undeliverable_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undeliverable_reason: Option<String>,
+    /// When `email` was verified (a link from it was followed); `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified_at: Option<String>,
+    /// When the password was last set by a reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<String>,
+    /// SHA-256 of the latest password-reset / verification token (older ones are void).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_token_hash: Option<String>,
 }
 
 impl UserItem {
@@ -55,6 +66,10 @@ impl UserItem {
             created_at: crate::time::rfc3339(now),
             undeliverable_email: None,
             undeliverable_reason: None,
+            email_verified_at: None,
+            password_changed_at: None,
+            reset_token_hash: None,
+            verify_token_hash: None,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! What several HTTP functions answer: the priced cart (every cart route and checkout) and the
+//! What several HTTP functions answer: saved addresses (the address-book routes), the priced cart (every cart route and checkout) and the
 //! product views (the catalog and the admin routes).
 
+pub mod address_view;
 pub mod cart_view;
 pub mod product_view;

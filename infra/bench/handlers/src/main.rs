@@ -164,6 +164,16 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "refresh" => run(refresh::handle, event, requests).await,
         "logout" => run(logout::handle, event, requests).await,
         "me" => run(me::handle, event, requests).await,
+        "request-password-reset" => run(request_password_reset::handle, event, requests).await,
+        "confirm-password-reset" => run(confirm_password_reset::handle, event, requests).await,
+        "verify-email" => run(verify_email::handle, event, requests).await,
+        "request-email-verification" => {
+            run(request_email_verification::handle, event, requests).await
+        }
+        "list-addresses" => run(list_addresses::handle, event, requests).await,
+        "create-address" => run(create_address::handle, event, requests).await,
+        "update-address" => run(update_address::handle, event, requests).await,
+        "delete-address" => run(delete_address::handle, event, requests).await,
         "list-products" => run(list_products::handle, event, requests).await,
         "get-product" => run(get_product::handle, event, requests).await,
         "list-categories" => run(list_categories::handle, event, requests).await,

@@ -1,0 +1,87 @@
+//! `POST /auth/verify-email` `{token}` → 200 `{"email_verified": true}`. The token (from the
+//! verification email) works once, within 48 hours, if it is the newest sent to the account and the
+//! account still has the address it was sent to. Any wrong token is the same 400 `invalid_token`.
+//! Throttled per client (`VERIFY_EMAIL_MAX_PER_CLIENT` an hour).
+
+use ferrocart::settings::{ConfigError, Secret};
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::tokens::{Redeem, Redeemed, TokenPurpose};
+use ferrocart::{ApiError, http};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub max_body_bytes: usize,
+    pub per_client: u32,
+    /// What the API's CloudFront distribution sends as `X-Origin-Verify` (`EDGE_SECRET`).
+    pub edge_secret: Secret,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            max_body_bytes: startup.max_body_bytes()?,
+            per_client: startup
+                .number("VERIFY_EMAIL_MAX_PER_CLIENT", 30)?
+                .clamp(1, 100_000) as u32,
+            edge_secret: startup.secret("EDGE_SECRET")?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct Verified<'a> {
+    email: &'a str,
+    email_verified: bool,
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let body: VerifyRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    let now = ferrocart::time::now_unix();
+    let ip = http::client_address(&req, &ctx.edge_secret);
+    let client = format!("verify-client:{ip}");
+    if let Some(retry_after) = ctx
+        .store
+        .reserve_attempts(&[(&client, ctx.per_client, 3_600)], now)
+        .await?
+    {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    match ctx
+        .store
+        .redeem_token(
+            &body.token,
+            TokenPurpose::VerifyEmail,
+            Redeem::VerifyEmail,
+            now,
+        )
+        .await?
+    {
+        Redeemed::Done { user_id, email } => {
+            tracing::info!(user_id = %user_id, "email verified");
+            Ok(http::json_response(
+                StatusCode::OK,
+                &Verified {
+                    email: &email,
+                    email_verified: true,
+                },
+            ))
+        }
+        Redeemed::Invalid => Err(ApiError::validation(
+            "invalid_token",
+            "token",
+            "this link is not valid (any more): ask for a new one",
+        )),
+    }
+}
