@@ -345,7 +345,10 @@ mod tests {
             postal_code("GB", Some("sw1a1aa")),
             Ok(Some("SW1A 1AA".into()))
         );
-        assert_eq!(postal_code("NL", Some("1015cj")), Ok(Some("1015 CJ".into())));
+        assert_eq!(
+            postal_code("NL", Some("1015cj")),
+            Ok(Some("1015 CJ".into()))
+        );
         assert!(postal_code("CA", Some("D1A 0B1")).is_err());
         assert!(postal_code("DE", Some("10115")).is_ok());
         assert!(postal_code("DE", Some("1011")).is_err());
