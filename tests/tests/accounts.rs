@@ -80,24 +80,31 @@ async fn a_reset_answers_the_same_for_any_address_and_its_link_works_once() {
     let r = confirm(&first, "a brand new password").await;
     assert_eq!(
         (r.status, r.code()),
-        (400, "invalid_token"),
+        (422, "invalid_token"),
         "the older link is void"
     );
 
-    // Bad input changes nothing and looks like any other wrong token.
+    // Bad input changes nothing: a short password, strings that are no token (400), a token
+    // that is well-formed but unknown (422, as any wrong token).
     let r = confirm(&second, "short").await;
     assert_eq!((r.status, r.code()), (400, "password_too_short"));
-    for bad in ["", "x", &"A".repeat(43), &format!("{}!", &second[..42])] {
+    for bad in ["", "x", &format!("{}!", &second[..42])] {
         let r = confirm(bad, "a brand new password").await;
         assert_eq!((r.status, r.code()), (400, "invalid_token"), "{bad:?}");
     }
+    let r = confirm(&"A".repeat(43), "a brand new password").await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "invalid_token"),
+        "well-formed, unknown"
+    );
     assert_eq!(login(&email, &old_password).await.status, 200);
 
     // The newest works once: the password changes, every session ends.
     let r = confirm(&second, "a brand new password").await;
     assert_eq!(r.status, 204, "{:?}", r.json);
     let r = confirm(&second, "yet another password").await;
-    assert_eq!((r.status, r.code()), (400, "invalid_token"), "single use");
+    assert_eq!((r.status, r.code()), (422, "invalid_token"), "single use");
     assert_eq!(login(&email, &old_password).await.status, 401);
     assert_eq!(login(&email, "a brand new password").await.status, 200);
     assert_eq!(
@@ -137,7 +144,7 @@ async fn a_reset_link_expires_after_its_time() {
         &json!({"token": token, "password": "too late a password"}),
     )
     .await;
-    assert_eq!((r.status, r.code()), (400, "invalid_token"));
+    assert_eq!((r.status, r.code()), (422, "invalid_token"));
     assert_eq!(login(&email, &password).await.status, 200);
 }
 

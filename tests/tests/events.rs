@@ -136,10 +136,10 @@ const CASES: &[(&str, u16, &str)] = &[
     ("request-password-reset/valid-any-address.json", 202, ""),
     (
         "confirm-password-reset/unknown-token.json",
-        400,
+        422,
         "invalid_token",
     ),
-    ("verify-email/unknown-token.json", 400, "invalid_token"),
+    ("verify-email/unknown-token.json", 422, "invalid_token"),
     (
         "request-email-verification/no-token.json",
         401,

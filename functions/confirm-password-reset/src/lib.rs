@@ -2,7 +2,8 @@
 //! works once, for 30 minutes, and only if it is the account's newest: one transaction spends it
 //! and sets the new password. Then every session of the account is revoked and its login
 //! throttle cleared (the account's own guard, and this client's on the account). Any wrong token
-//! (unknown, used, superseded, expired) is the same 400 `invalid_token`. Throttled per client
+//! (unknown, used, superseded, expired) is the same 422 `invalid_token`; one not shaped like a
+//! token at all is a 400. Throttled per client
 //! (`PASSWORD_RESET_CONFIRM_MAX_PER_CLIENT` an hour) and per account (`PASSWORD_RESET_MAX_PER_ACCOUNT`
 //! redemptions an hour): 429 + Retry-After.
 
@@ -10,7 +11,7 @@ use ferrocart::auth::password;
 use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::tokens::{Redeem, Redeemed, TokenPurpose};
+use ferrocart::store::tokens::{self, Redeem, Redeemed, TokenPurpose};
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -51,16 +52,29 @@ struct ConfirmRequest {
     password: String,
 }
 
+/// A well-formed token that does not redeem (unknown, used, superseded, expired): all the same.
 pub fn invalid_token() -> ApiError {
-    ApiError::validation(
+    ApiError::unprocessable(
         "invalid_token",
         "token",
         "this link is not valid (any more): ask for a new one",
     )
 }
 
+/// Not the shape of a token at all (the schema's pattern).
+pub fn malformed_token() -> ApiError {
+    ApiError::validation(
+        "invalid_token",
+        "token",
+        "token must be the 43-character code from the email",
+    )
+}
+
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let body: ConfirmRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    if !tokens::well_formed(&body.token) {
+        return Err(malformed_token());
+    }
     validate::password(&body.password)?;
     let now = ferrocart::time::now_unix();
     let ip = http::client_address(&req, &ctx.edge_secret);

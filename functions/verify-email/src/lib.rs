@@ -1,12 +1,13 @@
 //! `POST /auth/verify-email` `{token}` → 200 `{"email_verified": true}`. The token (from the
 //! verification email) works once, within 48 hours, if it is the newest sent to the account and the
-//! account still has the address it was sent to. Any wrong token is the same 400 `invalid_token`.
+//! account still has the address it was sent to. Any wrong token is the same 422 `invalid_token` (one not shaped
+//! like a token, 400).
 //! Throttled per client (`VERIFY_EMAIL_MAX_PER_CLIENT` an hour).
 
 use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::tokens::{Redeem, Redeemed, TokenPurpose};
+use ferrocart::store::tokens::{self, Redeem, Redeemed, TokenPurpose};
 use ferrocart::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -48,6 +49,13 @@ struct Verified<'a> {
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let body: VerifyRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    if !tokens::well_formed(&body.token) {
+        return Err(ApiError::validation(
+            "invalid_token",
+            "token",
+            "token must be the 43-character code from the email",
+        ));
+    }
     let now = ferrocart::time::now_unix();
     let ip = http::client_address(&req, &ctx.edge_secret);
     let client = format!("verify-client:{ip}");
@@ -78,7 +86,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 },
             ))
         }
-        Redeemed::Invalid => Err(ApiError::validation(
+        Redeemed::Invalid => Err(ApiError::unprocessable(
             "invalid_token",
             "token",
             "this link is not valid (any more): ask for a new one",
