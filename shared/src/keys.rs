@@ -166,6 +166,11 @@ pub fn cart(user: &UserId) -> Key {
     Key::new(format!("CART#{user}"), "CART")
 }
 
+/// A guest's cart, by the SHA-256 of its cart token: `GUESTCART#<sha256 hex>` / `CART`.
+pub fn guest_cart(token_hash: &str) -> Key {
+    Key::new(format!("GUESTCART#{token_hash}"), "CART")
+}
+
 /// An order: `ORDER#<id>` / `ORDER`.
 pub fn order(id: &OrderId) -> Key {
     Key::new(format!("ORDER#{id}"), "ORDER")
@@ -321,6 +326,8 @@ mod tests {
         );
         assert_eq!(cart(&u).pk, "CART#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70");
         assert_eq!(cart(&u).sk, "CART");
+        assert_eq!(guest_cart("ab12").pk, "GUESTCART#ab12");
+        assert_eq!(guest_cart("ab12").sk, "CART");
         let o = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
         assert_eq!(order(&o).pk, "ORDER#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74");
         assert_eq!(order(&o).sk, "ORDER");

@@ -310,10 +310,16 @@ async fn another_users_cart_is_invisible_and_untouchable() {
     assert_eq!(r.status, 404);
     let r = call("GET", "/cart", Some(&alice), None).await;
     assert_eq!(line(&r.json, &demo(8))["quantity"], 3);
-    for (m, p) in [
-        ("GET", "/cart".to_string()),
-        ("DELETE", format!("/cart/items/{}", demo(8))),
-    ] {
-        assert_eq!(call(m, &p, None, None).await.status, 401);
+    // Without credentials a request is a guest's, with no cart: nothing of Alice's.
+    let r = call("GET", "/cart", None, None).await;
+    assert_eq!((r.status, r.json["lines"].clone()), (200, json!([])));
+    let path = format!("/cart/items/{}", demo(8));
+    assert_eq!(call("DELETE", &path, None, None).await.status, 404);
+    // A bad access token is still a 401, never a guest.
+    for (m, p) in [("GET", "/cart".to_string()), ("DELETE", path)] {
+        let r = call(m, &p, Some("not-a-token"), None).await;
+        assert_eq!((r.status, r.code()), (401, "invalid_token"));
     }
+    let r = call("GET", "/cart", Some(&alice), None).await;
+    assert_eq!(line(&r.json, &demo(8))["quantity"], 3);
 }

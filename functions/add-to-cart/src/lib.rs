@@ -1,8 +1,10 @@
-//! `POST /cart/items` `{product_id, quantity}` (customer) → 200 the cart. Adds to the product's
+//! `POST /cart/items` `{product_id, quantity}` (customer, or a guest) → 200 the cart. A guest
+//! without a live cart token gets a new one in the answer's `X-Cart-Token` (the storefront keeps
+//! it and sends it with every cart request, and at login, which merges the cart into the account's). Adds to the product's
 //! line if it has one. Unknown or inactive products are refused; a line holds at most 20 units and
 //! a cart at most 25 lines (so checkout fits one transaction), both enforced by the write itself.
 
-use ferrocart::auth::{TokenService, authenticate};
+use ferrocart::auth::{CartCaller, TokenService, cart_caller};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
@@ -40,7 +42,7 @@ struct AddRequest {
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let caller = cart_caller(&ctx.tokens, &ctx.store, &req).await?;
     let body: AddRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     let product_id = ProductId::parse(&body.product_id).ok_or_else(|| {
         ApiError::validation(
@@ -64,18 +66,39 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             "this product is not for sale",
         ));
     }
-    let outcome = ctx
-        .store
-        .add_to_cart(
-            &principal.user_id,
-            &product_id,
-            quantity,
-            &product.currency,
-            ferrocart::time::now_unix(),
-        )
-        .await?;
+    // A guest's cart token must name a live cart; otherwise (none sent, expired, merged into an
+    // account) a new cart is started under a new token: the server issues every token.
+    let mut caller = match caller {
+        Some(c) if c.owner.is_guest() && ctx.store.cart_of(&c.owner).await?.lines.is_empty() => {
+            CartCaller::new_guest()
+        }
+        Some(c) => c,
+        None => CartCaller::new_guest(),
+    };
+    let mut outcome = AddToCart::Closed;
+    for _ in 0..2 {
+        outcome = ctx
+            .store
+            .add_to_cart(
+                &caller.owner,
+                &product_id,
+                quantity,
+                &product.currency,
+                ferrocart::time::now_unix(),
+            )
+            .await?;
+        if outcome != AddToCart::Closed {
+            break;
+        }
+        // The guest cart expired or was merged this very moment: a new one.
+        caller = CartCaller::new_guest();
+    }
     match outcome {
-        AddToCart::Added(cart) => cart_view::respond(&ctx.store, &principal, Some(cart)).await,
+        AddToCart::Added(cart) => cart_view::respond(&ctx.store, &caller, Some(cart)).await,
+        AddToCart::Closed => Err(ApiError::conflict(
+            "cart_changed",
+            "the cart closed while this was added; add it again",
+        )),
         AddToCart::QuantityTooLarge { current } => Err(ApiError::conflict(
             "quantity_limit",
             format!(

@@ -1,6 +1,7 @@
-//! `GET /cart` (customer) → 200 the caller's cart with current prices, subtotal and stock flags.
+//! `GET /cart` (customer, or a guest with `X-Cart-Token`) → 200 the caller's cart with current
+//! prices, subtotal and stock flags. A guest with no token (or an expired one) has an empty cart.
 
-use ferrocart::auth::{TokenService, authenticate};
+use ferrocart::auth::{CartCaller, TokenService, cart_caller};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
@@ -24,7 +25,22 @@ impl FunctionContext for Context {
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let caller = cart_caller(&ctx.tokens, &ctx.store, &req).await?;
     http::query_params(&req, &[])?;
-    cart_view::respond(&ctx.store, &principal, None).await
+    match caller {
+        Some(caller) => cart_view::respond(&ctx.store, &caller, None).await,
+        // No cart yet: an empty one (and no token: one is issued with the first line).
+        None => {
+            let empty = CartCaller::new_guest();
+            cart_view::respond(
+                &ctx.store,
+                &CartCaller {
+                    token: None,
+                    ..empty
+                },
+                Some(Default::default()),
+            )
+            .await
+        }
+    }
 }

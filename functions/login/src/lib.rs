@@ -10,18 +10,24 @@
 //!   (credential stuffing from one address).
 //!
 //! A success clears the account's guards and gives the client's attempt back.
+//!
+//! With a guest's `X-Cart-Token`, the guest cart is merged into the account's cart (quantities
+//! summed within the cart's limits; what does not fit is reported in `cart_merge.not_merged`,
+//! never dropped silently), once however often the login is retried: every retry answers the
+//! same report. A merge that cannot be written now is a 503 before any session is made.
 
 use ferrocart::auth::{TokenPair, TokenService, password, refresh};
 use ferrocart::ids::SessionId;
 use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
+use ferrocart::store::cart::MergeReport;
 use ferrocart::store::sessions::SessionItem;
 use ferrocart::store::throttle::Backoff;
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
 pub struct Context {
@@ -79,6 +85,7 @@ struct LoginRequest {
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let body: LoginRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     let email = validate::normalise_email(&body.email)?;
+    let cart_token = ferrocart::auth::cart_caller::cart_token(&req)?;
     if body.password.is_empty() || body.password.chars().count() > validate::PASSWORD_MAX_CHARS {
         return Err(invalid_credentials());
     }
@@ -119,6 +126,14 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     store.clear_guard(&this_client).await?;
     store.clear_guard(&email).await?;
     store.return_login_attempt(&client, window, now).await?;
+    let cart_merge = match &cart_token {
+        Some(t) => {
+            store
+                .merge_guest_cart(&ferrocart::store::tokens::hash(t), &user.user_id, now)
+                .await?
+        }
+        None => None,
+    };
 
     let session_id = SessionId::generate();
     let rt = refresh::generate(&session_id);
@@ -137,14 +152,26 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     tracing::info!(user_id = %user.user_id, session_id = %session_id, "login succeeded");
     Ok(http::json_response(
         StatusCode::OK,
-        &TokenPair {
-            access_token,
-            token_type: "Bearer",
-            expires_in: ctx.tokens.access_ttl_secs,
-            refresh_token: rt.token,
-            refresh_expires_in: ctx.refresh_ttl_secs,
+        &LoggedIn {
+            pair: TokenPair {
+                access_token,
+                token_type: "Bearer",
+                expires_in: ctx.tokens.access_ttl_secs,
+                refresh_token: rt.token,
+                refresh_expires_in: ctx.refresh_ttl_secs,
+            },
+            cart_merge,
         },
     ))
+}
+
+/// The token pair, and what merging the guest cart did (when an `X-Cart-Token` came along).
+#[derive(Serialize)]
+struct LoggedIn {
+    #[serde(flatten)]
+    pair: TokenPair,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cart_merge: Option<MergeReport>,
 }
 
 fn invalid_credentials() -> ApiError {

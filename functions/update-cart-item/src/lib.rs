@@ -1,7 +1,7 @@
 //! `PATCH /cart/items/{product_id}` `{quantity}` (customer) → 200 the cart; 404 if the product is
 //! not in the caller's cart.
 
-use ferrocart::auth::{TokenService, authenticate};
+use ferrocart::auth::{TokenService, cart_caller};
 use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
@@ -36,19 +36,21 @@ struct UpdateRequest {
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let caller = cart_caller(&ctx.tokens, &ctx.store, &req).await?;
     let product_id = http::path_id(&req, "product_id", ProductId::parse, "cart line")?;
     let body: UpdateRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     let quantity = cart_view::quantity(body.quantity)?;
+    // A guest with no cart token has no cart, so no line.
+    let caller = caller.ok_or(ApiError::NotFound("cart line"))?;
     let cart = ctx
         .store
         .set_cart_quantity(
-            &principal.user_id,
+            &caller.owner,
             &product_id,
             quantity,
             ferrocart::time::now_unix(),
         )
         .await?
         .ok_or(ApiError::NotFound("cart line"))?;
-    cart_view::respond(&ctx.store, &principal, Some(cart)).await
+    cart_view::respond(&ctx.store, &caller, Some(cart)).await
 }

@@ -1,10 +1,12 @@
 //! Identity: password hashing, access tokens, refresh tokens, and the authenticated caller.
 
+pub mod cart_caller;
 pub mod password;
 pub mod principal;
 pub mod refresh;
 pub mod token;
 
+pub use cart_caller::{CART_TOKEN_HEADER, CartCaller, cart_caller};
 pub use principal::{Principal, authenticate, require_admin};
 pub use token::{Role, TokenService};
 

@@ -2,8 +2,13 @@
 //! product id, the cart's currency and a version bumped by every change. Every cart change is one
 //! conditional UpdateItem on that item (`size(#l) < MAX_LINES` for a new line, the line's
 //! quantity for an existing one), so the limits hold however many requests race, with no
-//! transaction; checkout deletes the item only if it is still the version it priced. Carts do not
-//! expire.
+//! transaction; checkout deletes the item only if it is still the version it priced. Customers'
+//! carts do not expire.
+//!
+//! A guest's cart is the same item under `GUESTCART#<sha256 of its cart token>` ([`CartOwner`]),
+//! with `expires_at` (and DynamoDB's `ttl`) pushed [`GUEST_CART_TTL_SECS`] on by every write, which
+//! is conditioned on it being live. At login with its token it is merged into the customer's cart
+//! ([`Store::merge_guest_cart`]) in one transaction that also marks it merged, so once.
 
 use super::catalog::ProductItem;
 use super::users::build_err;
@@ -22,6 +27,29 @@ use std::collections::BTreeMap;
 pub const MAX_LINES: usize = 25;
 /// Units of one product per line.
 pub const MAX_QUANTITY: i64 = 20;
+/// A guest cart lives this long after its last change.
+pub const GUEST_CART_TTL_SECS: u64 = 30 * 86_400;
+
+/// Whose cart: a customer's, or a guest's (by the SHA-256 of its cart token; the token itself is
+/// stored nowhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartOwner {
+    User(UserId),
+    Guest { token_hash: String },
+}
+
+impl CartOwner {
+    pub fn key(&self) -> keys::Key {
+        match self {
+            CartOwner::User(u) => keys::cart(u),
+            CartOwner::Guest { token_hash } => keys::guest_cart(token_hash),
+        }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        matches!(self, CartOwner::Guest { .. })
+    }
+}
 
 /// One line, as stored in the cart's `lines` map (no price: lines are priced from the product on
 /// every read and at checkout).
@@ -45,6 +73,24 @@ struct CartItem {
     /// Product id → line (ordered, so lines come out in product-id order).
     #[serde(default)]
     lines: BTreeMap<String, StoredLine>,
+    /// Guest carts: when it ends (unix seconds), and DynamoDB's TTL attribute (the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<u64>,
+    /// Guest carts: the account it was merged into, and what the merge did (JSON), so a retried
+    /// merge answers the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    merged_into: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    merge_report: Option<String>,
+}
+
+impl CartItem {
+    /// A guest cart past its expiry or merged into an account: nothing more happens to it.
+    fn closed(&self, now: u64) -> bool {
+        self.merged_into.is_some() || self.expires_at.is_some_and(|e| e <= now)
+    }
 }
 
 /// A cart line with its product.
@@ -65,11 +111,20 @@ pub struct Cart {
     pub version: i64,
     /// In product-id order.
     pub lines: Vec<CartLine>,
+    /// A guest cart that expired or was merged into an account (it reads as empty).
+    pub closed: bool,
 }
 
 impl From<CartItem> for Cart {
     fn from(item: CartItem) -> Self {
+        if item.closed(crate::time::now_unix()) {
+            return Cart {
+                closed: true,
+                ..Cart::default()
+            };
+        }
         Cart {
+            closed: false,
             currency: item.currency,
             version: item.version,
             lines: item
@@ -104,6 +159,8 @@ pub enum AddToCart {
     CartFull,
     /// The cart holds products priced in another currency.
     CurrencyMismatch { cart: String },
+    /// A guest cart that expired or was merged meanwhile: start a new one.
+    Closed,
 }
 
 /// What a conditional cart update found: the cart as written, or as it was when its condition
@@ -123,10 +180,16 @@ impl Updated {
 }
 
 impl Store {
-    /// The cart (strongly consistent); empty if the customer has none.
+    /// The customer's cart (strongly consistent); empty if the customer has none.
     pub async fn get_cart(&self, user: &UserId) -> Result<Cart, StoreError> {
+        self.cart_of(&CartOwner::User(user.clone())).await
+    }
+
+    /// Anyone's cart (strongly consistent); empty if there is none, and a guest cart that expired
+    /// or was merged is empty and `closed`.
+    pub async fn cart_of(&self, owner: &CartOwner) -> Result<Cart, StoreError> {
         Ok(self
-            .get::<CartItem>(&keys::cart(user), true)
+            .get::<CartItem>(&owner.key(), true)
             .await?
             .map(Cart::from)
             .unwrap_or_default())
@@ -136,17 +199,37 @@ impl Store {
     /// cart as written, or as it stood when the condition failed.
     async fn update_cart(
         &self,
-        user: &UserId,
+        owner: &CartOwner,
         product: &ProductId,
         update: &str,
         condition: &str,
-        values: Vec<(&str, AttributeValue)>,
+        mut values: Vec<(&str, AttributeValue)>,
     ) -> Result<Updated, StoreError> {
+        let (update, condition) = if owner.is_guest() {
+            // A guest cart lives on from every change, and only a live one changes.
+            let now = crate::time::now_unix();
+            values.push((":now", n(now)));
+            values.push((":exp", n(now + GUEST_CART_TTL_SECS)));
+            let keep = "expires_at = :exp, #ttl = :exp";
+            let update = if update.starts_with("SET ") {
+                format!("{update}, {keep}")
+            } else {
+                format!("{update} SET {keep}")
+            };
+            (
+                update,
+                format!(
+                    "({condition}) AND expires_at > :now AND attribute_not_exists(merged_into)"
+                ),
+            )
+        } else {
+            (update.to_string(), condition.to_string())
+        };
         let mut req = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::cart(user))))
+            .set_key(Some(key_item(&owner.key())))
             .update_expression(format!("{update} ADD #v :one"))
             .condition_expression(condition)
             // `lines` is a reserved word, `version` may become one.
@@ -156,6 +239,9 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if owner.is_guest() {
+            req = req.expression_attribute_names("#ttl", keys::TTL);
+        }
         for (name, value) in values {
             req = req.expression_attribute_values(name, value);
         }
@@ -177,7 +263,7 @@ impl Store {
     /// otherwise (the first write's refusal says what the cart holds).
     pub async fn add_to_cart(
         &self,
-        user: &UserId,
+        owner: &CartOwner,
         product: &ProductId,
         quantity: i64,
         currency: &str,
@@ -188,7 +274,7 @@ impl Store {
             // An existing line.
             let seen = match self
                 .update_cart(
-                    user,
+                    owner,
                     product,
                     "SET #l.#p.quantity = #l.#p.quantity + :q, #l.#p.updated_at = :ts",
                     "attribute_exists(#l.#p) AND #l.#p.quantity <= :limit",
@@ -210,13 +296,24 @@ impl Store {
             };
             let Some(cart) = seen else {
                 // No cart yet: create it with this line.
+                let key = owner.key();
+                let expires = owner.is_guest().then_some(now + GUEST_CART_TTL_SECS);
                 let item = CartItem {
-                    pk: keys::cart(user).pk,
-                    sk: keys::cart(user).sk,
-                    entity: "Cart".into(),
+                    pk: key.pk,
+                    sk: key.sk,
+                    entity: if owner.is_guest() {
+                        "GuestCart"
+                    } else {
+                        "Cart"
+                    }
+                    .into(),
                     currency: Some(currency.into()),
                     version: 1,
                     lines: BTreeMap::from([(product.to_string(), line)]),
+                    expires_at: expires,
+                    ttl: expires,
+                    merged_into: None,
+                    merge_report: None,
                 };
                 let put = self
                     .client
@@ -233,6 +330,9 @@ impl Store {
                     Err(e) => return Err(e),
                 }
             };
+            if cart.closed {
+                return Ok(AddToCart::Closed);
+            }
             if let Some(l) = cart.lines.iter().find(|l| &l.product_id == product) {
                 return Ok(AddToCart::QuantityTooLarge {
                     current: l.quantity,
@@ -241,7 +341,7 @@ impl Store {
             // A new line, within the cart's limits (checked again by the write itself).
             let outcome = self
                 .update_cart(
-                    user,
+                    owner,
                     product,
                     "SET #l.#p = :line, currency = :c",
                     "attribute_not_exists(#l.#p) AND size(#l) < :max AND \
@@ -257,6 +357,9 @@ impl Store {
             match outcome {
                 Updated::Written(cart) => return Ok(AddToCart::Added(cart)),
                 Updated::Refused(Some(cart)) => {
+                    if cart.closed {
+                        return Ok(AddToCart::Closed);
+                    }
                     if cart.lines.iter().any(|l| &l.product_id == product) {
                         continue; // added concurrently: go round and add to it
                     }
@@ -276,14 +379,14 @@ impl Store {
     /// Sets a line's quantity: the cart as it is now, or `None` if the product is not in it.
     pub async fn set_cart_quantity(
         &self,
-        user: &UserId,
+        owner: &CartOwner,
         product: &ProductId,
         quantity: i64,
         now: u64,
     ) -> Result<Option<Cart>, StoreError> {
         let updated = self
             .update_cart(
-                user,
+                owner,
                 product,
                 "SET #l.#p.quantity = :q, #l.#p.updated_at = :ts",
                 "attribute_exists(#l.#p)",
@@ -296,12 +399,12 @@ impl Store {
     /// Removes a line: the cart as it is now, or `None` if the product was not in it.
     pub async fn remove_from_cart(
         &self,
-        user: &UserId,
+        owner: &CartOwner,
         product: &ProductId,
     ) -> Result<Option<Cart>, StoreError> {
         let updated = self
             .update_cart(
-                user,
+                owner,
                 product,
                 "REMOVE #l.#p",
                 "attribute_exists(#l.#p)",
@@ -356,5 +459,194 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// A line of a guest cart as a merge treated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeLine {
+    pub product_id: ProductId,
+    pub quantity: i64,
+    /// For lines (or units) not merged: `quantity_limit` (the line would pass
+    /// [`MAX_QUANTITY`]), `cart_full` ([`MAX_LINES`] lines), `currency_mismatch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What merging a guest cart did: units added per product, and units left out with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeReport {
+    pub merged: Vec<MergeLine>,
+    pub not_merged: Vec<MergeLine>,
+}
+
+/// The customer's lines with the guest's added within the limits, and the report.
+fn merged_lines(
+    mine: &CartItem,
+    guest: &CartItem,
+    now: &str,
+) -> (BTreeMap<String, StoredLine>, Option<String>, MergeReport) {
+    let mut lines = mine.lines.clone();
+    let mut report = MergeReport::default();
+    let currency = if mine.lines.is_empty() {
+        guest.currency.clone()
+    } else {
+        mine.currency.clone()
+    };
+    for (id, line) in &guest.lines {
+        let Some(product_id) = ProductId::parse(id) else {
+            continue;
+        };
+        let left = |quantity: i64, reason: &str| MergeLine {
+            product_id: product_id.clone(),
+            quantity,
+            reason: Some(reason.into()),
+        };
+        if !mine.lines.is_empty() && mine.currency != guest.currency {
+            report
+                .not_merged
+                .push(left(line.quantity, "currency_mismatch"));
+            continue;
+        }
+        let count = lines.len();
+        let (added, reason) = match lines.get_mut(id) {
+            Some(existing) => {
+                let room = (MAX_QUANTITY - existing.quantity).max(0);
+                let add = line.quantity.min(room);
+                if add > 0 {
+                    existing.quantity += add;
+                    existing.updated_at = now.to_string();
+                }
+                (add, "quantity_limit")
+            }
+            None if count < MAX_LINES => {
+                let add = line.quantity.min(MAX_QUANTITY);
+                lines.insert(
+                    id.clone(),
+                    StoredLine {
+                        quantity: add,
+                        added_at: line.added_at.clone(),
+                        updated_at: now.to_string(),
+                    },
+                );
+                (add, "quantity_limit")
+            }
+            None => (0, "cart_full"),
+        };
+        if added > 0 {
+            report.merged.push(MergeLine {
+                product_id: product_id.clone(),
+                quantity: added,
+                reason: None,
+            });
+        }
+        if added < line.quantity {
+            report.not_merged.push(left(line.quantity - added, reason));
+        }
+    }
+    (lines, currency, report)
+}
+
+impl Store {
+    /// Merges the guest cart of `token_hash` into `user`'s cart, once: one transaction writes
+    /// the customer's cart (conditioned on the version read) and marks the guest cart merged
+    /// with its report (conditioned on its version and on not being merged). A retry, or a
+    /// concurrent merge that lost, answers the report of the merge that happened. `None` when
+    /// there is nothing to merge (no such cart, expired, empty, or merged into another account).
+    pub async fn merge_guest_cart(
+        &self,
+        token_hash: &str,
+        user: &UserId,
+        now: u64,
+    ) -> Result<Option<MergeReport>, StoreError> {
+        let guest_key = keys::guest_cart(token_hash);
+        let mine_key = keys::cart(user);
+        for attempt in 0..super::CONFLICT_ATTEMPTS {
+            let Some(guest) = self.get::<CartItem>(&guest_key, true).await? else {
+                return Ok(None);
+            };
+            if let Some(into) = &guest.merged_into {
+                return Ok((into == user)
+                    .then(|| {
+                        guest
+                            .merge_report
+                            .as_deref()
+                            .and_then(|r| serde_json::from_str(r).ok())
+                    })
+                    .flatten());
+            }
+            if guest.closed(now) || guest.lines.is_empty() {
+                return Ok(None);
+            }
+            let existing = self.get::<CartItem>(&mine_key, true).await?;
+            let mine = existing.clone().unwrap_or_else(|| CartItem {
+                pk: mine_key.pk.clone(),
+                sk: mine_key.sk.clone(),
+                entity: "Cart".into(),
+                currency: None,
+                version: 0,
+                lines: BTreeMap::new(),
+                expires_at: None,
+                ttl: None,
+                merged_into: None,
+                merge_report: None,
+            });
+            let (lines, currency, report) = merged_lines(&mine, &guest, &crate::time::rfc3339(now));
+            let written = CartItem {
+                version: mine.version + 1,
+                lines,
+                currency,
+                ..mine.clone()
+            };
+            let put = aws_sdk_dynamodb::types::Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(serde_dynamo::to_item(&written)?));
+            let put = match existing {
+                Some(_) => put
+                    .condition_expression("#v = :v")
+                    .expression_attribute_names("#v", "version")
+                    .expression_attribute_values(":v", n(mine.version)),
+                None => put.condition_expression("attribute_not_exists(pk)"),
+            };
+            let report_json = serde_json::to_string(&report).unwrap_or_default();
+            let mark = aws_sdk_dynamodb::types::Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&guest_key)))
+                .update_expression(
+                    "SET merged_into = :u, merge_report = :r, #l = :empty ADD #v :one",
+                )
+                .condition_expression("#v = :gv AND attribute_not_exists(merged_into)")
+                .expression_attribute_names("#l", "lines")
+                .expression_attribute_names("#v", "version")
+                .expression_attribute_values(":u", s(user.as_str()))
+                .expression_attribute_values(":r", s(report_json))
+                .expression_attribute_values(":empty", AttributeValue::M(Default::default()))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":gv", n(guest.version))
+                .build()
+                .map_err(build_err)?;
+            let actions = vec![
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put.build().map_err(build_err)?)
+                    .build(),
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .update(mark)
+                    .build(),
+            ];
+            match self.transact(actions).await {
+                Ok(()) => return Ok(Some(report)),
+                // Either cart changed since it was read (or a concurrent merge won): read again.
+                Err(e)
+                    if e.is_conflict() || e.condition_failed_at(0) || e.condition_failed_at(1) =>
+                {
+                    tokio::time::sleep(super::backoff(attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Unavailable {
+            operation: "merge guest cart",
+            source: "the carts kept changing".into(),
+        })
     }
 }

@@ -72,6 +72,13 @@ pub fn well_formed(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// 256 random bits as 43 characters of base64url: an account token's, or a guest cart's.
+pub fn new_secret() -> String {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    B64.encode(secret)
+}
+
 /// A fresh token for `user` (at `email`), valid `ttl_secs` from `now`.
 pub fn generate(
     purpose: TokenPurpose,
@@ -80,9 +87,7 @@ pub fn generate(
     now: u64,
     ttl_secs: u64,
 ) -> NewToken {
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = B64.encode(secret);
+    let token = new_secret();
     let token_hash = hash(&token);
     let k = keys::account_token(&token_hash);
     NewToken {

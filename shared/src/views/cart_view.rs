@@ -2,7 +2,7 @@
 //! line totals, the subtotal, and which lines are short of stock or no longer for sale.
 
 use super::product_view::availability;
-use crate::auth::Principal;
+use crate::auth::{CART_TOKEN_HEADER, CartCaller};
 use crate::store::Store;
 use crate::store::cart::{Cart, MAX_LINES, MAX_QUANTITY};
 use crate::store::catalog::{ProductItem, ProductStatus};
@@ -170,19 +170,23 @@ pub fn for_checkout(
 }
 
 /// 200 with the cart priced: the one a write just returned, or (`None`) the caller's as read now.
+/// A guest's answer carries its cart token back in `X-Cart-Token`.
 pub async fn respond(
     store: &Store,
-    principal: &Principal,
+    caller: &CartCaller,
     cart: Option<Cart>,
 ) -> Result<Response<Body>, ApiError> {
     let cart = match cart {
         Some(cart) => cart,
-        None => store.get_cart(&principal.user_id).await?,
+        None => store.cart_of(&caller.owner).await?,
     };
-    Ok(http::json_response(
-        StatusCode::OK,
-        &price(store, cart).await?,
-    ))
+    let mut r = http::json_response(StatusCode::OK, &price(store, cart).await?);
+    if let Some(token) = &caller.token
+        && let Ok(v) = token.parse()
+    {
+        r.headers_mut().insert(CART_TOKEN_HEADER, v);
+    }
+    Ok(r)
 }
 
 /// 400 unless 1 ≤ quantity ≤ [`MAX_QUANTITY`].
