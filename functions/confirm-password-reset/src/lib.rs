@@ -86,15 +86,15 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     {
         return Err(ApiError::TooManyRequests { retry_after });
     }
-    let Some(owner) = ctx
+    let Some(live) = ctx
         .store
-        .token_owner(&body.token, TokenPurpose::PasswordReset, now)
+        .live_token(&body.token, TokenPurpose::PasswordReset, now)
         .await?
     else {
         tracing::info!("password reset refused: invalid token");
         return Err(invalid_token());
     };
-    let account = format!("reset-confirm:{owner}");
+    let account = format!("reset-confirm:{}", live.user_id);
     if let Some(retry_after) = ctx
         .store
         .reserve_attempts(&[(&account, ctx.per_account, WINDOW_SECS)], now)
@@ -109,12 +109,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .map_err(ApiError::internal)?;
     let (user_id, email) = match ctx
         .store
-        .redeem_token(
-            &body.token,
-            TokenPurpose::PasswordReset,
-            Redeem::SetPassword(&hash),
-            now,
-        )
+        .redeem_token(&live, Redeem::SetPassword(&hash), now)
         .await?
     {
         Redeemed::Done { user_id, email } => (user_id, email),

@@ -66,16 +66,19 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     {
         return Err(ApiError::TooManyRequests { retry_after });
     }
-    match ctx
+    let live = ctx
         .store
-        .redeem_token(
-            &body.token,
-            TokenPurpose::VerifyEmail,
-            Redeem::VerifyEmail,
-            now,
-        )
-        .await?
-    {
+        .live_token(&body.token, TokenPurpose::VerifyEmail, now)
+        .await?;
+    let redeemed = match &live {
+        Some(item) => {
+            ctx.store
+                .redeem_token(item, Redeem::VerifyEmail, now)
+                .await?
+        }
+        None => Redeemed::Invalid,
+    };
+    match redeemed {
         Redeemed::Done { user_id, email } => {
             tracing::info!(user_id = %user_id, "email verified");
             Ok(http::json_response(

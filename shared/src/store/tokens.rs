@@ -143,52 +143,47 @@ impl Store {
         .await
     }
 
-    /// The account a live token of `purpose` belongs to (to throttle per account before it is
-    /// spent); `None` for any token that would not redeem now.
-    pub async fn token_owner(
+    /// The token item of `token` if it would redeem now for `purpose` (the caller may throttle
+    /// per account on its `user_id` before spending it); `None` for every way a token can be
+    /// wrong.
+    pub async fn live_token(
         &self,
         token: &str,
         purpose: TokenPurpose,
         now: u64,
-    ) -> Result<Option<UserId>, StoreError> {
+    ) -> Result<Option<TokenItem>, StoreError> {
         if !well_formed(token) {
             return Ok(None);
-        }
-        Ok(self
-            .get::<TokenItem>(&keys::account_token(&hash(token)), true)
-            .await?
-            .filter(|t| t.purpose == purpose && t.expires_at > now)
-            .map(|t| t.user_id))
-    }
-
-    /// Spends `token` for `purpose` and applies `effect`, once. Every way a token can be wrong
-    /// answers [`Redeemed::Invalid`].
-    pub async fn redeem_token(
-        &self,
-        token: &str,
-        purpose: TokenPurpose,
-        effect: Redeem<'_>,
-        now: u64,
-    ) -> Result<Redeemed, StoreError> {
-        if !well_formed(token) {
-            return Ok(Redeemed::Invalid);
         }
         let presented = hash(token);
         let Some(item) = self
             .get::<TokenItem>(&keys::account_token(&presented), true)
             .await?
         else {
-            return Ok(Redeemed::Invalid);
+            return Ok(None);
         };
         // The item was found by the hash; the stored hash is compared again in constant time
         // so no timing says how much of it matched.
         let same = subtle::ConstantTimeEq::ct_eq(item.token_hash.as_bytes(), presented.as_bytes());
         if !bool::from(same) || item.purpose != purpose || item.expires_at <= now {
-            return Ok(Redeemed::Invalid);
+            return Ok(None);
         }
+        Ok(Some(item))
+    }
+
+    /// Spends a live token (from [`Store::live_token`]) and applies `effect`, once: a token spent,
+    /// expired or superseded since it was read answers [`Redeemed::Invalid`].
+    pub async fn redeem_token(
+        &self,
+        item: &TokenItem,
+        effect: Redeem<'_>,
+        now: u64,
+    ) -> Result<Redeemed, StoreError> {
+        let presented = &item.token_hash;
+        let purpose = item.purpose;
         let delete = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::account_token(&presented))))
+            .set_key(Some(key_item(&keys::account_token(presented))))
             .condition_expression("attribute_exists(pk) AND expires_at > :now")
             .expression_attribute_values(":now", n(now))
             .build()
@@ -198,7 +193,7 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::user(&item.user_id))))
             .expression_attribute_names("#latest", purpose.profile_attr())
-            .expression_attribute_values(":h", s(&presented))
+            .expression_attribute_values(":h", s(presented))
             .expression_attribute_values(":at", s(&at));
         profile = match effect {
             Redeem::SetPassword(password_hash) => profile
@@ -220,8 +215,8 @@ impl Store {
         ];
         match self.transact_retrying_conflicts(actions).await {
             Ok(()) => Ok(Redeemed::Done {
-                user_id: item.user_id,
-                email: item.email,
+                user_id: item.user_id.clone(),
+                email: item.email.clone(),
             }),
             Err(e) if e.condition_failed_at(0) || e.condition_failed_at(1) => Ok(Redeemed::Invalid),
             Err(e) => Err(e),
