@@ -1,12 +1,14 @@
 //! `GET /cart` (customer, or a guest with `X-Cart-Token`) → 200 the caller's cart with current
 //! prices, subtotal and stock flags. A guest with no token (or an expired one) has an empty cart.
 
-use ferrocart::auth::{CartCaller, TokenService, cart_caller};
+use ferrocart::auth::{TokenService, cart_caller};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
+use ferrocart::store::cart::Cart;
 use ferrocart::views::cart_view;
 use ferrocart::{ApiError, http};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
@@ -29,18 +31,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     http::query_params(&req, &[])?;
     match caller {
         Some(caller) => cart_view::respond(&ctx.store, &caller, None).await,
-        // No cart yet: an empty one (and no token: one is issued with the first line).
-        None => {
-            let empty = CartCaller::new_guest();
-            cart_view::respond(
-                &ctx.store,
-                &CartCaller {
-                    token: None,
-                    ..empty
-                },
-                Some(Default::default()),
-            )
-            .await
-        }
+        // No cart yet: an empty one (a token is issued with the first line).
+        None => Ok(http::json_response(
+            StatusCode::OK,
+            &cart_view::price(&ctx.store, Cart::default()).await?,
+        )),
     }
 }
