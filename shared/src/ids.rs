@@ -15,6 +15,15 @@ macro_rules! id_type {
             pub fn generate() -> Self {
                 Self(uuid::Uuid::now_v7().to_string())
             }
+            /// The id derived from `name` (the same name, the same id), shaped like a random one:
+            /// the first 16 bytes of its SHA-256 with the version-4 bits set.
+            pub fn derived(name: &str) -> Self {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(name.as_bytes());
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                Self(uuid::Builder::from_random_bytes(bytes).into_uuid().to_string())
+            }
             /// Parses an id that came from outside (path, token, message); `None` unless it is a UUID.
             pub fn parse(s: &str) -> Option<Self> {
                 uuid::Uuid::try_parse(s).ok().map(|u| Self(u.to_string()))
@@ -71,5 +80,9 @@ mod tests {
         );
         assert!(UserId::parse("USER#x").is_none());
         assert!(UserId::parse("").is_none());
+        let d = AddressId::derived("a name");
+        assert_eq!(d, AddressId::derived("a name"));
+        assert_ne!(d, AddressId::derived("another name"));
+        assert_eq!(AddressId::parse(d.as_str()), Some(d));
     }
 }

@@ -130,28 +130,8 @@ fn ship_to(body: &CheckoutRequest) -> Result<ShipTo, ApiError> {
 
 /// The saved address's id for an inline address saved by checkout: derived from the customer and
 /// the Idempotency-Key, so every retry of one checkout saves one address.
-fn derived_address_id(user: &UserId, key: &str) -> Option<AddressId> {
-    let digest = ferrocart::digest::sha256_hex(format!("checkout-address|{user}|{key}").as_bytes());
-    let bytes: Vec<u8> = (0..16)
-        .filter_map(|i| u8::from_str_radix(digest.get(i * 2..i * 2 + 2)?, 16).ok())
-        .collect();
-    let bytes: [u8; 16] = bytes.try_into().ok()?;
-    AddressId::parse(&uuid_from(bytes))
-}
-
-/// A version-4-shaped UUID string of 16 bytes (variant and version bits set).
-fn uuid_from(mut b: [u8; 16]) -> String {
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+fn derived_address_id(user: &UserId, key: &str) -> AddressId {
+    AddressId::derived(&format!("checkout-address|{user}|{key}"))
 }
 
 /// The address the order ships to; an inline one saved to the book first when asked.
@@ -182,8 +162,7 @@ async fn resolve_address(
             address,
             save: true,
         } => {
-            let id =
-                derived_address_id(user, key).ok_or_else(|| ApiError::internal("address id"))?;
+            let id = derived_address_id(user, key);
             let item = AddressItem::new(user, id, address.clone(), ferrocart::time::now_unix());
             match ctx.store.add_address(&item, false).await? {
                 AddAddress::Added | AddAddress::Exists => Ok(address),
