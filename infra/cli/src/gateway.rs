@@ -272,11 +272,11 @@ pub fn to_http(outcome: Outcome) -> Response {
     let payload = match outcome {
         Outcome::Response(p) => p,
         Outcome::Error(e) => {
-            eprintln!("[gateway] function error: {}", String::from_utf8_lossy(&e));
+            crate::log::say!("[gateway] function error: {}", String::from_utf8_lossy(&e));
             return message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
         Outcome::Crashed(why) => {
-            eprintln!("[gateway] function crashed: {why}");
+            crate::log::say!("[gateway] function crashed: {why}");
             return message(StatusCode::BAD_GATEWAY, "Internal Server Error");
         }
         Outcome::TimedOut => {
@@ -370,7 +370,7 @@ async fn handle_api(
         Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
     };
     let Some((route, params)) = gw.find(&method, &path) else {
-        eprintln!("[gateway] {method} {path} -> 404 (no route)");
+        crate::log::say!("[gateway] {method} {path} -> 404 (no route)");
         return message(StatusCode::NOT_FOUND, "Not Found");
     };
     let Some(pool) = gw.pools.get(&route.function) else {
@@ -387,7 +387,7 @@ async fn handle_api(
     let event = gw.event(route, params, &incoming);
     let outcome = pool.invoke(Bytes::from(event.to_string())).await;
     let resp = to_http(outcome);
-    eprintln!(
+    crate::log::say!(
         "[gateway] {method} {path} -> {} {} ({} ms)",
         route.function,
         resp.status().as_u16(),

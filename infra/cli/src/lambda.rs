@@ -100,7 +100,7 @@ pub async fn kill_sandbox(label: &str) -> bool {
     let mut children = pool.children.lock().await;
     match children.iter_mut().find(|c| c.id() == Some(pid)) {
         Some(child) => {
-            eprintln!("[{label}] killed (injected fault)");
+            crate::log::say!("[{label}] killed (injected fault)");
             child.start_kill().is_ok()
         }
         None => false,
@@ -248,7 +248,7 @@ impl Pool {
                 let mut lines = BufReader::new(stream).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
                     record_metric(&function, &line);
-                    eprintln!("[{label}] {line}");
+                    crate::log::say!("[{label}] {line}");
                 }
             });
         }
@@ -273,7 +273,7 @@ impl Pool {
                     }
                     drop(children);
                     pool.live.fetch_sub(1, Ordering::SeqCst);
-                    eprintln!("[{label}] sandbox exited ({status})");
+                    crate::log::say!("[{label}] sandbox exited ({status})");
                     if let Some((_, reply)) = sandbox.current.lock().await.take() {
                         let _ = reply.send(Outcome::Crashed(format!("sandbox exited ({status})")));
                     }
@@ -370,7 +370,7 @@ async fn error(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, body: Byt
 }
 
 async fn init_error(State(sb): State<Arc<Sandbox>>, body: Bytes) -> StatusCode {
-    eprintln!(
+    crate::log::say!(
         "[{}] init error: {}",
         sb.pool.function.logical_id,
         String::from_utf8_lossy(&body)

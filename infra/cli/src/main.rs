@@ -11,6 +11,7 @@ mod gateway;
 mod iam;
 mod lambda;
 mod local;
+mod log;
 mod meter;
 mod procstat;
 mod resources;

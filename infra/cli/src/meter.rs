@@ -127,7 +127,7 @@ impl Meter {
         };
         for access in denied {
             let line = format!("{function}: {access}");
-            eprintln!("[iam] DENIED by the template's policy: {line}");
+            crate::log::say!("[iam] DENIED by the template's policy: {line}");
             if let Ok(mut d) = self.3.lock()
                 && d.len() < 1_000
             {
@@ -319,7 +319,7 @@ async fn forward(
         .flatten();
     use crate::faults::Kind;
     if let Some(d) = fault {
-        eprintln!(
+        crate::log::say!(
             "[faults] {:?} on {op} from {}",
             d.kind,
             sandbox.map_or("?", |(l, _)| l)

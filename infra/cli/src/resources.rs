@@ -160,9 +160,10 @@ pub async fn create_queues(
         req.send()
             .await
             .with_context(|| format!("creating queue {}", q.local_name))?;
-        eprintln!(
+        crate::log::say!(
             "[stack] queue {} created from template resource {}",
-            q.local_name, q.logical_id
+            q.local_name,
+            q.logical_id
         );
     }
     Ok(())
@@ -247,9 +248,10 @@ pub async fn create_buckets(
                 .await
                 .with_context(|| format!("notification configuration of {}", b.local_name))?;
         }
-        eprintln!(
+        crate::log::say!(
             "[stack] bucket {} created from template resource {}",
-            b.local_name, b.logical_id
+            b.local_name,
+            b.logical_id
         );
     }
     Ok(())
@@ -275,7 +277,7 @@ pub async fn verify_senders(
             .send()
             .await
             .with_context(|| format!("verifying SES sender {sender}"))?;
-        eprintln!("[stack] SES sender {sender} verified");
+        crate::log::say!("[stack] SES sender {sender} verified");
     }
     Ok(())
 }
@@ -293,9 +295,10 @@ pub async fn create_secrets(
             .send()
             .await
             .with_context(|| format!("creating secret {}", s.local_name))?;
-        eprintln!(
+        crate::log::say!(
             "[stack] secret {} created from template resource {}",
-            s.local_name, s.logical_id
+            s.local_name,
+            s.logical_id
         );
     }
     Ok(())

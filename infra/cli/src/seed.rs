@@ -42,7 +42,9 @@ pub async fn ensure_user(
 /// The demo catalog, and the demo accounts if `accounts` (the local stack only).
 pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
     let (created, total) = catalog::seed(store).await?;
-    eprintln!("[seed] demo catalog: {created} of {total} products created (the rest existed)");
+    crate::log::say!(
+        "[seed] demo catalog: {created} of {total} products created (the rest existed)"
+    );
     if !accounts {
         return Ok(());
     }
@@ -55,7 +57,7 @@ pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
         Role::Customer,
     )
     .await?;
-    eprintln!(
+    crate::log::say!(
         "[seed] demo admin {} ({}), demo customer {} ({})",
         DEMO_ADMIN.0,
         if a { "created" } else { "kept" },

@@ -42,7 +42,7 @@ pub async fn wait_for_port(port: u16, what: &str, timeout: Duration) -> Result<(
 fn quiet(cmd: &mut Command) -> &mut Command {
     cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
+        .stderr(crate::log::stdio())
         .kill_on_drop(true)
 }
 

@@ -33,7 +33,7 @@ async fn retry_soon<'a>(
                 .send()
                 .await
         {
-            eprintln!("[sqs] could not shorten a failed message's visibility: {e:?}");
+            crate::log::say!("[sqs] could not shorten a failed message's visibility: {e:?}");
         }
     }
 }
@@ -55,7 +55,7 @@ pub fn spawn(sqs: aws_sdk_sqs::Client, source: SqsSource, queue_name: String, po
             let messages = match received {
                 Ok(out) => out.messages.unwrap_or_default(),
                 Err(e) => {
-                    eprintln!("[sqs] receive from {queue_name} failed: {e:?}");
+                    crate::log::say!("[sqs] receive from {queue_name} failed: {e:?}");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -104,7 +104,7 @@ pub fn spawn(sqs: aws_sdk_sqs::Client, source: SqsSource, queue_name: String, po
                 }
                 Outcome::Response(_) => Some(HashSet::new()),
                 other => {
-                    eprintln!(
+                    crate::log::say!(
                         "[sqs] {} failed on a batch from {queue_name}: {other:?}",
                         source.function
                     );
@@ -136,11 +136,11 @@ pub fn spawn(sqs: aws_sdk_sqs::Client, source: SqsSource, queue_name: String, po
                         .send()
                         .await
                 {
-                    eprintln!("[sqs] delete from {queue_name} failed: {e:?}");
+                    crate::log::say!("[sqs] delete from {queue_name} failed: {e:?}");
                 }
             }
             if !failed.is_empty() {
-                eprintln!(
+                crate::log::say!(
                     "[sqs] {} reported {} failed record(s) from {queue_name}",
                     source.function,
                     failed.len()

@@ -101,9 +101,10 @@ impl Stack {
         }
         for t in &tpl.tables {
             resources::create_table(&ddb, t).await?;
-            eprintln!(
+            crate::log::say!(
                 "[stack] table {} created from template resource {}",
-                t.local_name, t.logical_id
+                t.local_name,
+                t.logical_id
             );
         }
         let (s3, sqs) = (local_s3(), local_sqs());
@@ -206,7 +207,7 @@ impl Stack {
                 queue.local_name.clone(),
                 pool.clone(),
             );
-            eprintln!("[stack] queue {} -> {}", queue.local_name, source.function);
+            crate::log::say!("[stack] queue {} -> {}", queue.local_name, source.function);
         }
 
         for schedule in &tpl.schedules {
@@ -216,7 +217,7 @@ impl Stack {
                 .ok_or_else(|| anyhow!("no function {}", schedule.function))?
                 .clone();
             let every = local_schedule_period();
-            eprintln!(
+            crate::log::say!(
                 "[stack] {} on {} (locally every {}s)",
                 schedule.function,
                 schedule.expression,
@@ -225,19 +226,19 @@ impl Stack {
             tokio::spawn(run_on_schedule(pool, every));
         }
 
-        eprintln!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());
-        eprintln!("[stack] HTTP API        http://127.0.0.1:{API_PORT}");
+        crate::log::say!("[stack] ready in {:.1}s", started.elapsed().as_secs_f64());
+        crate::log::say!("[stack] HTTP API        http://127.0.0.1:{API_PORT}");
         for r in &tpl.routes {
-            eprintln!("[stack]   {:6} {:30} -> {}", r.method, r.path, r.function);
+            crate::log::say!("[stack]   {:6} {:30} -> {}", r.method, r.path, r.function);
         }
-        eprintln!(
+        crate::log::say!(
             "[stack] Lambda invoke   http://127.0.0.1:{CONTROL_PORT}/2015-03-31/functions/<name>/invocations"
         );
-        eprintln!(
+        crate::log::say!(
             "[stack] DynamoDB Local  http://127.0.0.1:{} (table {table})",
             services::DYNAMODB_PORT
         );
-        eprintln!(
+        crate::log::say!(
             "[stack] moto S3/SQS/SES http://127.0.0.1:{}",
             services::MOTO_PORT
         );
@@ -254,7 +255,7 @@ impl Stack {
             p.shutdown().await;
         }
         drop(self._children); // kill_on_drop
-        eprintln!("[stack] stopped");
+        crate::log::say!("[stack] stopped");
     }
 }
 
@@ -286,7 +287,7 @@ async fn run_on_schedule(pool: Arc<lambda::Pool>, every: Duration) {
         });
         match pool.invoke(event.to_string().into()).await {
             lambda::Outcome::Response(_) => {}
-            other => eprintln!(
+            other => crate::log::say!(
                 "[schedule] {} run failed: {other:?}",
                 pool.function.logical_id
             ),
