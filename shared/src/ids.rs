@@ -45,6 +45,21 @@ id_type!(
     /// A registered user.
     UserId
 );
+impl UserId {
+    /// The id a guest buyer's orders and holds go by: derived from the email the guest gave, so
+    /// one email's unpaid guest orders count against one customer's hold limits. A derived id is
+    /// a version-4 UUID and every account's a version-7 one, so it is never an account's.
+    pub fn guest(normalised_email: &str) -> Self {
+        Self::derived(&format!("guest-buyer|{normalised_email}"))
+    }
+
+    /// The id a guest's checkout keys (`Idempotency-Key`) are scoped to: derived from its cart
+    /// token's digest, a secret only that guest holds, so nobody else can replay its answer.
+    pub fn guest_cart(token_hash: &str) -> Self {
+        Self::derived(&format!("guest-cart|{token_hash}"))
+    }
+}
+
 id_type!(
     /// A product in the catalog.
     ProductId
@@ -84,5 +99,9 @@ mod tests {
         assert_eq!(d, AddressId::derived("a name"));
         assert_ne!(d, AddressId::derived("another name"));
         assert_eq!(AddressId::parse(d.as_str()), Some(d));
+        let g = UserId::guest("a@b.co");
+        assert_ne!(g, UserId::guest_cart("a@b.co"));
+        let v = |u: &UserId| uuid::Uuid::parse_str(u.as_str()).unwrap().get_version_num();
+        assert_eq!((v(&g), v(&UserId::generate())), (4, 7));
     }
 }

@@ -247,9 +247,28 @@ pub fn webhook_event(provider: &str, event_id: &str) -> Key {
 /// `USER#<id>` / `ORDER#<created, 12 digits>#<order>`.
 pub fn user_orders_gsi1(user: &UserId, created_at: u64, order: &OrderId) -> Key {
     Key::new(
-        format!("USER#{user}"),
+        user_orders_partition(user),
         format!("ORDER#{created_at:012}#{order}"),
     )
+}
+
+/// GSI1 keys listing the guest orders placed with one email, by its SHA-256 (found and moved to
+/// the account when that email is verified): `GUESTORDERS#<sha256 hex>` / `ORDER#<created>#<order>`,
+/// the sort key shaped as a customer's ([`user_orders_gsi1`]).
+pub fn guest_orders_gsi1(email_hash: &str, created_at: u64, order: &OrderId) -> Key {
+    Key::new(
+        guest_orders_partition(email_hash),
+        format!("ORDER#{created_at:012}#{order}"),
+    )
+}
+
+pub fn guest_orders_partition(email_hash: &str) -> String {
+    format!("GUESTORDERS#{email_hash}")
+}
+
+/// GSI1's partition of a customer's orders ([`user_orders_gsi1`]).
+pub fn user_orders_partition(user: &UserId) -> String {
+    format!("USER#{user}")
 }
 
 /// An idempotency record of one user's request key: `IDEMPOTENCY#<user>#<key>` / `IDEMPOTENCY`.
@@ -345,6 +364,9 @@ mod tests {
             user_orders_gsi1(&u, 1_795_291_080, &o).sk,
             "ORDER#001795291080#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"
         );
+        let g = guest_orders_gsi1("ab12", 1_795_291_080, &o);
+        assert_eq!(g.pk, "GUESTORDERS#ab12");
+        assert_eq!(g.sk, user_orders_gsi1(&u, 1_795_291_080, &o).sk);
         assert_eq!(
             idempotency(&u, "k-1").pk,
             "IDEMPOTENCY#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70#k-1"

@@ -90,6 +90,18 @@ impl Startup {
         }))
     }
 
+    /// Guest orders' tokens, keyed from the access-token secret (`JWT_SECRET`).
+    pub fn order_links(&self) -> Result<crate::auth::OrderLinks, ConfigError> {
+        let secret = self.required("JWT_SECRET")?;
+        if secret.len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: "must be at least 32 bytes".into(),
+            });
+        }
+        Ok(crate::auth::OrderLinks::new(secret.as_bytes()))
+    }
+
     /// How long a refresh token (a session) lives.
     pub fn refresh_ttl_secs(&self) -> Result<u64, ConfigError> {
         self.number("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)

@@ -351,6 +351,24 @@ pub async fn account_emails_to(
     }
 }
 
+/// The code in an account email ("Or use this code in the shop: <43 characters>").
+pub fn code_in(mail: &SentEmail) -> String {
+    let marker = "use this code in the shop: ";
+    let at = mail.body.find(marker).expect("a code in the email") + marker.len();
+    mail.body[at..at + 43].to_string()
+}
+
+/// Waits for the `n`th email to `to` whose subject ends with `subject_end`; its code.
+pub async fn nth_code(to: &str, subject_end: &str, n: usize) -> String {
+    let mails = account_emails_to(to, subject_end, n, 30).await;
+    assert!(
+        mails.len() >= n,
+        "{n} emails '{subject_end}' to {to}: {}",
+        mails.len()
+    );
+    code_in(&mails[n - 1])
+}
+
 /// `GET /orders/{id}` as its owner, polled until `pred` holds (panics after `secs`).
 pub async fn wait_for_order(
     token: &str,

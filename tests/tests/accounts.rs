@@ -21,24 +21,6 @@ async fn post_from(ip: [u8; 4], path: &str, body: &Value) -> Resp {
     send(from(ip).post(format!("{}{path}", api_url())).json(body)).await
 }
 
-/// The code in an account email ("Or use this code in the shop: <43 characters>").
-fn code_in(mail: &SentEmail) -> String {
-    let marker = "use this code in the shop: ";
-    let at = mail.body.find(marker).expect("a code in the email") + marker.len();
-    mail.body[at..at + 43].to_string()
-}
-
-/// Waits for the `n`th email to `to` whose subject ends with `subject_end`; its code.
-async fn nth_code(to: &str, subject_end: &str, n: usize) -> String {
-    let mails = account_emails_to(to, subject_end, n, 30).await;
-    assert!(
-        mails.len() >= n,
-        "{n} emails '{subject_end}' to {to}: {}",
-        mails.len()
-    );
-    code_in(&mails[n - 1])
-}
-
 const RESET: &str = "reset your password";
 const VERIFY: &str = "confirm your email address";
 

@@ -5,6 +5,7 @@
 
 use ferrocart::ids::{OrderId, UserId};
 use ferrocart::keys;
+use ferrocart::store::cart::CartOwner;
 use ferrocart::store::idempotency::IdempotencyRecord;
 use ferrocart::store::orders::{OrderItem, PlaceOrder, PricedLine};
 use ferrocart_tests::*;
@@ -352,6 +353,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
                 &record,
                 &order,
                 &lines,
+                &CartOwner::User(user.clone()),
                 priced_cart.version,
                 Default::default()
             )
@@ -373,7 +375,14 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
     // At the version as it is now, the same transaction goes through: the version refused it.
     assert_eq!(
         store
-            .place_order(&record, &order, &lines, cart.version, Default::default())
+            .place_order(
+                &record,
+                &order,
+                &lines,
+                &CartOwner::User(user.clone()),
+                cart.version,
+                Default::default()
+            )
             .await
             .unwrap(),
         PlaceOrder::Placed

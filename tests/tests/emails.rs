@@ -51,6 +51,7 @@ async fn ctx(mode: Mode) -> EmailContext<Stand> {
         sender: "shop@ferrocart.local".into(),
         shop_name: "Ferrocart".into(),
         storefront_url: None,
+        order_links: ferrocart::auth::OrderLinks::new(&[7u8; 40]),
         reset_ttl_secs: 1_800,
         verify_ttl_secs: 172_800,
     }

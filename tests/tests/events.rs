@@ -109,6 +109,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("create-image-upload/no-token.json", 401, "missing_token"),
     ("add-to-cart/guest.json", 200, ""),
     ("checkout/no-token.json", 401, "missing_token"),
+    ("checkout/guest.json", 409, "cart_empty"),
     (
         "payment-webhook/bad-signature.json",
         401,
@@ -121,6 +122,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ),
     ("list-orders/no-token.json", 401, "missing_token"),
     ("get-order/no-token.json", 401, "missing_token"),
+    ("get-order/guest.json", 404, "not_found"),
     ("get-cart/guest.json", 200, ""),
     ("update-cart-item/guest.json", 404, "not_found"),
     ("remove-cart-item/guest.json", 404, "not_found"),

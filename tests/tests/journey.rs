@@ -2,6 +2,9 @@
 //! register → log in → browse → three products in the cart → checkout → pay with a test card at
 //! the Stripe stand-in (its signed webhook reaches our endpoint) → order-fulfilment → the
 //! confirmation and shipped emails in SES with the right lines and totals → `shipped`.
+//! A guest's journey: a cart without an account → checkout with an email → pay → shipped, read
+//! through the link in its emails → registers with that email, verifies it, and finds the order in
+//! its account.
 //! Also: a poison message ends in the dead-letter queue while the rest of its batch succeeds, and a
 //! message delivered three times sends one email.
 
@@ -200,6 +203,101 @@ async fn register_to_shipping_email() {
     mailed.sort();
     assert_eq!(mailed, ["order_confirmation", "shipped"]);
     assert!(about_order("PaymentsFailed").is_empty());
+}
+
+#[tokio::test]
+async fn a_guest_checks_out_is_shipped_then_registers_and_finds_the_order() {
+    let picked = ferrocart_tests::journey::pick_products(3).await;
+    let email = unique_email("journey-guest");
+    // Two products into a guest cart, kept on the token the first answer issued.
+    let mut cart: Option<String> = None;
+    for p in picked.iter().take(2) {
+        let mut req = client()
+            .post(format!("{}/cart/items", api_url()))
+            .json(&json!({"product_id": p["product_id"], "quantity": 1}));
+        if let Some(t) = &cart {
+            req = req.header("x-cart-token", t);
+        }
+        let r = send(req).await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        cart = Some(r.headers["x-cart-token"].to_str().unwrap().to_string());
+    }
+    let cart = cart.unwrap();
+    let checkout = send(
+        client()
+            .post(format!("{}/checkout", api_url()))
+            .header("x-cart-token", &cart)
+            .header("idempotency-key", format!("journey-guest-{}", uuid::Uuid::new_v4()))
+            .json(&json!({"email": email, "shipping_address": {"name": "Katherine Johnson",
+                "line1": "1 Rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"}})),
+    )
+    .await;
+    assert_eq!(checkout.status, 201, "{:?}", checkout.json);
+    let order_id = checkout.json["order_id"].as_str().unwrap().to_string();
+    let token = checkout.json["order_token"].as_str().unwrap().to_string();
+    let expected: i64 = picked
+        .iter()
+        .take(2)
+        .map(|p| p["price"].as_i64().unwrap())
+        .sum();
+    assert_eq!(checkout.json["total"].as_i64(), Some(expected));
+    let pi = checkout.json["payment"]["payment_intent_id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
+
+    // Shipped, as the guest sees it through its order token; both emails went to its address,
+    // each linking to the order with that token.
+    let start = std::time::Instant::now();
+    let order = loop {
+        let r = send(
+            client()
+                .get(format!("{}/orders/{order_id}", api_url()))
+                .header("x-order-token", &token),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        if r.json["status"] == "shipped" {
+            break r.json;
+        }
+        assert!(start.elapsed().as_secs() < 60, "not shipped: {:?}", r.json);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        status_history(&order),
+        ["pending_payment", "paid", "fulfilling", "shipped"]
+    );
+    let mails = emails_to(&email, 2, 30).await;
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    for mail in &mails {
+        assert!(
+            mail.body
+                .contains(&format!("/orders/{order_id}?token={token}")),
+            "{}",
+            mail.body
+        );
+    }
+
+    // Registers with that email, verifies it, and the order is in the account.
+    let password = "correct horse battery";
+    assert_eq!(register(&email, password).await.status, 202);
+    let code = nth_code(&email, "confirm your email address", 1).await;
+    let r = post_json("/auth/verify-email", &json!({"token": code})).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let l = login(&email, password).await;
+    let t = l.json["access_token"].as_str().unwrap();
+    let list = call("GET", "/orders", Some(t), None).await;
+    assert_eq!(
+        list.json["items"][0]["order_id"],
+        order_id.as_str(),
+        "{:?}",
+        list.json
+    );
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
+    let mine = call("GET", &format!("/orders/{order_id}"), Some(t), None).await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.json["status"], "shipped");
+    assert_eq!(mine.json["shipments"], order["shipments"]);
 }
 
 #[tokio::test]

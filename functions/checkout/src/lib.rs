@@ -2,6 +2,13 @@
 //! `{address_id}` → 201
 //! `{order_id, status, total, currency, payment: {provider, payment_intent_id, client_secret}}`.
 //!
+//! A guest checks out without an account: its `X-Cart-Token` names the cart, the body adds the
+//! `email` its emails go to, the address is given inline, and the answer adds the `order_token`
+//! that reads the order (`GET /orders/{id}` with `X-Order-Token`; the confirmation email links to
+//! it). Its `Idempotency-Key`s are its cart token's (nobody else can replay its answer); its
+//! unpaid orders count against the hold limits of its email. An account that later verifies that
+//! email gets the order in its history (`Store::attach_guest_orders`).
+//!
 //! 0. The address is a saved one (`address_id`, from the caller's book; another's is 422
 //!    `unknown_address`) or given inline, and then saved to the book if `save_address` (before
 //!    anything is reserved, under an id derived from the Idempotency-Key, so a retry saves it once;
@@ -17,7 +24,7 @@
 //! The same key and body replays the stored answer; the same key with another body is a 422; a
 //! second request racing the first with one key gets a retryable 409.
 
-use ferrocart::auth::{Principal, TokenService, authenticate};
+use ferrocart::auth::{CartCaller, OrderLinks, TokenService, cart_caller};
 use ferrocart::ids::{AddressId, OrderId, UserId};
 use ferrocart::payments::stripe::PaymentError;
 use ferrocart::payments::stripe::StripeClient;
@@ -26,9 +33,10 @@ use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
 use ferrocart::store::addresses::{AddAddress, AddressItem, MAX_ADDRESSES};
+use ferrocart::store::cart::CartOwner;
 use ferrocart::store::holds::HoldLimits;
 use ferrocart::store::idempotency::IdempotencyRecord;
-use ferrocart::store::orders::{Address, NewOrder, OrderItem, PaymentRef, PlaceOrder};
+use ferrocart::store::orders::{Address, Buyer, NewOrder, OrderItem, PaymentRef, PlaceOrder};
 use ferrocart::store::payments::Attached;
 use ferrocart::views::cart_view::{self, PricedCart};
 use ferrocart::{ApiError, http, validate};
@@ -40,6 +48,8 @@ use serde::{Deserialize, Serialize};
 pub struct Context {
     pub store: Store,
     pub tokens: TokenService,
+    /// Signs guest orders' tokens (`order_token`).
+    pub order_links: OrderLinks,
     pub max_body_bytes: usize,
     pub stripe: StripeClient,
     pub sqs: aws_sdk_sqs::Client,
@@ -56,6 +66,7 @@ impl FunctionContext for Context {
         Ok(Self {
             store: startup.store()?,
             tokens: startup.tokens()?,
+            order_links: startup.order_links()?,
             max_body_bytes: startup.max_body_bytes()?,
             stripe: startup.stripe()?,
             sqs: startup.sqs(),
@@ -85,6 +96,75 @@ struct CheckoutRequest {
     address_id: Option<String>,
     #[serde(default, deserialize_with = "ferrocart::http::present")]
     save_address: Option<bool>,
+    /// A guest's email (guests only).
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    email: Option<String>,
+}
+
+/// Who checks out, from which cart, and whose `Idempotency-Key`s these are.
+struct Caller {
+    buyer: Buyer,
+    cart: CartOwner,
+    /// The scope of the request's `Idempotency-Key`: the customer, or the guest's cart token.
+    keys_of: UserId,
+}
+
+/// Whose cart: the customer of the access token (checked first, as on every authenticated
+/// route), else the guest of the `X-Cart-Token`; neither is a 401.
+async fn cart_owner(ctx: &Context, req: &Request) -> Result<CartOwner, ApiError> {
+    match cart_caller(&ctx.tokens, &ctx.store, req).await? {
+        Some(CartCaller { owner, .. }) => Ok(owner),
+        None => Err(ApiError::unauthorized(
+            "missing_token",
+            "sign in, or check out as a guest with your cart's X-Cart-Token and an email",
+        )),
+    }
+}
+
+/// The buyer: the customer, or the guest with the body's email.
+fn caller(owner: CartOwner, body: &CheckoutRequest) -> Result<Caller, ApiError> {
+    match owner {
+        CartOwner::User(user) => {
+            if body.email.is_some() {
+                return Err(ApiError::unprocessable(
+                    "email_not_allowed",
+                    "email",
+                    "a signed-in customer's order goes to the account's email; leave email out",
+                ));
+            }
+            Ok(Caller {
+                buyer: Buyer::Customer(user.clone()),
+                cart: CartOwner::User(user.clone()),
+                keys_of: user,
+            })
+        }
+        CartOwner::Guest { token_hash } => {
+            let Some(raw) = &body.email else {
+                return Err(ApiError::unprocessable(
+                    "email_required",
+                    "email",
+                    "a guest checkout needs the email its confirmation goes to (or sign in)",
+                ));
+            };
+            let email = validate::normalise_email(raw)?;
+            if body.address_id.is_some() || body.save_address.is_some() {
+                return Err(ApiError::unprocessable(
+                    "account_required",
+                    if body.address_id.is_some() {
+                        "address_id"
+                    } else {
+                        "save_address"
+                    },
+                    "saved addresses belong to an account: sign in, or give the shipping_address",
+                ));
+            }
+            Ok(Caller {
+                buyer: Buyer::Guest { email },
+                keys_of: UserId::guest_cart(&token_hash),
+                cart: CartOwner::Guest { token_hash },
+            })
+        }
+    }
 }
 
 /// Where the order goes, as the request names it.
@@ -191,6 +271,9 @@ struct CheckoutResponse {
     total: i64,
     currency: String,
     payment: PaymentView,
+    /// A guest order's token (`GET /orders/{id}` with `X-Order-Token`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_token: Option<String>,
 }
 
 /// The `Idempotency-Key` header: required, 1-100 of `A-Z a-z 0-9 - _ . :`.
@@ -251,11 +334,10 @@ async fn resume(
     record: &IdempotencyRecord,
 ) -> Result<Response<Body>, ApiError> {
     let Keyed {
-        principal,
+        owner: user,
         key,
         request_hash,
     } = *keyed;
-    let user = &principal.user_id;
     if record.request_hash != request_hash {
         return Err(key_reused());
     }
@@ -274,39 +356,41 @@ async fn resume(
             _ => Err(in_progress()),
         };
     }
-    finish_payment(ctx, principal, key, &record.order_id).await
+    finish_payment(ctx, user, key, &record.order_id).await
 }
 
-/// Who asks, under which key, with which body: what an idempotent retry must match.
+/// Whose key (the customer, or a guest's cart), which key, with which body: what an idempotent
+/// retry must match.
 struct Keyed<'a> {
-    principal: &'a Principal,
+    owner: &'a UserId,
     key: &'a str,
     request_hash: &'a str,
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    let owner = cart_owner(ctx, &req).await?;
     let key = idempotency_key(&req)?;
     let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
+    let caller = caller(owner, &body)?;
     let to = ship_to(&body)?;
     let request_hash =
         ferrocart::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let keyed = Keyed {
-        principal: &principal,
+        owner: &caller.keys_of,
         key: &key,
         request_hash: &request_hash,
     };
-    let user = &principal.user_id;
+    let keys_of = &caller.keys_of;
 
     // Idempotent replay: a key seen before answers as it did (or finishes what it started).
-    if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
+    if let Some(record) = ctx.store.get_idempotency(keys_of, &key).await? {
         return resume(ctx, &keyed, &record).await;
     }
-    let cart = ctx.store.get_cart(user).await?;
+    let cart = ctx.store.cart_of(&caller.cart).await?;
     if cart.lines.is_empty() {
         // A concurrent request with this key may have placed the order (and emptied the cart)
         // between our two reads: answer as that request's twin, not with `cart_empty`.
-        if let Some(record) = ctx.store.get_idempotency(user, &key).await? {
+        if let Some(record) = ctx.store.get_idempotency(keys_of, &key).await? {
             return resume(ctx, &keyed, &record).await;
         }
         return Err(ApiError::conflict("cart_empty", "the cart is empty"));
@@ -323,13 +407,20 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         }
     })?;
 
-    let shipping = resolve_address(ctx, user, &key, to).await?;
+    let shipping = match &caller.buyer {
+        Buyer::Customer(user) => resolve_address(ctx, user, &key, to).await?,
+        // A guest's address is inline, never saved (`caller` refused the rest).
+        Buyer::Guest { .. } => match to {
+            ShipTo::Inline { address, .. } => address,
+            ShipTo::Saved(_) => return Err(ApiError::internal("a guest named a saved address")),
+        },
+    };
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();
     let order = OrderItem::new(NewOrder {
         order_id: order_id.clone(),
-        user_id: user.clone(),
+        buyer: caller.buyer.clone(),
         currency: priced.currency.clone(),
         subtotal: priced.subtotal,
         shipping: 0,
@@ -343,11 +434,13 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             .map(|l| (l.cart_line.product_id.clone(), l.cart_line.quantity))
             .collect(),
     });
-    let record = IdempotencyRecord::in_progress(user, &key, &request_hash, &order_id, now);
-    if let Some(twin) = place(ctx, &keyed, (&record, &order), &priced, cart.version).await? {
+    let record = IdempotencyRecord::in_progress(keys_of, &key, &request_hash, &order_id, now);
+    let placing = (&record, &order, &caller.cart);
+    if let Some(twin) = place(ctx, &keyed, placing, &priced, cart.version).await? {
         return Ok(twin);
     }
-    tracing::info!(order_id = %order_id, total = priced.subtotal, currency = %priced.currency, "order placed");
+    let guest = matches!(caller.buyer, Buyer::Guest { .. });
+    tracing::info!(order_id = %order_id, total = priced.subtotal, currency = %priced.currency, guest, "order placed");
     ferrocart::metrics::count(
         ferrocart::metrics::Metric::OrdersPlaced,
         &[
@@ -356,7 +449,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         ],
     );
     // Payment: the PaymentIntent, created once and recorded on the order.
-    finish_payment(ctx, &principal, &key, &order_id).await
+    finish_payment(ctx, keys_of, &key, &order_id).await
 }
 
 /// The checkout transaction, retried when DynamoDB reports a conflicting one. `Ok(None)` once
@@ -364,15 +457,22 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
 async fn place(
     ctx: &Context,
     keyed: &Keyed<'_>,
-    (record, order): (&IdempotencyRecord, &OrderItem),
+    (record, order, cart): (&IdempotencyRecord, &OrderItem, &CartOwner),
     priced: &PricedCart,
     cart_version: i64,
 ) -> Result<Option<Response<Body>>, ApiError> {
-    let user = &keyed.principal.user_id;
+    let user = keyed.owner;
     for attempt in 0..ATTEMPTS {
         match ctx
             .store
-            .place_order(record, order, &priced.lines, cart_version, ctx.hold_limits)
+            .place_order(
+                record,
+                order,
+                &priced.lines,
+                cart,
+                cart_version,
+                ctx.hold_limits,
+            )
             .await?
         {
             PlaceOrder::Placed => return Ok(None),
@@ -443,7 +543,7 @@ async fn place(
 /// told to retry with the same key, which sends it then.
 async fn schedule_expiry_once(
     ctx: &Context,
-    principal: &Principal,
+    keys_of: &UserId,
     key: &str,
     order: &OrderItem,
 ) -> Result<(), ApiError> {
@@ -466,9 +566,7 @@ async fn schedule_expiry_once(
     let queue = &ctx.order_expiry_queue_url;
     if let Err(e) = ferrocart::messages::schedule_expiry(&ctx.sqs, queue, &msg, now).await {
         ctx.store.release_expiry_claim(order_id).await?;
-        ctx.store
-            .unlock_idempotency(&principal.user_id, key)
-            .await?;
+        ctx.store.unlock_idempotency(keys_of, key).await?;
         tracing::error!(order_id = %order_id, error = %e, "expiry could not be scheduled");
         return Err(ApiError::Unavailable {
             code: "try_again",
@@ -482,7 +580,7 @@ async fn schedule_expiry_once(
 /// under the idempotency key, and answers 201.
 async fn finish_payment(
     ctx: &Context,
-    principal: &Principal,
+    keys_of: &UserId,
     key: &str,
     order_id: &OrderId,
 ) -> Result<Response<Body>, ApiError> {
@@ -495,10 +593,10 @@ async fn finish_payment(
     if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Refunded) {
         // Cancelled (its reservation expired) or refunded before the payment step finished:
         // nothing may be paid for it. The key's final answer says so.
-        return order_closed(ctx, principal, key, &order).await;
+        return order_closed(ctx, keys_of, key, &order).await;
     }
     // Bound the reservation before anything else can fail: the expiry message, sent once.
-    schedule_expiry_once(ctx, principal, key, &order).await?;
+    schedule_expiry_once(ctx, keys_of, key, &order).await?;
     let unavailable = |e: PaymentError| {
         tracing::error!(order_id = %order_id, error = %e, "payment provider call failed");
         if e.is_transient() {
@@ -518,7 +616,7 @@ async fn finish_payment(
                     order.total,
                     &order.currency,
                     order_id.as_str(),
-                    principal.user_id.as_str(),
+                    order.user_id.as_str(),
                     &format!("ferrocart-order-{order_id}-payment"),
                 )
                 .await
@@ -527,9 +625,7 @@ async fn finish_payment(
     let intent = match intent {
         Ok(i) => i,
         Err(e) => {
-            ctx.store
-                .unlock_idempotency(&principal.user_id, key)
-                .await?;
+            ctx.store.unlock_idempotency(keys_of, key).await?;
             return Err(unavailable(e));
         }
     };
@@ -553,7 +649,7 @@ async fn finish_payment(
                 tracing::warn!(order_id = %order_id, error = %e, "could not cancel the PaymentIntent of a closed order");
             }
             let closed = OrderItem { status, ..order };
-            return order_closed(ctx, principal, key, &closed).await;
+            return order_closed(ctx, keys_of, key, &closed).await;
         }
     };
     // A concurrent retry recorded its intent first: answer with that one.
@@ -575,10 +671,14 @@ async fn finish_payment(
             payment_intent_id: intent.id,
             client_secret: intent.client_secret,
         },
+        order_token: order
+            .guest_email
+            .as_deref()
+            .map(|email| ctx.order_links.token(order_id, email)),
     };
     let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
     ctx.store
-        .finish_idempotency(&principal.user_id, key, 201, &body)
+        .finish_idempotency(keys_of, key, 201, &body)
         .await?;
     Ok(http::json_response(StatusCode::CREATED, &response))
 }
@@ -587,7 +687,7 @@ async fn finish_payment(
 /// step finished: a 409, stored so every retry with the key gets it too.
 async fn order_closed(
     ctx: &Context,
-    principal: &Principal,
+    keys_of: &UserId,
     key: &str,
     order: &OrderItem,
 ) -> Result<Response<Body>, ApiError> {
@@ -601,7 +701,7 @@ async fn order_closed(
     let response = err.into_response();
     let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
     ctx.store
-        .finish_idempotency(&principal.user_id, key, 409, &body)
+        .finish_idempotency(keys_of, key, 409, &body)
         .await?;
     Ok(response)
 }

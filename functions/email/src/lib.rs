@@ -40,6 +40,8 @@ pub struct EmailContext<M: Mailer = Ses> {
     pub shop_name: String,
     /// Links to `<storefront>/orders/<id>` (and the account pages) when set.
     pub storefront_url: Option<String>,
+    /// Signs the link to a guest order.
+    pub order_links: ferrocart::auth::OrderLinks,
     /// How long a password-reset link works.
     pub reset_ttl_secs: u64,
     /// How long an email-verification link works.
@@ -60,6 +62,7 @@ impl FunctionContext for EmailContext<Ses> {
                 .get("SHOP_NAME")
                 .unwrap_or_else(|| "Ferrocart".into()),
             storefront_url: settings.get("STOREFRONT_URL"),
+            order_links: startup.order_links()?,
             reset_ttl_secs: startup
                 .number("PASSWORD_RESET_TTL_SECONDS", 1_800)?
                 .clamp(60, 86_400),
@@ -163,32 +166,31 @@ async fn send_claimed<M: Mailer>(
         ctx.store.finish_email(id, kind, &outcome, now).await?;
         return Ok(Outcome::Skipped(reason));
     }
-    let user = ctx.store.get_user(&details.order.user_id).await?;
-    let Some(user) = user else {
-        let reason = "the customer's account no longer exists".to_string();
-        let outcome = EmailOutcome::Skipped {
-            reason: reason.clone(),
-        };
-        ctx.store.finish_email(id, kind, &outcome, now).await?;
-        return Ok(Outcome::Skipped(reason));
+    let order = &details.order;
+    // A guest order's emails go to the email the guest gave; once an account has verified that
+    // email and the order moved to it, to the account's.
+    let (to, user) = match &order.guest_email {
+        Some(email) if order.is_guest() => (email.clone(), None),
+        _ => match account_recipient(ctx, details, kind, now).await? {
+            Ok(user) => (user.email.clone(), Some(user)),
+            Err(outcome) => return Ok(outcome),
+        },
     };
-    if user.undeliverable_email.as_deref() == Some(user.email.as_str()) {
-        let reason = format!(
-            "address refused before: {}",
-            user.undeliverable_reason.as_deref().unwrap_or("unknown")
-        );
-        let outcome = EmailOutcome::Undeliverable {
-            to: user.email.clone(),
-            reason: reason.clone(),
-        };
-        ctx.store.finish_email(id, kind, &outcome, now).await?;
-        return Ok(Outcome::Undeliverable(reason));
-    }
-    let view = render::EmailView::new(&ctx.shop_name, ctx.storefront_url.as_deref(), details);
+    let token = order
+        .guest_email
+        .as_deref()
+        .filter(|_| order.is_guest())
+        .map(|email| ctx.order_links.token(id, email));
+    let view = render::EmailView::new(
+        &ctx.shop_name,
+        ctx.storefront_url.as_deref(),
+        details,
+        token.as_deref(),
+    );
     let rendered = render::render(kind, &view)?;
     let mail = Mail {
         from: ctx.sender.clone(),
-        to: user.email.clone(),
+        to,
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,
@@ -222,11 +224,47 @@ async fn send_claimed<M: Mailer>(
                 reason: reason.clone(),
             };
             ctx.store.finish_email(id, kind, &outcome, now).await?;
-            ctx.store
-                .mark_address_undeliverable(&user.user_id, &user.email, &reason)
-                .await?;
+            // An account remembers a refused address; a guest has no profile to remember it on.
+            if let Some(user) = user {
+                ctx.store
+                    .mark_address_undeliverable(&user.user_id, &user.email, &reason)
+                    .await?;
+            }
             Ok(Outcome::Undeliverable(reason))
         }
         Err(SendFailure::Transient(e)) => Err(e),
     }
+}
+
+/// The account an order's email goes to, or the outcome recorded instead (no such account any
+/// more, or its address refused mail before).
+async fn account_recipient<M: Mailer>(
+    ctx: &EmailContext<M>,
+    details: &OrderDetails,
+    kind: EmailKind,
+    now: u64,
+) -> Result<Result<ferrocart::store::users::UserItem, Outcome>, BoxError> {
+    let id = &details.order.order_id;
+    let user = ctx.store.get_user(&details.order.user_id).await?;
+    let Some(user) = user else {
+        let reason = "the customer's account no longer exists".to_string();
+        let outcome = EmailOutcome::Skipped {
+            reason: reason.clone(),
+        };
+        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        return Ok(Err(Outcome::Skipped(reason)));
+    };
+    if user.undeliverable_email.as_deref() == Some(user.email.as_str()) {
+        let reason = format!(
+            "address refused before: {}",
+            user.undeliverable_reason.as_deref().unwrap_or("unknown")
+        );
+        let outcome = EmailOutcome::Undeliverable {
+            to: user.email.clone(),
+            reason: reason.clone(),
+        };
+        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        return Ok(Err(Outcome::Undeliverable(reason)));
+    }
+    Ok(Ok(user))
 }

@@ -33,7 +33,10 @@ pub struct EmailView {
     pub shop_name: String,
     pub customer_name: String,
     pub order_id: String,
+    /// The order's page on the storefront; a guest order's carries its token.
     pub order_url: Option<String>,
+    /// A guest order's token, shown when there is no storefront to link to.
+    pub order_token: Option<String>,
     pub lines: Vec<LineView>,
     pub subtotal: String,
     pub shipping: String,
@@ -46,7 +49,13 @@ pub struct EmailView {
 }
 
 impl EmailView {
-    pub fn new(shop_name: &str, storefront_url: Option<&str>, d: &OrderDetails) -> Self {
+    /// `order_token`: a guest order's (the link to it must carry it).
+    pub fn new(
+        shop_name: &str,
+        storefront_url: Option<&str>,
+        d: &OrderDetails,
+        order_token: Option<&str>,
+    ) -> Self {
         let o = &d.order;
         let fmt = |minor: i64| money::format(minor, &o.currency);
         let a = &o.shipping_address;
@@ -67,8 +76,16 @@ impl EmailView {
             shop_name: shop_name.into(),
             customer_name: a.name.clone(),
             order_id: o.order_id.to_string(),
-            order_url: storefront_url
-                .map(|u| format!("{}/orders/{}", u.trim_end_matches('/'), o.order_id)),
+            order_url: storefront_url.map(|u| {
+                let page = format!("{}/orders/{}", u.trim_end_matches('/'), o.order_id);
+                match order_token {
+                    Some(t) => format!("{page}?token={t}"),
+                    None => page,
+                }
+            }),
+            order_token: order_token
+                .filter(|_| storefront_url.is_none())
+                .map(str::to_string),
             lines: d
                 .lines
                 .iter()
@@ -308,6 +325,7 @@ mod tests {
             "Ferrocart Demo",
             Some("https://shop.example/"),
             &details("EUR"),
+            None,
         );
         for kind in EmailKind::ALL {
             let r = render(kind, &v).unwrap();
@@ -369,9 +387,38 @@ mod tests {
 
     #[test]
     fn currencies_follow_the_order() {
-        let v = EmailView::new("Shop", None, &details("JPY"));
+        let v = EmailView::new("Shop", None, &details("JPY"), None);
         let r = render(EmailKind::OrderConfirmation, &v).unwrap();
         assert!(r.text.contains("Total:    ¥123,450"), "{}", r.text);
         assert!(!r.html.contains("view it online"));
+    }
+
+    #[test]
+    fn a_guest_orders_link_carries_its_token_and_without_a_storefront_the_token_is_shown() {
+        let t = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE";
+        let linked = EmailView::new(
+            "Shop",
+            Some("https://shop.example"),
+            &details("EUR"),
+            Some(t),
+        );
+        let url =
+            format!("https://shop.example/orders/0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74?token={t}");
+        let bare = EmailView::new("Shop", None, &details("EUR"), Some(t));
+        for kind in EmailKind::ALL {
+            let r = render(kind, &linked).unwrap();
+            assert!(
+                r.html.contains(&url) && r.text.contains(&url),
+                "{kind}: {}",
+                r.text
+            );
+            let r = render(kind, &bare).unwrap();
+            assert!(
+                r.html.contains(t) && r.text.contains(t),
+                "{kind}: {}",
+                r.text
+            );
+            assert!(!r.text.contains("https://"), "{kind}: {}", r.text);
+        }
     }
 }

@@ -15,6 +15,10 @@
 //! summed within the cart's limits; what does not fit is reported in `cart_merge.not_merged`,
 //! never dropped silently), once however often the login is retried: every retry answers the
 //! same report. A merge that cannot be written now is a 503 before any session is made.
+//!
+//! An account whose email is verified gets the guest orders placed with that email since
+//! (`Store::attach_guest_orders`; verifying the email does it first, this catches the rest). If
+//! that cannot be done now the login still succeeds: the next one does it.
 
 use ferrocart::auth::{TokenPair, TokenService, password, refresh};
 use ferrocart::ids::SessionId;
@@ -134,6 +138,18 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         }
         None => None,
     };
+    if user.email_verified_at.is_some() {
+        match store
+            .attach_guest_orders(&user.email, &user.user_id, now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(moved) => tracing::info!(user_id = %user.user_id, moved, "guest orders attached"),
+            Err(e) => {
+                tracing::warn!(user_id = %user.user_id, error = %e, "guest orders not attached now; the next login tries again")
+            }
+        }
+    }
 
     let session_id = SessionId::generate();
     let rt = refresh::generate(&session_id);

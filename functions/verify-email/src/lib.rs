@@ -3,6 +3,10 @@
 //! account still has the address it was sent to. Any wrong token is the same 422 `invalid_token` (one not shaped
 //! like a token, 400).
 //! Throttled per client (`VERIFY_EMAIL_MAX_PER_CLIENT` an hour).
+//!
+//! A verified email brings the account the guest orders placed with it
+//! (`Store::attach_guest_orders`): only a verified owner of the address may see them. If that
+//! cannot be done now the email is still verified, and the next login does it.
 
 use ferrocart::settings::{ConfigError, Secret};
 use ferrocart::startup::{FunctionContext, Startup};
@@ -81,6 +85,13 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     match redeemed {
         Redeemed::Done { user_id, email } => {
             tracing::info!(user_id = %user_id, "email verified");
+            match ctx.store.attach_guest_orders(&email, &user_id, now).await {
+                Ok(0) => {}
+                Ok(moved) => tracing::info!(user_id = %user_id, moved, "guest orders attached"),
+                Err(e) => {
+                    tracing::warn!(user_id = %user_id, error = %e, "guest orders not attached now; the next login does it")
+                }
+            }
             Ok(http::json_response(
                 StatusCode::OK,
                 &Verified {

@@ -80,7 +80,7 @@ impl Store {
         order: &OrderItem,
     ) -> Result<Option<TransactWriteItem>, StoreError> {
         match &order.held {
-            Some(held) => self.tx_release(&order.user_id, held).map(Some),
+            Some(held) => self.tx_release(order.holder(), held).map(Some),
             None => Ok(None),
         }
     }

@@ -48,7 +48,20 @@ pub struct OrderItem {
     pub sk: String,
     pub entity: String,
     pub order_id: OrderId,
+    /// The customer's account; for a guest order, the guest's derived id ([`UserId::guest`]),
+    /// until the email is verified by an account and the order is moved to it ([`Store::attach_guest_orders`]).
     pub user_id: UserId,
+    /// A guest order: the email the guest gave (normalised), where its emails go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_email: Option<String>,
+    /// When a guest order was moved to the account that verified its email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached_at: Option<String>,
+    /// Whose hold limits the unpaid order counts against (`store::holds`): the buyer at checkout,
+    /// kept when a guest order moves to an account. Absent on orders placed before it existed
+    /// (then `user_id`, which never changed for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<UserId>,
     /// Moves only as [`crate::state::ORDER_TRANSITIONS`] allows ([`Store::tx_status_change`]).
     pub status: OrderStatus,
     pub currency: String,
@@ -108,11 +121,28 @@ pub struct OrderItem {
     pub held: Option<Vec<(ProductId, i64)>>,
 }
 
+/// Who buys: a signed-in customer, or a guest by the email it gave (normalised).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Buyer {
+    Customer(UserId),
+    Guest { email: String },
+}
+
+impl Buyer {
+    /// The id the order, and its holds, go by.
+    pub fn user_id(&self) -> UserId {
+        match self {
+            Buyer::Customer(u) => u.clone(),
+            Buyer::Guest { email } => UserId::guest(email),
+        }
+    }
+}
+
 /// What a new order is made of; [`OrderItem::new`] adds its keys, entity and first status.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub order_id: OrderId,
-    pub user_id: UserId,
+    pub buyer: Buyer,
     pub currency: String,
     pub subtotal: i64,
     pub shipping: i64,
@@ -129,14 +159,28 @@ impl OrderItem {
     /// A placed order waiting for its payment (`pending_payment`).
     pub fn new(o: NewOrder) -> Self {
         let k = keys::order(&o.order_id);
-        let g = keys::user_orders_gsi1(&o.user_id, o.now, &o.order_id);
+        let user_id = o.buyer.user_id();
+        let (g, guest_email) = match o.buyer {
+            Buyer::Customer(u) => (keys::user_orders_gsi1(&u, o.now, &o.order_id), None),
+            Buyer::Guest { email } => (
+                keys::guest_orders_gsi1(
+                    &crate::digest::sha256_hex(email.as_bytes()),
+                    o.now,
+                    &o.order_id,
+                ),
+                Some(email),
+            ),
+        };
         let due = keys::due_partition(&o.order_id);
         Self {
             pk: k.pk,
             sk: k.sk,
             entity: "Order".into(),
             order_id: o.order_id,
-            user_id: o.user_id,
+            held_by: Some(user_id.clone()),
+            user_id,
+            guest_email,
+            attached_at: None,
             status: OrderStatus::PendingPayment,
             currency: o.currency,
             subtotal: o.subtotal,
@@ -166,6 +210,18 @@ impl OrderItem {
             late_payment_refund: None,
             held: Some(o.held),
         }
+    }
+}
+
+impl OrderItem {
+    /// Whose hold limits this order counts against.
+    pub fn holder(&self) -> &UserId {
+        self.held_by.as_ref().unwrap_or(&self.user_id)
+    }
+
+    /// A guest order not (yet) moved to an account.
+    pub fn is_guest(&self) -> bool {
+        self.guest_email.is_some() && self.attached_at.is_none()
     }
 }
 
@@ -210,6 +266,9 @@ pub struct PricedLine {
     pub unit_price: i64,
 }
 
+/// Guest orders [`Store::attach_guest_orders`] moves in one call (the next call moves the rest).
+pub const MAX_ATTACHED: usize = 200;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum PlaceOrder {
     Placed,
@@ -237,6 +296,7 @@ impl Store {
         record: &IdempotencyRecord,
         order: &OrderItem,
         lines: &[PricedLine],
+        cart: &super::cart::CartOwner,
         cart_version: i64,
         limits: super::holds::HoldLimits,
     ) -> Result<PlaceOrder, StoreError> {
@@ -279,7 +339,7 @@ impl Store {
         }
         let cart = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(key_item(&keys::cart(&order.user_id))))
+            .set_key(Some(key_item(&cart.key())))
             .condition_expression("#v = :v")
             .expression_attribute_names("#v", "version")
             .expression_attribute_values(":v", n(cart_version))
@@ -287,7 +347,7 @@ impl Store {
             .map_err(build_err)?;
         actions.push(TransactWriteItem::builder().delete(cart).build());
         let held = order.held.clone().unwrap_or_default();
-        let Some(holds) = self.tx_take_holds(&order.user_id, &held, limits)? else {
+        let Some(holds) = self.tx_take_holds(order.holder(), &held, limits)? else {
             return Ok(PlaceOrder::HoldLimit);
         };
         let holds_index = actions.len();
@@ -359,7 +419,7 @@ impl Store {
         limit: usize,
         after: Option<(&str, &OrderId)>,
     ) -> Result<(Vec<OrderItem>, Option<String>), StoreError> {
-        let partition = format!("USER#{user}");
+        let partition = keys::user_orders_partition(user);
         let start = after.map(|(sk, order)| {
             let k = keys::order(order);
             [
@@ -388,6 +448,57 @@ impl Store {
             None
         };
         Ok((orders, next))
+    }
+
+    /// Moves every guest order placed with `email` to `user`, whose account has verified that
+    /// email: each order by its own UpdateItem (its owner, its place in the customer's order list)
+    /// conditioned on still being a guest order of that email, so a retry, or two requests at
+    /// once, move it once. What it holds unpaid stays counted against the guest (`held_by`).
+    /// Answers how many it moved.
+    pub async fn attach_guest_orders(
+        &self,
+        email: &str,
+        user: &UserId,
+        now: u64,
+    ) -> Result<usize, StoreError> {
+        let partition = keys::guest_orders_partition(&crate::digest::sha256_hex(email.as_bytes()));
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :p")
+            .expression_attribute_values(":p", s(&partition))
+            .projection_expression("pk, sk");
+        let found: Vec<keys::Key> = super::query_page(q, None, MAX_ATTACHED).await?;
+        let mut moved = 0;
+        for k in found.iter().take(MAX_ATTACHED) {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(k)))
+                .update_expression("SET user_id = :u, gsi1pk = :upk, attached_at = :at")
+                .condition_expression("gsi1pk = :gpk AND guest_email = :e")
+                .expression_attribute_values(":u", s(user.as_str()))
+                .expression_attribute_values(":upk", s(keys::user_orders_partition(user)))
+                .expression_attribute_values(":at", s(crate::time::rfc3339(now)))
+                .expression_attribute_values(":gpk", s(&partition))
+                .expression_attribute_values(":e", s(email))
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("UpdateItem", e));
+            if condition_held(result)? {
+                moved += 1;
+            }
+        }
+        if found.len() > MAX_ATTACHED {
+            tracing::warn!(
+                moved,
+                "more guest orders for one email than one call moves; the next call moves more"
+            );
+        }
+        Ok(moved)
     }
 
     pub(super) async fn claim_once(

@@ -178,7 +178,7 @@ impl OrderTransition {
     /// Gives back what `order` held unpaid, in the same transaction (for a change out of
     /// `pending_payment`).
     pub fn releasing(mut self, order: &OrderItem) -> Self {
-        self.release = order.held.clone().map(|h| (order.user_id.clone(), h));
+        self.release = order.held.clone().map(|h| (order.holder().clone(), h));
         self
     }
 
