@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-functions emails create-admin routes clean-local \
+.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -56,6 +56,10 @@ bench-resize:     ## image-resize vs sharp on the same 12 MP JPEG (installs shar
 bench-order:      ## DynamoDB units, SQS requests and invocations of one whole order (local meter)
 	$(CARGO) build --workspace --all-targets
 	$(BIN)/ferrocart run -- $(BIN)/order-cost 3
+
+bench-order-guest: ## as bench-order, for a guest's order (no account; checkout with an email)
+	$(CARGO) build --workspace --all-targets
+	$(BIN)/ferrocart run -- $(BIN)/order-cost 3 --guest
 
 bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm request (whole process and in-process), size of every release binary
 	$(CARGO) build --release -p hello-bench -p handler-bench $(FUNCTIONS)

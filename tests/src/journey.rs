@@ -1,6 +1,6 @@
 //! The shopper's whole journey through the local HTTP API, shared by the end-to-end test (which
-//! checks every step) and the cost benchmark (which meters it): register, log in, browse, fill a
-//! cart with three products, check out, pay with a test card at the Stripe stand-in (whose signed
+//! checks every step) and the cost benchmark (which meters it): register, log in (or stay a
+//! guest), browse, fill a cart with three products, check out, pay with a test card at the Stripe stand-in (whose signed
 //! webhook reaches our endpoint), and wait until fulfilment has shipped the order and both emails
 //! (confirmation, shipped) are in the local SES.
 
@@ -46,11 +46,35 @@ pub async fn pick_products(skip: usize) -> Vec<Value> {
 /// Runs the journey; panics (failing the caller) at the first step that does not do its job.
 /// `skip` picks a different trio of products per caller, so concurrent journeys do not compete.
 pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
-    let (email, _, pair) = new_customer(tag).await;
-    let token = pair["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    shop(tag, skip, false).await
+}
+
+/// The journey of a guest: no account, a cart on its cart token, checkout with an email, the
+/// order read with its order token (`token` is that order token).
+pub async fn shop_one_guest_order(tag: &str, skip: usize) -> Journey {
+    shop(tag, skip, true).await
+}
+
+/// What a request carries: the customer's access token, or the guest's cart (and order) token.
+fn with(req: reqwest::RequestBuilder, guest: bool, token: &str) -> reqwest::RequestBuilder {
+    match (guest, token.is_empty()) {
+        (false, _) => req.bearer_auth(token),
+        (true, true) => req,
+        (true, false) => req.header("x-cart-token", token),
+    }
+}
+
+async fn shop(tag: &str, skip: usize, guest: bool) -> Journey {
+    let (email, mut token) = if guest {
+        (unique_email(tag), String::new())
+    } else {
+        let (email, _, pair) = new_customer(tag).await;
+        let token = pair["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (email, token)
+    };
 
     let picked = pick_products(skip).await;
     let lines: Vec<(String, String, i64, i64)> = picked
@@ -68,31 +92,39 @@ pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
     for (id, _, _, q) in &lines {
         let detail = call("GET", &format!("/products/{id}"), None, None).await;
         assert_eq!(detail.status, 200, "{:?}", detail.json);
-        let r = call(
-            "POST",
-            "/cart/items",
-            Some(&token),
-            Some(&json!({"product_id": id, "quantity": q})),
-        )
-        .await;
+        let add = client()
+            .post(format!("{}/cart/items", api_url()))
+            .json(&json!({"product_id": id, "quantity": q}));
+        let r = send(with(add, guest, &token)).await;
         assert_eq!(r.status, 200, "add to cart: {:?}", r.json);
+        if let (true, Some(t)) = (guest, r.headers.get("x-cart-token")) {
+            token = t.to_str().unwrap_or_default().to_string();
+        }
     }
-    let cart = call("GET", "/cart", Some(&token), None).await;
+    let cart = send(with(
+        client().get(format!("{}/cart", api_url())),
+        guest,
+        &token,
+    ))
+    .await;
     assert_eq!(cart.status, 200, "{:?}", cart.json);
 
-    let checkout = send(
+    let mut body = json!({"shipping_address": {"name": "Grace Hopper", "line1": "Keizersgracht 1",
+        "city": "Amsterdam", "postal_code": "1015 CJ", "country": "NL"}});
+    if guest {
+        body["email"] = json!(email);
+    }
+    let checkout = send(with(
         client()
             .post(format!("{}/checkout", api_url()))
-            .bearer_auth(&token)
             .header(
                 "idempotency-key",
                 format!("journey-{}", uuid::Uuid::new_v4()),
             )
-            .json(
-                &json!({"shipping_address": {"name": "Grace Hopper", "line1": "Keizersgracht 1",
-                "city": "Amsterdam", "postal_code": "1015 CJ", "country": "NL"}}),
-            ),
-    )
+            .json(&body),
+        guest,
+        &token,
+    ))
     .await;
     assert_eq!(checkout.status, 201, "checkout: {:?}", checkout.json);
     let order_id = checkout.json["order_id"]
@@ -126,8 +158,17 @@ pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    // The customer looks at the order once.
-    let order = call("GET", &format!("/orders/{order_id}"), Some(&token), None).await;
+    // The customer looks at the order once (a guest with its order token).
+    let get = client().get(format!("{}/orders/{order_id}", api_url()));
+    let order = if guest {
+        token = checkout.json["order_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        send(get.header("x-order-token", &token)).await
+    } else {
+        send(get.bearer_auth(&token)).await
+    };
     assert_eq!(order.status, 200, "{:?}", order.json);
     let order = order.json;
     let emails = emails_to(&email, 2, 10).await;

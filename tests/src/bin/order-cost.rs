@@ -3,10 +3,12 @@
 //! against the local stack and prints the DynamoDB capacity units, SQS requests and Lambda
 //! invocations it took, as counted by the local meter, priced at PERFORMANCE.md's published prices.
 //!
-//! `make bench-order` (= `ferrocart run -- cargo run -p ferrocart-tests --bin order-cost`).
+//! `make bench-order` (= `ferrocart run -- cargo run -p ferrocart-tests --bin order-cost`);
+//! `order-cost 3 --guest` (`make bench-order-guest`) meters a guest's order instead (no account:
+//! a cart token, checkout with an email, the order read with its order token).
 
 use ferrocart_tests::control_json;
-use ferrocart_tests::journey::shop_one_order;
+use ferrocart_tests::journey::{shop_one_guest_order, shop_one_order};
 use serde_json::Value;
 
 const WCU: f64 = 0.625; // $ per million write units
@@ -51,6 +53,7 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(3);
+    let guest = std::env::args().any(|a| a == "--guest");
     // Start from a quiet stack: the bucket notification's `s3:TestEvent`, sent when the stack
     // configured it, reaches image-resize a moment after start-up and is not part of an order.
     let mut last = control_json("/__local/invocations").await;
@@ -68,7 +71,11 @@ async fn main() {
             control_json("/__local/meter").await,
             control_json("/__local/invocations").await,
         );
-        let j = shop_one_order("cost", run).await;
+        let j = if guest {
+            shop_one_guest_order("cost-guest", run).await
+        } else {
+            shop_one_order("cost", run).await
+        };
         // Let stragglers (duplicate webhook events, late email records) finish.
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         let (meter1, inv1) = (
