@@ -462,11 +462,18 @@ pub async fn placed_order(tag: &str) -> (String, String, Value) {
     (email, t, r.json)
 }
 
-/// A fresh customer with one unit of a fresh product (this price in GBP, 5 in stock) in the
-/// cart: (email, token, product id).
-pub async fn shopper_with_cart(tag: &str, price: i64) -> (String, String, String) {
+/// A fresh active product (category kitchen, brand tern) at `price` in `currency`, with `stock`
+/// units in `warehouse`: its id.
+pub async fn stocked_product(
+    name: &str,
+    price: i64,
+    currency: &str,
+    warehouse: &str,
+    stock: i64,
+) -> String {
     let admin = admin_token().await;
-    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ pipeline {tag}"), "category": "kitchen", "brand": "tern", "price": price, "currency": "GBP", "status": "active"}))).await;
+    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": name, "category": "kitchen", "brand": "tern", "price": price, "currency": currency, "status": "active"}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
     let id = r.json["product_id"]
         .as_str()
         .expect("test setup")
@@ -475,10 +482,17 @@ pub async fn shopper_with_cart(tag: &str, price: i64) -> (String, String, String
         "PUT",
         &format!("/admin/products/{id}/stock"),
         Some(&admin),
-        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 5}]})),
+        Some(&json!({"warehouses": [{"warehouse_id": warehouse, "quantity": stock}]})),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json);
+    id
+}
+
+/// A fresh customer with one unit of a fresh product (this price in GBP, 5 in stock) in the
+/// cart: (email, token, product id).
+pub async fn shopper_with_cart(tag: &str, price: i64) -> (String, String, String) {
+    let id = stocked_product(&format!("ZZ pipeline {tag}"), price, "GBP", "lon-1", 5).await;
     let (email, _, pair) = new_customer(tag).await;
     let t = pair["access_token"]
         .as_str()

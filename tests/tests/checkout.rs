@@ -29,18 +29,10 @@ async fn checkout(token: &str, key: &str, body: &Value) -> Resp {
 
 /// A fresh active product with `stock` units in one warehouse; returns (id, price).
 async fn product(name: &str, price: i64, stock: i64) -> (String, i64) {
-    let admin = admin_token().await;
-    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": name, "category": "kitchen", "brand": "tern", "price": price, "currency": "EUR", "status": "active"}))).await;
-    let id = r.json["product_id"].as_str().unwrap().to_string();
-    let r = call(
-        "PUT",
-        &format!("/admin/products/{id}/stock"),
-        Some(&admin),
-        Some(&json!({"warehouses": [{"warehouse_id": "ams-1", "quantity": stock}]})),
+    (
+        stocked_product(name, price, "EUR", "ams-1", stock).await,
+        price,
     )
-    .await;
-    assert_eq!(r.status, 200, "{:?}", r.json);
-    (id, price)
 }
 
 async fn shopper_with(items: &[(&str, i64)]) -> String {

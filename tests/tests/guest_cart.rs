@@ -11,18 +11,7 @@ use serde_json::{Value, json};
 
 /// A fresh active product at `price` (GBP) with stock; its id.
 async fn product(tag: &str, price: i64) -> String {
-    let admin = admin_token().await;
-    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ guest {tag}"), "category": "kitchen", "brand": "tern", "price": price, "currency": "GBP", "status": "active"}))).await;
-    let id = r.json["product_id"].as_str().unwrap().to_string();
-    let r = call(
-        "PUT",
-        &format!("/admin/products/{id}/stock"),
-        Some(&admin),
-        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 50}]})),
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    id
+    stocked_product(&format!("ZZ guest {tag}"), price, "GBP", "lon-1", 50).await
 }
 
 /// A cart request as a guest (no Authorization), with this cart token if any.

@@ -11,18 +11,14 @@ use serde_json::{Value, json};
 
 /// A fresh active product at `price` (GBP) with `stock` units; its id.
 async fn product(tag: &str, price: i64, stock: i64) -> String {
-    let admin = admin_token().await;
-    let r = call("POST", "/admin/products", Some(&admin), Some(&json!({"name": format!("ZZ guest checkout {tag}"), "category": "kitchen", "brand": "tern", "price": price, "currency": "GBP", "status": "active"}))).await;
-    let id = r.json["product_id"].as_str().unwrap().to_string();
-    let r = call(
-        "PUT",
-        &format!("/admin/products/{id}/stock"),
-        Some(&admin),
-        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": stock}]})),
+    stocked_product(
+        &format!("ZZ guest checkout {tag}"),
+        price,
+        "GBP",
+        "lon-1",
+        stock,
     )
-    .await;
-    assert_eq!(r.status, 200);
-    id
+    .await
 }
 
 /// A guest cart holding one unit of `product`: its cart token.
@@ -404,4 +400,37 @@ async fn a_guest_cart_merged_at_login_can_no_longer_be_checked_out_as_a_guest() 
     .await;
     assert_eq!((r.status, r.code()), (409, "cart_empty"), "{:?}", r.json);
     assert_eq!(stock_available(&p).await, 10);
+}
+
+#[tokio::test]
+async fn an_unpaid_guest_order_that_lapses_mails_no_one() {
+    // Anyone may type any address at a guest checkout: an order nobody paid must not make the
+    // shop write to it.
+    let p = product("lapses", 600, 5).await;
+    let email = unique_email("guest-lapses");
+    let order = guest_order(&p, &email).await;
+    expire_now(&order).await;
+    invoke("order-expiry", &expiry_event(&order, 0)).await;
+    let id = OrderId::parse(order["order_id"].as_str().unwrap()).unwrap();
+    let store = store().await;
+    let start = std::time::Instant::now();
+    let record = loop {
+        let d = store.get_order_details(&id).await.unwrap().unwrap();
+        assert_eq!(d.order.status.to_string(), "cancelled");
+        if let Some(e) = d
+            .emails
+            .iter()
+            .find(|e| e.kind.to_string() == "order_cancelled")
+        {
+            break e.clone();
+        }
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "no cancellation email record"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(record.status, "skipped", "{record:?}");
+    assert!(emails_to(&email, 1, 2).await.is_empty());
+    assert_eq!(stock_available(&p).await, 5);
 }

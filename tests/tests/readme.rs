@@ -3,7 +3,7 @@
 //! failing command fails the test), with the photo it uploads generated first. `make dev` is the
 //! one line left out (the stack is already up). Each block's output must then show the answer the
 //! README promises (below): registered and signed in, the catalog, the photo's variants, the order
-//! shipped with tracking, and the two emails.
+//! shipped with tracking, the two emails, and a guest's order read with its order token.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
@@ -53,6 +53,13 @@ const EXPECTED: &[&[&str]] = &[
     ],
     // the emails
     &["To: ada@example.com", "Subject: "],
+    // a guest: cart token, checkout with an email, paid and shipped, read with its order token
+    &[
+        "succeeded",
+        r#""status":"shipped""#,
+        "To: grace@example.com",
+        "?token=",
+    ],
     // create an admin
     &["you@example.com as admin"],
 ];

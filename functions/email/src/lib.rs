@@ -111,6 +111,16 @@ fn relevance(kind: EmailKind, d: &OrderDetails) -> Result<Option<String>, BoxErr
         EmailKind::PaymentFailed if o.status != OrderStatus::PendingPayment => {
             Ok(Some(format!("order is {} now", o.status)))
         }
+        // A guest's email is an address nobody proved: it hears only of money that moved. An
+        // unpaid guest order that failed or lapsed sends nothing, or anyone could have the shop
+        // mail a stranger by checking out under their address and walking away.
+        EmailKind::PaymentFailed | EmailKind::OrderCancelled
+            if o.is_guest() && o.paid_at.is_none() =>
+        {
+            Ok(Some(
+                "an unpaid guest order: no email to an address nobody verified".into(),
+            ))
+        }
         _ => Ok(None),
     }
 }
