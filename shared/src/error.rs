@@ -89,6 +89,25 @@ impl ApiError {
         }
     }
 
+    /// An account email's token (password reset, email verification) that is well formed but
+    /// does not redeem: unknown, used, superseded or expired all answer the same.
+    pub fn invalid_token() -> Self {
+        Self::unprocessable(
+            "invalid_token",
+            "token",
+            "this link is not valid (any more): ask for a new one",
+        )
+    }
+
+    /// An account email's token that is not shaped like one at all (the schema's pattern).
+    pub fn malformed_token() -> Self {
+        Self::validation(
+            "invalid_token",
+            "token",
+            "token must be the 43-character code from the email",
+        )
+    }
+
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         Self::Unauthorized {
             code,

@@ -52,28 +52,10 @@ struct ConfirmRequest {
     password: String,
 }
 
-/// A well-formed token that does not redeem (unknown, used, superseded, expired): all the same.
-pub fn invalid_token() -> ApiError {
-    ApiError::unprocessable(
-        "invalid_token",
-        "token",
-        "this link is not valid (any more): ask for a new one",
-    )
-}
-
-/// Not the shape of a token at all (the schema's pattern).
-pub fn malformed_token() -> ApiError {
-    ApiError::validation(
-        "invalid_token",
-        "token",
-        "token must be the 43-character code from the email",
-    )
-}
-
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let body: ConfirmRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     if !tokens::well_formed(&body.token) {
-        return Err(malformed_token());
+        return Err(ApiError::malformed_token());
     }
     validate::password(&body.password)?;
     let now = ferrocart::time::now_unix();
@@ -92,7 +74,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .await?
     else {
         tracing::info!("password reset refused: invalid token");
-        return Err(invalid_token());
+        return Err(ApiError::invalid_token());
     };
     let account = format!("reset-confirm:{}", live.user_id);
     if let Some(retry_after) = ctx
@@ -115,7 +97,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         Redeemed::Done { user_id, email } => (user_id, email),
         Redeemed::Invalid => {
             tracing::info!("password reset refused: invalid token");
-            return Err(invalid_token());
+            return Err(ApiError::invalid_token());
         }
     };
     let revoked = ctx

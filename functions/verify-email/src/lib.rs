@@ -54,11 +54,7 @@ struct Verified<'a> {
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let body: VerifyRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     if !tokens::well_formed(&body.token) {
-        return Err(ApiError::validation(
-            "invalid_token",
-            "token",
-            "token must be the 43-character code from the email",
-        ));
+        return Err(ApiError::malformed_token());
     }
     let now = ferrocart::time::now_unix();
     let ip = http::client_address(&req, &ctx.edge_secret);
@@ -100,10 +96,6 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 },
             ))
         }
-        Redeemed::Invalid => Err(ApiError::unprocessable(
-            "invalid_token",
-            "token",
-            "this link is not valid (any more): ask for a new one",
-        )),
+        Redeemed::Invalid => Err(ApiError::invalid_token()),
     }
 }
