@@ -26,6 +26,7 @@ pub mod money;
 pub mod payments;
 pub mod response;
 pub mod runtime;
+pub mod selling;
 pub mod settings;
 pub mod startup;
 pub mod state;
