@@ -63,7 +63,7 @@ run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrd
   confirmPasswordReset) & one=$!
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
-  updateCartItem createImageUpload listCategories removeCartItem deleteAddress verifyEmail \
+  updateCartItem createImageUpload listCategories listShippingOptions removeCartItem deleteAddress verifyEmail \
   requestEmailVerification) & two=$!
 status=0
 wait "$one" || status=$?

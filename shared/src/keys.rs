@@ -297,12 +297,33 @@ pub fn warehouse(id: &str) -> Key {
 }
 pub const WAREHOUSES_GSI1: &str = "CATALOG#WAREHOUSES";
 
+/// The shop's selling configuration: one partition (`SHOP`), read by one Query.
+pub const SHOP_PARTITION: &str = "SHOP";
+
+/// The shipping zones and options, one document: `SHOP` / `SHIPPING`.
+pub fn shipping_config() -> Key {
+    Key::new(SHOP_PARTITION.into(), "SHIPPING")
+}
+
+/// The tax settings: `SHOP` / `TAX`.
+pub fn tax_settings() -> Key {
+    Key::new(SHOP_PARTITION.into(), "TAX")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn key_strings_are_pinned() {
+        assert_eq!(
+            (shipping_config().pk, shipping_config().sk),
+            ("SHOP".into(), "SHIPPING".into())
+        );
+        assert_eq!(
+            (tax_settings().pk, tax_settings().sk),
+            ("SHOP".into(), "TAX".into())
+        );
         let u = UserId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70").unwrap();
         let s = SessionId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f71").unwrap();
         assert_eq!(

@@ -27,6 +27,14 @@ pub fn rfc3339(unix: u64) -> String {
         .unwrap_or_else(|_| unix.to_string())
 }
 
+/// The Unix time of an RFC 3339 timestamp (any offset); `None` if it is not one. A time before
+/// 1970 is 0 (for a sale window, long past either way).
+pub fn parse_rfc3339(s: &str) -> Option<u64> {
+    ::time::OffsetDateTime::parse(s, &::time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| u64::try_from(t.unix_timestamp()).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -13,6 +13,9 @@ pub struct Journey {
     pub order_id: String,
     /// (product id, name, unit price, quantity) as put in the cart.
     pub lines: Vec<(String, String, i64, i64)>,
+    /// The shipping option chosen from the cart's estimate for the Netherlands (express), as
+    /// the estimate priced it: `{option_id, amount, tax_total, total, ...}`.
+    pub shipping: Value,
     /// What `POST /checkout` answered.
     pub checkout: Value,
     /// `GET /orders/{id}` once shipped.
@@ -101,16 +104,23 @@ async fn shop(tag: &str, skip: usize, guest: bool) -> Journey {
             token = t.to_str().unwrap_or_default().to_string();
         }
     }
+    // The cart with what shipping to the Netherlands costs; the shopper picks express.
     let cart = send(with(
-        client().get(format!("{}/cart", api_url())),
+        client().get(format!("{}/cart?country=NL", api_url())),
         guest,
         &token,
     ))
     .await;
     assert_eq!(cart.status, 200, "{:?}", cart.json);
+    let shipping = cart.json["shipping_estimate"]["options"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["option_id"] == "eu-express"))
+        .cloned()
+        .unwrap_or_else(|| panic!("express to NL in the estimate: {:?}", cart.json));
 
     let mut body = json!({"shipping_address": {"name": "Grace Hopper", "line1": "Keizersgracht 1",
-        "city": "Amsterdam", "postal_code": "1015 CJ", "country": "NL"}});
+        "city": "Amsterdam", "postal_code": "1015 CJ", "country": "NL"},
+        "shipping_option_id": "eu-express"});
     if guest {
         body["email"] = json!(email);
     }
@@ -177,6 +187,7 @@ async fn shop(tag: &str, skip: usize, guest: bool) -> Journey {
         token,
         order_id,
         lines,
+        shipping,
         checkout: checkout.json,
         order,
         emails,

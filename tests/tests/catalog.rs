@@ -238,6 +238,8 @@ async fn a_page_cut_at_dynamodbs_1_mb_limit_goes_on() {
                 brand: "tern".into(),
                 price: 100,
                 currency: "EUR".into(),
+                weight_grams: 0,
+                tax_class: Default::default(),
                 status: ProductStatus::Active,
             },
             ferrocart::time::now_unix(),

@@ -61,9 +61,10 @@ async fn checkout_reserves_stock_places_the_order_and_starts_the_payment() {
     assert_eq!(r.json["status"], "pending_payment");
     assert_eq!(
         r.json["total"].as_i64(),
-        Some(2 * pa + 3 * pb),
-        "priced from the table"
+        Some(2 * pa + 3 * pb + 495),
+        "priced from the table, with standard shipping to the Netherlands (€4.95)"
     );
+    assert_eq!(r.json["shipping"], 495);
     assert_eq!(r.json["currency"], "EUR");
     assert_eq!(r.json["payment"]["provider"], "stripe");
     assert!(
@@ -92,7 +93,7 @@ async fn checkout_reserves_stock_places_the_order_and_starts_the_payment() {
         .unwrap();
     assert_eq!(
         (order.status.as_str(), order.total, order.line_count),
-        ("pending_payment", 2 * pa + 3 * pb, 2)
+        ("pending_payment", 2 * pa + 3 * pb + 495, 2)
     );
     assert_eq!(order.shipping_address.country, "NL");
     assert_eq!(
@@ -338,6 +339,15 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
         cart_line: priced_cart.lines[0].clone(),
         name: "Stale cart kettle".into(),
         unit_price: price,
+        pricing: ferrocart::store::catalog::Pricing {
+            price,
+            sale_price: None,
+            sale_starts_at: None,
+            sale_ends_at: None,
+        },
+        tax_class: Default::default(),
+        weight_grams: 0,
+        tax: Default::default(),
     }];
     assert_eq!(
         store
@@ -385,10 +395,13 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
 
 /// Hole 7 of issue 12: a total Stripe refuses (a free product, a few pence, more than
 /// 99,999,999 minor units) became a 500 after the order was placed, with its stock reserved.
-/// Now it is a 422 before anything is written: no order, stock and cart as they were.
+/// Now it is a 422 before anything is written: no order, stock and cart as they were. (Since
+/// shipping is charged, a free product is no longer below Stripe's minimum: every demo option
+/// to the UK costs at least £3.95 under £50, so only the too-large total is left to try here;
+/// the minimums are `payments::stripe::payable`'s unit test.)
 #[tokio::test]
 async fn totals_the_provider_refuses_are_refused_before_anything_is_reserved() {
-    for (price, quantity) in [(0, 1), (1, 1), (10_000_000, 10)] {
+    for (price, quantity) in [(10_000_000, 10)] {
         let (_, token, product) = shopper_with_cart(&format!("unpayable-{price}"), price).await;
         if quantity > 1 {
             let r = call(

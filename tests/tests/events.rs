@@ -102,6 +102,12 @@ const CASES: &[(&str, u16, &str)] = &[
     ("get-product/unknown-id.json", 404, "not_found"),
     ("get-product/demo-product.json", 200, ""),
     ("list-categories/all.json", 200, ""),
+    ("list-shipping-options/germany.json", 200, ""),
+    (
+        "list-shipping-options/no-country.json",
+        400,
+        "country_required",
+    ),
     ("route-fallback/trace-cart.json", 405, "method_not_allowed"),
     ("create-product/no-token.json", 401, "missing_token"),
     ("update-product/no-token.json", 401, "missing_token"),

@@ -167,7 +167,11 @@ async fn a_guest_checks_out_with_an_email_and_reads_its_order_only_with_its_toke
     let order_id = placed.json["order_id"].as_str().unwrap().to_string();
     let token = placed.json["order_token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 43);
-    assert_eq!(placed.json["total"], 1_250);
+    assert_eq!(
+        placed.json["total"],
+        1_250 + 395,
+        "with standard shipping (£3.95)"
+    );
     assert!(placed.json["payment"]["client_secret"].is_string());
     assert_eq!(stock_available(&p).await, 9);
     assert_eq!(cart_lines(&cart).await, 0, "the guest cart is emptied");

@@ -55,9 +55,48 @@ async fn register_to_shipping_email() {
         status_history(o),
         ["pending_payment", "paid", "fulfilling", "shipped"]
     );
-    let expected_total: i64 = j.lines.iter().map(|l| l.2 * l.3).sum();
+    // Totals: the items, plus the express shipping the cart's estimate showed; the prices include
+    // Dutch VAT (21 %), shown per line; the Stripe PaymentIntent charges exactly the total.
+    let subtotal: i64 = j.lines.iter().map(|l| l.2 * l.3).sum();
+    let shipping = j.shipping["amount"].as_i64().unwrap();
+    assert!(shipping > 0, "{:?}", j.shipping);
+    let expected_total = subtotal + shipping;
+    assert_eq!(o["subtotal"].as_i64(), Some(subtotal));
+    assert_eq!(o["shipping"].as_i64(), Some(shipping));
+    assert_eq!(o["shipping_option"]["option_id"], "eu-express");
     assert_eq!(o["total"].as_i64(), Some(expected_total));
     assert_eq!(j.checkout["total"].as_i64(), Some(expected_total));
+    assert_eq!(
+        j.shipping["total"].as_i64(),
+        Some(expected_total),
+        "as estimated"
+    );
+    assert_eq!(o["tax_included"], true);
+    let line_tax: i64 = o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["tax_rate_bp"], 2100, "{l}");
+            let gross = l["line_total"].as_i64().unwrap();
+            assert_eq!(
+                l["tax"].as_i64().unwrap(),
+                (gross * 2100 * 2 + 12_100) / (2 * 12_100)
+            );
+            l["tax"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(
+        o["tax_total"].as_i64().unwrap(),
+        line_tax + o["shipping_tax"].as_i64().unwrap()
+    );
+    assert_eq!(j.shipping["tax_total"], o["tax_total"], "as estimated");
+    let pi = stripe_get(&format!(
+        "/v1/payment_intents/{}",
+        j.checkout["payment"]["payment_intent_id"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(pi["amount"].as_i64(), Some(expected_total), "{pi}");
     for (id, name, price, q) in &j.lines {
         let line = o["lines"]
             .as_array()
@@ -138,6 +177,12 @@ async fn register_to_shipping_email() {
             mail.subject
         );
         assert!(mail.body.contains(&total), "total {total} in {}", mail.body);
+        // Shipping by its option's name, and the tax per rate (the HTML body: moto keeps it).
+        assert!(mail.body.contains("Shipping (Express)"), "{}", mail.body);
+        assert!(mail.body.contains(&money::format(shipping, currency)));
+        let tax = money::format(o["tax_total"].as_i64().unwrap(), currency);
+        assert!(mail.body.contains("Tax 21% (included)"), "{}", mail.body);
+        assert!(mail.body.contains(&tax), "tax {tax} in {}", mail.body);
         for (_, name, price, q) in &j.lines {
             let escaped = name.replace('&', "&#38;");
             assert!(mail.body.contains(&escaped), "{name} in {}", mail.body);
@@ -235,12 +280,15 @@ async fn a_guest_checks_out_is_shipped_then_registers_and_finds_the_order() {
     assert_eq!(checkout.status, 201, "{:?}", checkout.json);
     let order_id = checkout.json["order_id"].as_str().unwrap().to_string();
     let token = checkout.json["order_token"].as_str().unwrap().to_string();
-    let expected: i64 = picked
+    let items: i64 = picked
         .iter()
         .take(2)
         .map(|p| p["price"].as_i64().unwrap())
         .sum();
-    assert_eq!(checkout.json["total"].as_i64(), Some(expected));
+    // The cheapest option to France when none is named: standard, free from €60.
+    let shipping = if items >= 6000 { 0 } else { 495 };
+    assert_eq!(checkout.json["shipping_option"]["option_id"], "eu-standard");
+    assert_eq!(checkout.json["total"].as_i64(), Some(items + shipping));
     let pi = checkout.json["payment"]["payment_intent_id"]
         .as_str()
         .unwrap();

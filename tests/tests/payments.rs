@@ -80,7 +80,7 @@ async fn only_correctly_signed_events_are_accepted() {
     let ts = now();
     let good = signature::sign(body.as_bytes(), secret.as_bytes(), ts);
     let v1 = good.split("v1=").nth(1).unwrap().to_string();
-    let tampered = body.replace("\"amount\":3000", "\"amount\":1");
+    let tampered = body.replace("\"amount\":3495", "\"amount\":1");
     assert_ne!(tampered, body);
     for (label, b, header) in [
         ("missing header", body.clone(), None),
@@ -296,7 +296,8 @@ async fn my_orders_newest_first_and_nobody_elses() {
     let v = order_view(&t, &first).await;
     assert_eq!(
         (v["total"].as_i64(), v["lines"][0]["quantity"].as_i64()),
-        (Some(3000), Some(2))
+        (Some(3000 + 495), Some(2)),
+        "two at €15.00, standard shipping to the Netherlands €4.95"
     );
     assert_eq!(statuses(&v), ["pending_payment"]);
     assert_eq!(call("GET", "/orders", None, None).await.status, 401);
@@ -333,7 +334,7 @@ async fn a_test_card_payment_at_the_stripe_fake_marks_the_order_paid() {
         .unwrap();
     assert_eq!(
         (payment.status.as_str(), payment.amount),
-        ("succeeded", 3000)
+        ("succeeded", 3495)
     );
 
     let (t, order) = placed_order().await;

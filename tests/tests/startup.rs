@@ -80,6 +80,7 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "ListProductsFunction" => list_products::Context,
         "GetProductFunction" => get_product::Context,
         "ListCategoriesFunction" => list_categories::Context,
+        "ListShippingOptionsFunction" => list_shipping_options::Context,
         "CreateProductFunction" => create_product::Context,
         "UpdateProductFunction" => update_product::Context,
         "SetStockFunction" => set_stock::Context,

@@ -1,6 +1,13 @@
 //! `POST /checkout` (customer, `Idempotency-Key` header) `{shipping_address, save_address?}` or
-//! `{address_id}` → 201
-//! `{order_id, status, total, currency, payment: {provider, payment_intent_id, client_secret}}`.
+//! `{address_id}`, and `shipping_option_id?` → 201
+//! `{order_id, status, subtotal, shipping, tax_total, tax_included, total, currency, shipping_option,
+//! payment: {provider, payment_intent_id, client_secret}}`.
+//!
+//! Shipping and tax are priced here (`cart_view::quote_order`, `ferrocart::selling`): the option
+//! must be one the address's zone offers for this cart's currency and weight (else 422
+//! `unknown_shipping_option`; left out, the cheapest), a country no zone ships to is 422
+//! `no_shipping_to_country`, and tax is the destination's per line and on shipping. The
+//! PaymentIntent charges the total: items, shipping and (when prices exclude it) tax.
 //!
 //! A guest checks out without an account: its `X-Cart-Token` names the cart, the body adds the
 //! `email` its emails go to, the address is given inline, and the answer adds the `order_token`
@@ -13,7 +20,7 @@
 //!    `unknown_address`) or given inline, and then saved to the book if `save_address` (before
 //!    anything is reserved, under an id derived from the Idempotency-Key, so a retry saves it once;
 //!    a full book is 409 `address_book_full` and nothing is placed). The order keeps its own copy.
-//! 1. Prices come from the table, never the client. One transaction reserves stock for every line
+//! 1. Prices come from the table, never the client (nor do shipping or tax). One transaction reserves stock for every line
 //!    (conditioned on enough stock, still active, still at the price charged), writes the order
 //!    (`pending_payment`) and its lines, empties the cart and records the idempotency key.
 //!    Short stock is a 409 naming the products; nothing is written.
@@ -36,7 +43,9 @@ use ferrocart::store::addresses::{AddAddress, AddressItem, MAX_ADDRESSES};
 use ferrocart::store::cart::CartOwner;
 use ferrocart::store::holds::HoldLimits;
 use ferrocart::store::idempotency::IdempotencyRecord;
-use ferrocart::store::orders::{Address, Buyer, NewOrder, OrderItem, PaymentRef, PlaceOrder};
+use ferrocart::store::orders::{
+    Address, Buyer, NewOrder, OrderItem, PaymentRef, PlaceOrder, ShippingChoice,
+};
 use ferrocart::store::payments::Attached;
 use ferrocart::views::cart_view::{self, PricedCart};
 use ferrocart::{ApiError, http, validate};
@@ -99,6 +108,9 @@ struct CheckoutRequest {
     /// A guest's email (guests only).
     #[serde(default, deserialize_with = "ferrocart::http::present")]
     email: Option<String>,
+    /// One of the options `GET /cart?country=` offers; the cheapest when left out.
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    shipping_option_id: Option<String>,
 }
 
 /// Who checks out, from which cart, and whose `Idempotency-Key`s these are.
@@ -214,17 +226,12 @@ fn derived_address_id(user: &UserId, key: &str) -> AddressId {
     AddressId::derived(&format!("checkout-address|{user}|{key}"))
 }
 
-/// The address the order ships to; an inline one saved to the book first when asked.
-async fn resolve_address(
-    ctx: &Context,
-    user: &UserId,
-    key: &str,
-    to: ShipTo,
-) -> Result<Address, ApiError> {
+/// The address the order ships to, as named (a saved one read from the caller's book).
+async fn address_of(ctx: &Context, user: &UserId, to: &ShipTo) -> Result<Address, ApiError> {
     match to {
         ShipTo::Saved(id) => ctx
             .store
-            .get_address(user, &id)
+            .get_address(user, id)
             .await?
             .map(|a| a.address)
             .ok_or_else(|| {
@@ -234,26 +241,35 @@ async fn resolve_address(
                     "no saved address of yours has this id",
                 )
             }),
-        ShipTo::Inline {
-            address,
-            save: false,
-        } => Ok(address),
-        ShipTo::Inline {
-            address,
-            save: true,
-        } => {
-            let id = derived_address_id(user, key);
-            let item = AddressItem::new(user, id, address.clone(), ferrocart::time::now_unix());
-            match ctx.store.add_address(&item, false).await? {
-                AddAddress::Added | AddAddress::Exists => Ok(address),
-                AddAddress::BookFull => Err(ApiError::conflict(
-                    "address_book_full",
-                    format!(
-                        "your address book is full ({MAX_ADDRESSES} addresses): check out without save_address, or delete one"
-                    ),
-                )),
-            }
-        }
+        ShipTo::Inline { address, .. } => Ok(address.clone()),
+    }
+}
+
+/// Saves an inline address to the book when asked (once the order is known to be payable, before
+/// anything is reserved).
+async fn save_if_asked(
+    ctx: &Context,
+    user: &UserId,
+    key: &str,
+    to: &ShipTo,
+) -> Result<(), ApiError> {
+    let ShipTo::Inline {
+        address,
+        save: true,
+    } = to
+    else {
+        return Ok(());
+    };
+    let id = derived_address_id(user, key);
+    let item = AddressItem::new(user, id, address.clone(), ferrocart::time::now_unix());
+    match ctx.store.add_address(&item, false).await? {
+        AddAddress::Added | AddAddress::Exists => Ok(()),
+        AddAddress::BookFull => Err(ApiError::conflict(
+            "address_book_full",
+            format!(
+                "your address book is full ({MAX_ADDRESSES} addresses): check out without save_address, or delete one"
+            ),
+        )),
     }
 }
 
@@ -268,6 +284,11 @@ struct PaymentView {
 struct CheckoutResponse {
     order_id: String,
     status: OrderStatus,
+    subtotal: i64,
+    shipping: i64,
+    shipping_option: Option<ShippingChoice>,
+    tax_total: i64,
+    tax_included: bool,
     total: i64,
     currency: String,
     payment: PaymentView,
@@ -373,6 +394,15 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     let caller = caller(owner, &body)?;
     let to = ship_to(&body)?;
+    if let Some(id) = &body.shipping_option_id
+        && !(1..=40).contains(&id.len())
+    {
+        return Err(ApiError::validation(
+            "invalid_shipping_option_id",
+            "shipping_option_id",
+            "shipping_option_id is 1-40 characters",
+        ));
+    }
     let request_hash =
         ferrocart::digest::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let keyed = Keyed {
@@ -397,24 +427,36 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     }
     // Pricing, from the table as the cart view prices it.
     let products = cart_view::products(&ctx.store, &cart).await?;
-    let priced = cart_view::for_checkout(&cart, &products)?;
+    let mut priced = cart_view::for_checkout(&cart, &products, ferrocart::time::now_unix())?;
+
+    let shipping = match &caller.buyer {
+        Buyer::Customer(user) => address_of(ctx, user, &to).await?,
+        // A guest's address is inline (`caller` refused the rest).
+        Buyer::Guest { .. } => match &to {
+            ShipTo::Inline { address, .. } => address.clone(),
+            ShipTo::Saved(_) => return Err(ApiError::internal("a guest named a saved address")),
+        },
+    };
+    // Shipping and tax, priced here from the shop's configuration.
+    let (config, _, _) = ctx.store.selling_config().await?;
+    let (quote, shipping_option) = cart_view::quote_order(
+        &config,
+        &mut priced.lines,
+        &priced.currency,
+        &shipping.country,
+        body.shipping_option_id.as_deref(),
+    )?;
     // A total the provider would refuse is refused here, before anything is reserved.
-    ferrocart::payments::stripe::payable(priced.subtotal, &priced.currency).map_err(|e| {
+    ferrocart::payments::stripe::payable(quote.total, &priced.currency).map_err(|e| {
         ApiError::Unprocessable {
             code: "amount_not_payable",
             message: e,
             field: None,
         }
     })?;
-
-    let shipping = match &caller.buyer {
-        Buyer::Customer(user) => resolve_address(ctx, user, &key, to).await?,
-        // A guest's address is inline, never saved (`caller` refused the rest).
-        Buyer::Guest { .. } => match to {
-            ShipTo::Inline { address, .. } => address,
-            ShipTo::Saved(_) => return Err(ApiError::internal("a guest named a saved address")),
-        },
-    };
+    if let Buyer::Customer(user) = &caller.buyer {
+        save_if_asked(ctx, user, &key, &to).await?;
+    }
 
     let now = ferrocart::time::now_unix();
     let order_id = OrderId::generate();
@@ -422,8 +464,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         order_id: order_id.clone(),
         buyer: caller.buyer.clone(),
         currency: priced.currency.clone(),
-        subtotal: priced.subtotal,
-        shipping: 0,
+        quote,
+        shipping_option,
         line_count: priced.lines.len() as u32,
         shipping_address: shipping,
         now,
@@ -440,7 +482,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         return Ok(twin);
     }
     let guest = matches!(caller.buyer, Buyer::Guest { .. });
-    tracing::info!(order_id = %order_id, total = priced.subtotal, currency = %priced.currency, guest, "order placed");
+    tracing::info!(order_id = %order_id, total = order.total, currency = %priced.currency, guest, "order placed");
     ferrocart::metrics::count(
         ferrocart::metrics::Metric::OrdersPlaced,
         &[
@@ -664,6 +706,11 @@ async fn finish_payment(
     let response = CheckoutResponse {
         order_id: order_id.to_string(),
         status: order.status,
+        subtotal: order.subtotal,
+        shipping: order.shipping,
+        shipping_option: order.shipping_option.clone(),
+        tax_total: order.tax_total,
+        tax_included: order.tax_included,
         total: order.total,
         currency: order.currency.clone(),
         payment: PaymentView {

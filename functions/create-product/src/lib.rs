@@ -1,4 +1,6 @@
-//! `POST /admin/products` (admin) → 201 the product. Category and brand must exist (checked in the
+//! `POST /admin/products` (admin) → 201 the product (`weight_grams` defaults to 0, `tax_class` to
+//! `standard`). A sale: `sale_price` (below `price`) with an optional window `sale_starts_at` /
+//! `sale_ends_at` (RFC 3339; the sale applies from the start until before the end). Category and brand must exist (checked in the
 //! same transaction as the write). Prices are integers in minor units.
 
 use ferrocart::auth::{TokenService, authenticate, require_admin};
@@ -6,7 +8,7 @@ use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::catalog::{CreateProduct, NewProduct, ProductItem, ProductStatus};
+use ferrocart::store::catalog::{CreateProduct, NewProduct, ProductItem, ProductStatus, TaxClass};
 use ferrocart::views::product_view::AdminProduct;
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -43,6 +45,16 @@ struct CreateProductRequest {
     #[serde(deserialize_with = "ferrocart::http::whole")]
     price: i64,
     currency: String,
+    #[serde(default, deserialize_with = "ferrocart::http::whole_opt")]
+    weight_grams: Option<i64>,
+    #[serde(default, deserialize_with = "ferrocart::http::whole_opt")]
+    sale_price: Option<i64>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    sale_starts_at: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    sale_ends_at: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    tax_class: Option<TaxClass>,
     #[serde(default, deserialize_with = "ferrocart::http::present")]
     status: Option<ProductStatus>,
 }
@@ -58,9 +70,23 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         brand: validate::slug(&body.brand, "brand")?,
         price: validate::price(body.price)?,
         currency: validate::currency(&body.currency)?,
+        weight_grams: validate::weight_grams(body.weight_grams.unwrap_or(0))?,
+        tax_class: body.tax_class.unwrap_or_default(),
         status: body.status.unwrap_or(ProductStatus::Draft),
     };
-    let product = ProductItem::new(ProductId::generate(), new, ferrocart::time::now_unix());
+    let mut product = ProductItem::new(ProductId::generate(), new, ferrocart::time::now_unix());
+    product.sale_price = body.sale_price;
+    product.sale_starts_at = body
+        .sale_starts_at
+        .as_deref()
+        .map(|s| validate::timestamp(s, "sale_starts_at"))
+        .transpose()?;
+    product.sale_ends_at = body
+        .sale_ends_at
+        .as_deref()
+        .map(|s| validate::timestamp(s, "sale_ends_at"))
+        .transpose()?;
+    validate::sale(&product.pricing())?;
     match ctx.store.create_product(&product).await? {
         CreateProduct::Created => {}
         CreateProduct::UnknownCategory => {

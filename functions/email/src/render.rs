@@ -15,6 +15,45 @@ pub struct LineView {
 }
 
 #[derive(Debug, Clone)]
+pub struct TaxLineView {
+    pub label: String,
+    pub amount: String,
+}
+
+/// A rate in basis points as people write it: 2000 → "20%", 2550 → "25.5%", 810 → "8.1%".
+pub fn percent(rate_bp: u32) -> String {
+    let (whole, frac) = (rate_bp / 100, rate_bp % 100);
+    if frac == 0 {
+        format!("{whole}%")
+    } else {
+        let f = format!("{frac:02}");
+        format!("{whole}.{}%", f.trim_end_matches('0'))
+    }
+}
+
+/// The order's tax grouped by rate, lowest rate first (lines and shipping), zero rates left out.
+fn tax_lines(d: &OrderDetails, fmt: &dyn Fn(i64) -> String) -> Vec<TaxLineView> {
+    let o = &d.order;
+    let mut by_rate: std::collections::BTreeMap<u32, i64> = Default::default();
+    for t in d.lines.iter().map(|l| l.tax).chain([o.shipping_tax]) {
+        if t.rate_bp > 0 {
+            *by_rate.entry(t.rate_bp).or_default() += t.tax;
+        }
+    }
+    by_rate
+        .into_iter()
+        .map(|(rate, amount)| TaxLineView {
+            label: format!(
+                "Tax {}{}",
+                percent(rate),
+                if o.tax_included { " (included)" } else { "" }
+            ),
+            amount: fmt(amount),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
 pub struct ShipmentLineView {
     pub name: String,
     pub quantity: i64,
@@ -40,6 +79,10 @@ pub struct EmailView {
     pub lines: Vec<LineView>,
     pub subtotal: String,
     pub shipping: String,
+    /// The shipping option's name ("Standard"), when the order has one.
+    pub shipping_name: Option<String>,
+    /// Tax per rate (lines and shipping together), e.g. "Tax 20% (included)" → "£2.31".
+    pub tax_lines: Vec<TaxLineView>,
     pub total: String,
     pub address: Vec<String>,
     pub shipments: Vec<ShipmentView>,
@@ -98,6 +141,8 @@ impl EmailView {
                 .collect(),
             subtotal: fmt(o.subtotal),
             shipping: fmt(o.shipping),
+            shipping_name: o.shipping_option.as_ref().map(|c| c.name.clone()),
+            tax_lines: tax_lines(d, &fmt),
             total: fmt(o.total),
             address,
             shipments: d
@@ -273,7 +318,9 @@ mod tests {
         let order: OrderItem = serde_json::from_value(serde_json::json!({
             "pk": "ORDER#x", "sk": "ORDER", "entity": "Order",
             "order_id": order_id, "user_id": UserId::generate(), "status": "shipped",
-            "currency": currency, "subtotal": 123_450, "shipping": 0, "total": 123_450,
+            "currency": currency, "subtotal": 123_450, "shipping": 495, "total": 123_945,
+            "tax_total": 20_658, "tax_included": true, "shipping_tax": {"rate_bp": 2000, "tax": 83},
+            "shipping_option": {"option_id": "uk-standard", "name": "Standard"},
             "line_count": 2,
             "shipping_address": Address {
                 name: "Ada <Lovelace>".into(), line1: "1 Analytical Row".into(), line2: None,
@@ -294,6 +341,11 @@ mod tests {
             unit_price: unit,
             quantity: q,
             line_total: unit * q,
+            tax: ferrocart::selling::quote::LineTax {
+                rate_bp: 2000,
+                tax: ferrocart::selling::tax::tax_of(unit * q, 2000, true),
+            },
+            tax_class: Default::default(),
         };
         OrderDetails {
             lines: vec![
@@ -320,6 +372,15 @@ mod tests {
     }
 
     #[test]
+    fn rates_read_as_people_write_them() {
+        assert_eq!(percent(2000), "20%");
+        assert_eq!(percent(2550), "25.5%");
+        assert_eq!(percent(810), "8.1%");
+        assert_eq!(percent(1350), "13.5%");
+        assert_eq!(percent(5), "0.05%");
+    }
+
+    #[test]
     fn every_kind_renders_lines_totals_and_shop_name_in_both_bodies() {
         let v = EmailView::new(
             "Ferrocart Demo",
@@ -342,6 +403,9 @@ mod tests {
                     )
                 );
             }
+            assert!(r.text.contains("Shipping (Standard): €4.95"), "{}", r.text);
+            assert!(r.text.contains("Tax 20% (included): €206.58"), "{}", r.text);
+            assert!(r.html.contains("Tax 20% (included)"), "{}", r.html);
             assert!(
                 r.text.contains("2 x Mug & Saucer @ €117.25 = €234.50"),
                 "{}",
@@ -389,7 +453,7 @@ mod tests {
     fn currencies_follow_the_order() {
         let v = EmailView::new("Shop", None, &details("JPY"), None);
         let r = render(EmailKind::OrderConfirmation, &v).unwrap();
-        assert!(r.text.contains("Total:    ¥123,450"), "{}", r.text);
+        assert!(r.text.contains("Total:    ¥123,945"), "{}", r.text);
         assert!(!r.html.contains("view it online"));
     }
 

@@ -13,7 +13,8 @@ use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
-use ferrocart::store::orders::Address;
+use ferrocart::store::catalog::TaxClass;
+use ferrocart::store::orders::{Address, ShippingChoice};
 use ferrocart::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -43,6 +44,9 @@ struct Line {
     unit_price: i64,
     quantity: i64,
     line_total: i64,
+    tax_class: TaxClass,
+    tax_rate_bp: u32,
+    tax: i64,
 }
 
 #[derive(Serialize)]
@@ -65,6 +69,11 @@ struct OrderView {
     currency: String,
     subtotal: i64,
     shipping: i64,
+    shipping_option: Option<ShippingChoice>,
+    shipping_tax: i64,
+    /// The tax in the order: part of the prices when `tax_included`, else added to them.
+    tax_total: i64,
+    tax_included: bool,
     total: i64,
     lines: Vec<Line>,
     shipping_address: Address,
@@ -151,6 +160,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         currency: order.currency,
         subtotal: order.subtotal,
         shipping: order.shipping,
+        shipping_option: order.shipping_option,
+        shipping_tax: order.shipping_tax.tax,
+        tax_total: order.tax_total,
+        tax_included: order.tax_included,
         total: order.total,
         lines: details
             .lines
@@ -161,6 +174,9 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 unit_price: l.unit_price,
                 quantity: l.quantity,
                 line_total: l.line_total,
+                tax_class: l.tax_class,
+                tax_rate_bp: l.tax.rate_bp,
+                tax: l.tax.tax,
             })
             .collect(),
         shipping_address: order.shipping_address,

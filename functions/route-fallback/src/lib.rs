@@ -31,6 +31,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/products"),
     ("GET", "/products/{id}"),
     ("GET", "/categories"),
+    ("GET", "/shipping-options"),
     ("POST", "/admin/products"),
     ("PATCH", "/admin/products/{id}"),
     ("PUT", "/admin/products/{id}/stock"),

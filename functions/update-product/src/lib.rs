@@ -1,4 +1,7 @@
-//! `PATCH /admin/products/{id}` (admin) `{name?, description?, price?, currency?, status?}` → 200.
+//! `PATCH /admin/products/{id}` (admin) `{name?, description?, price?, currency?, weight_grams?,
+//! tax_class?, sale_price?, sale_starts_at?, sale_ends_at?, status?}`; `sale_price: null` ends a
+//! sale. The product as it would be is checked whole (`validate::sale`: a sale price below the
+//! price, a window that starts before it ends) before anything is written. → 200.
 //! Applied with an optimistic version check (retried a few times on a concurrent change), so two
 //! admins never overwrite each other's fields. Stock and images are never touched by this write.
 
@@ -7,7 +10,7 @@ use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::catalog::ProductStatus;
+use ferrocart::store::catalog::{ProductStatus, TaxClass};
 use ferrocart::views::product_view::AdminProduct;
 use ferrocart::{ApiError, http, validate};
 use lambda_http::http::StatusCode;
@@ -44,6 +47,17 @@ struct UpdateProductRequest {
     price: Option<i64>,
     #[serde(default, deserialize_with = "ferrocart::http::present")]
     currency: Option<String>,
+    #[serde(default, deserialize_with = "ferrocart::http::whole_opt")]
+    weight_grams: Option<i64>,
+    /// `null` ends the sale (and clears its window).
+    #[serde(default, deserialize_with = "ferrocart::http::nullable")]
+    sale_price: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "ferrocart::http::nullable")]
+    sale_starts_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "ferrocart::http::nullable")]
+    sale_ends_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "ferrocart::http::present")]
+    tax_class: Option<TaxClass>,
     #[serde(default, deserialize_with = "ferrocart::http::present")]
     status: Option<ProductStatus>,
 }
@@ -71,15 +85,32 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .as_deref()
         .map(validate::currency)
         .transpose()?;
+    let weight = body.weight_grams.map(validate::weight_grams).transpose()?;
+    let when = |v: &Option<Option<String>>, field| -> Result<Option<Option<u64>>, ApiError> {
+        v.as_ref()
+            .map(|o| {
+                o.as_deref()
+                    .map(|s| validate::timestamp(s, field))
+                    .transpose()
+            })
+            .transpose()
+    };
+    let sale_starts_at = when(&body.sale_starts_at, "sale_starts_at")?;
+    let sale_ends_at = when(&body.sale_ends_at, "sale_ends_at")?;
+    let sale_changed =
+        body.sale_price.is_some() || sale_starts_at.is_some() || sale_ends_at.is_some();
     if name.is_none()
         && description.is_none()
         && price.is_none()
         && currency.is_none()
         && body.status.is_none()
+        && weight.is_none()
+        && !sale_changed
+        && body.tax_class.is_none()
     {
         return Err(ApiError::Validation {
             code: "empty_patch",
-            message: "give at least one of name, description, price, currency, status".into(),
+            message: "give at least one of name, description, price, currency, weight_grams, tax_class, sale_price, sale_starts_at, sale_ends_at, status".into(),
             field: None,
         });
     }
@@ -105,6 +136,27 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         if let Some(v) = body.status {
             product.status = v;
         }
+        if let Some(v) = weight {
+            product.weight_grams = v;
+        }
+        if let Some(v) = body.tax_class {
+            product.tax_class = v;
+        }
+        if let Some(v) = body.sale_price {
+            product.sale_price = v;
+            if v.is_none() {
+                // Ending the sale ends its window (unless this request sets one: refused below).
+                product.sale_starts_at = None;
+                product.sale_ends_at = None;
+            }
+        }
+        if let Some(v) = sale_starts_at {
+            product.sale_starts_at = v;
+        }
+        if let Some(v) = sale_ends_at {
+            product.sale_ends_at = v;
+        }
+        validate::sale(&product.pricing())?;
         product.updated_at = ferrocart::time::rfc3339(ferrocart::time::now_unix());
         if ctx.store.update_product(&product, expected).await? {
             product.version = expected + 1;

@@ -39,11 +39,39 @@ pub async fn ensure_user(
     Ok(created)
 }
 
-/// The demo catalog, and the demo accounts if `accounts` (the local stack only).
+/// The demo shipping zones and options (`infra/demo-shipping.json`): the UK, the EU and the rest
+/// of the world, each option priced in EUR and GBP (and USD abroad).
+pub const DEMO_SHIPPING: &str = include_str!("../../demo-shipping.json");
+
+/// Stores the demo shipping configuration unless the shop has one (an admin's is never replaced).
+pub async fn ensure_shipping(store: &Store) -> Result<bool> {
+    let config: ferrocart::selling::shipping::ShippingConfig = serde_json::from_str(DEMO_SHIPPING)?;
+    config
+        .check()
+        .map_err(|(field, msg)| anyhow!("demo shipping config: {field}: {msg}"))?;
+    let saved = store
+        .put_shipping_config(&config, 0, ferrocart::time::now_unix())
+        .await?;
+    Ok(matches!(
+        saved,
+        ferrocart::store::selling::Saved::Saved { .. }
+    ))
+}
+
+/// The demo catalog and shipping options, and the demo accounts if `accounts` (the local stack only).
 pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
     let (created, total) = catalog::seed(store).await?;
     crate::log::say!(
         "[seed] demo catalog: {created} of {total} products created (the rest existed)"
+    );
+    let shipping = ensure_shipping(store).await?;
+    crate::log::say!(
+        "[seed] demo shipping zones: {}",
+        if shipping {
+            "created"
+        } else {
+            "kept (the shop has its own)"
+        }
     );
     if !accounts {
         return Ok(());
@@ -323,6 +351,8 @@ pub mod catalog {
                         brand: brand.to_string(),
                         price: 299 + (pseudo(n, 3) % 300) as i64 * 50,
                         currency: "EUR".into(),
+                        weight_grams: 150 + (pseudo(n, 5) % 60) * 80,
+                        tax_class: Default::default(),
                         status,
                     },
                     now,

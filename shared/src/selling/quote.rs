@@ -20,7 +20,7 @@ pub struct QuoteLine {
 }
 
 /// The tax of one line (or of shipping).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LineTax {
     pub rate_bp: u32,
     pub tax: i64,

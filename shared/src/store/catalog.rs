@@ -8,6 +8,7 @@ use super::users::build_err;
 use super::{Item, Store, StoreError, condition_held, key_item, n, s};
 use crate::ids::{ImageId, ProductId};
 use crate::keys;
+pub use crate::selling::tax::TaxClass;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,6 +51,20 @@ pub struct ProductItem {
     /// Unit price in the currency's minor unit.
     pub price: i64,
     pub currency: String,
+    /// A sale: this price instead of `price` from `sale_starts_at` (unix seconds; absent: at
+    /// once) until before `sale_ends_at` (absent: until removed). [`ProductItem::price_at`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_price: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_starts_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_ends_at: Option<u64>,
+    /// Shipping weight of one unit (0 until set: weight-banded shipping then counts it as nothing).
+    #[serde(default)]
+    pub weight_grams: u32,
+    /// Which of the destination's tax rates it pays.
+    #[serde(default)]
+    pub tax_class: TaxClass,
     pub status: ProductStatus,
     /// Units that can still be sold (on hand over all warehouses, less open reservations).
     pub stock_available: i64,
@@ -115,10 +130,53 @@ pub struct NewProduct {
     pub brand: String,
     pub price: i64,
     pub currency: String,
+    pub weight_grams: u32,
+    pub tax_class: TaxClass,
     pub status: ProductStatus,
 }
 
+/// What a product's price is made of: checkout charges from it and conditions its transaction
+/// on all of it being unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pricing {
+    pub price: i64,
+    pub sale_price: Option<i64>,
+    pub sale_starts_at: Option<u64>,
+    pub sale_ends_at: Option<u64>,
+}
+
+impl Pricing {
+    /// The sale applies at `now`: `sale_starts_at <= now < sale_ends_at` (open ends always hold).
+    pub fn on_sale_at(&self, now: u64) -> bool {
+        self.sale_price.is_some()
+            && self.sale_starts_at.is_none_or(|s| s <= now)
+            && self.sale_ends_at.is_none_or(|e| now < e)
+    }
+
+    /// The unit price at `now`.
+    pub fn price_at(&self, now: u64) -> i64 {
+        match self.sale_price {
+            Some(p) if self.on_sale_at(now) => p,
+            _ => self.price,
+        }
+    }
+}
+
 impl ProductItem {
+    pub fn pricing(&self) -> Pricing {
+        Pricing {
+            price: self.price,
+            sale_price: self.sale_price,
+            sale_starts_at: self.sale_starts_at,
+            sale_ends_at: self.sale_ends_at,
+        }
+    }
+
+    /// The unit price at `now` (the sale price inside its window).
+    pub fn price_at(&self, now: u64) -> i64 {
+        self.pricing().price_at(now)
+    }
+
     pub fn new(id: ProductId, p: NewProduct, now: u64) -> Self {
         let k = keys::product(&id);
         let ts = crate::time::rfc3339(now);
@@ -133,6 +191,11 @@ impl ProductItem {
             brand: p.brand,
             price: p.price,
             currency: p.currency,
+            sale_price: None,
+            sale_starts_at: None,
+            sale_ends_at: None,
+            weight_grams: p.weight_grams,
+            tax_class: p.tax_class,
             status: p.status,
             stock_available: 0,
             images: BTreeMap::new(),
@@ -514,6 +577,8 @@ impl Store {
             "description = :description",
             "price = :price",
             "currency = :currency",
+            "weight_grams = :weight",
+            "tax_class = :tax_class",
             "#status = :status",
             "updated_at = :updated_at",
             "version = :new_version",
@@ -527,6 +592,11 @@ impl Store {
             (":description", s(&updated.description)),
             (":price", n(updated.price)),
             (":currency", s(&updated.currency)),
+            (":weight", n(updated.weight_grams)),
+            (
+                ":tax_class",
+                serde_dynamo::to_attribute_value(updated.tax_class)?,
+            ),
             (":status", serde_dynamo::to_attribute_value(updated.status)?),
             (":updated_at", s(&updated.updated_at)),
             (":new_version", n(expected_version + 1)),
@@ -535,6 +605,19 @@ impl Store {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        for (attr, value) in [
+            ("sale_price", updated.sale_price.map(|v| v as u64)),
+            ("sale_starts_at", updated.sale_starts_at),
+            ("sale_ends_at", updated.sale_ends_at),
+        ] {
+            match value {
+                Some(v) => {
+                    set.push(format!("{attr} = :{attr}"));
+                    values.insert(format!(":{attr}"), n(v));
+                }
+                None => remove.push(attr.to_string()),
+            }
+        }
         let index = IndexKeys::for_product(
             &updated.product_id,
             &updated.name,
@@ -755,4 +838,38 @@ pub enum RecordImage {
     Recorded,
     AlreadyRecorded,
     ProductGone,
+}
+
+#[cfg(test)]
+mod sale_tests {
+    use super::Pricing;
+
+    #[test]
+    fn a_sale_applies_from_its_start_until_before_its_end() {
+        let p = Pricing {
+            price: 2000,
+            sale_price: Some(1500),
+            sale_starts_at: Some(100),
+            sale_ends_at: Some(200),
+        };
+        assert_eq!(p.price_at(99), 2000);
+        assert_eq!(p.price_at(100), 1500, "from its start");
+        assert_eq!(p.price_at(199), 1500);
+        assert_eq!(p.price_at(200), 2000, "not at its end");
+        let open = Pricing {
+            sale_starts_at: None,
+            sale_ends_at: None,
+            ..p
+        };
+        assert_eq!((open.price_at(0), open.price_at(u64::MAX)), (1500, 1500));
+        let none = Pricing {
+            sale_price: None,
+            ..p
+        };
+        assert_eq!(
+            none.price_at(150),
+            2000,
+            "a window without a price is no sale"
+        );
+    }
 }

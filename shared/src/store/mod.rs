@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod orders;
 pub mod payments;
 pub mod reconcile;
+pub mod selling;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -12,6 +12,8 @@ use super::users::build_err;
 use super::{Store, StoreError, condition_held, from_transact_error, key_item, n, s};
 use crate::ids::{OrderId, ProductId, UserId};
 use crate::keys;
+use crate::selling::quote::{LineTax, Quote};
+use crate::selling::tax::TaxClass;
 use crate::state::OrderStatus;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -65,9 +67,23 @@ pub struct OrderItem {
     /// Moves only as [`crate::state::ORDER_TRANSITIONS`] allows ([`Store::tx_status_change`]).
     pub status: OrderStatus,
     pub currency: String,
+    /// Σ line totals, as priced (with tax when `tax_included`).
     pub subtotal: i64,
     pub shipping: i64,
+    /// The tax in the order (lines and shipping), included in the prices or added to them.
+    #[serde(default)]
+    pub tax_total: i64,
+    #[serde(default)]
+    pub shipping_tax: LineTax,
+    /// The shop's prices included tax when the order was placed (then `total` = subtotal +
+    /// shipping; else subtotal + shipping + tax_total).
+    #[serde(default)]
+    pub tax_included: bool,
+    /// What the PaymentIntent charges: `crate::selling::quote` computed it.
     pub total: i64,
+    /// The shipping option chosen (absent on orders placed before shipping options existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_option: Option<ShippingChoice>,
     pub line_count: u32,
     pub shipping_address: Address,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,6 +137,15 @@ pub struct OrderItem {
     pub held: Option<Vec<(ProductId, i64)>>,
 }
 
+/// The shipping option an order ships by, as it was when chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingChoice {
+    pub option_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_days: Option<[u8; 2]>,
+}
+
 /// Who buys: a signed-in customer, or a guest by the email it gave (normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Buyer {
@@ -144,8 +169,9 @@ pub struct NewOrder {
     pub order_id: OrderId,
     pub buyer: Buyer,
     pub currency: String,
-    pub subtotal: i64,
-    pub shipping: i64,
+    /// Lines, shipping and tax, added up (`crate::selling::quote::quote`).
+    pub quote: Quote,
+    pub shipping_option: ShippingChoice,
     pub line_count: u32,
     pub shipping_address: Address,
     /// Unix seconds now, and after how long an unpaid order's reservation is released.
@@ -183,9 +209,13 @@ impl OrderItem {
             attached_at: None,
             status: OrderStatus::PendingPayment,
             currency: o.currency,
-            subtotal: o.subtotal,
-            shipping: o.shipping,
-            total: o.subtotal + o.shipping,
+            subtotal: o.quote.subtotal,
+            shipping: o.quote.shipping,
+            tax_total: o.quote.tax_total,
+            shipping_tax: o.quote.shipping_tax,
+            tax_included: o.quote.tax_included,
+            total: o.quote.total,
+            shipping_option: Some(o.shipping_option),
             line_count: o.line_count,
             shipping_address: o.shipping_address,
             payment: None,
@@ -237,6 +267,11 @@ pub struct OrderLineItem {
     pub unit_price: i64,
     pub quantity: i64,
     pub line_total: i64,
+    /// The line's tax (in `line_total` or added to it, as the order's `tax_included` says).
+    #[serde(default)]
+    pub tax: LineTax,
+    #[serde(default)]
+    pub tax_class: TaxClass,
 }
 
 /// One line to buy, priced from the catalog.
@@ -254,6 +289,8 @@ impl OrderLineItem {
             unit_price: line.unit_price,
             quantity: line.cart_line.quantity,
             line_total: line.unit_price * line.cart_line.quantity,
+            tax: line.tax,
+            tax_class: line.tax_class,
         }
     }
 }
@@ -264,6 +301,19 @@ pub struct PricedLine {
     pub cart_line: CartLine,
     pub name: String,
     pub unit_price: i64,
+    /// The product's price and sale as read: `unit_price` is their price at the request's time,
+    /// and the checkout transaction requires all of it unchanged.
+    pub pricing: crate::store::catalog::Pricing,
+    pub tax_class: TaxClass,
+    pub weight_grams: u32,
+    /// Its tax once the order is quoted.
+    pub tax: LineTax,
+}
+
+impl PricedLine {
+    pub fn line_total(&self) -> i64 {
+        self.unit_price * self.cart_line.quantity
+    }
 }
 
 /// Guest orders [`Store::attach_guest_orders`] moves in one call (the next call moves the rest).
@@ -304,18 +354,35 @@ impl Store {
         actions.push(self.tx_put(record, "attribute_not_exists(pk)")?);
         for l in lines {
             let q = l.cart_line.quantity;
-            let update = Update::builder()
+            // The price charged is the pricing read, at the request's time: all of it must be
+            // as read (an admin's change of price or sale in between refuses the line).
+            let p = &l.pricing;
+            let mut condition =
+                "stock_available >= :q AND #status = :active AND price = :price".to_string();
+            let mut update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(&keys::product(&l.cart_line.product_id))))
                 .update_expression("ADD stock_available :neg")
-                .condition_expression(
-                    "stock_available >= :q AND #status = :active AND price = :price",
-                )
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":neg", n(-q))
                 .expression_attribute_values(":q", n(q))
                 .expression_attribute_values(":active", s("active"))
-                .expression_attribute_values(":price", n(l.unit_price))
+                .expression_attribute_values(":price", n(p.price));
+            for (attr, value) in [
+                ("sale_price", p.sale_price.map(|v| v as u64)),
+                ("sale_starts_at", p.sale_starts_at),
+                ("sale_ends_at", p.sale_ends_at),
+            ] {
+                match value {
+                    Some(v) => {
+                        condition.push_str(&format!(" AND {attr} = :{attr}"));
+                        update = update.expression_attribute_values(format!(":{attr}"), n(v));
+                    }
+                    None => condition.push_str(&format!(" AND attribute_not_exists({attr})")),
+                }
+            }
+            let update = update
+                .condition_expression(condition)
                 .build()
                 .map_err(build_err)?;
             actions.push(TransactWriteItem::builder().update(update).build());

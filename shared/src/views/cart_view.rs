@@ -3,10 +3,12 @@
 
 use super::product_view::availability;
 use crate::auth::{CART_TOKEN_HEADER, CartCaller};
+use crate::selling::SellingConfig;
+use crate::selling::quote::{Quote, QuoteLine, quote};
 use crate::store::Store;
 use crate::store::cart::{Cart, MAX_LINES, MAX_QUANTITY};
 use crate::store::catalog::{ProductItem, ProductStatus};
-use crate::store::orders::PricedLine;
+use crate::store::orders::{PricedLine, ShippingChoice};
 use crate::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
@@ -38,6 +40,153 @@ pub struct CartView {
     pub currency: Option<String>,
     pub max_lines: usize,
     pub max_quantity_per_line: i64,
+    /// With `?country=` (`GET /cart`): what each shipping option to there would cost, with the
+    /// tax and the order's total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_estimate: Option<ShippingEstimate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShippingEstimate {
+    pub country: String,
+    /// Prices include tax (then `total` = subtotal + shipping).
+    pub tax_included: bool,
+    /// Empty when the shop does not ship the cart there (no zone, no rate in the cart's
+    /// currency, or heavier than every option's bands).
+    pub options: Vec<EstimatedOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EstimatedOption {
+    pub option_id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_days: Option<[u8; 2]>,
+    pub amount: i64,
+    /// `amount` is 0 because the subtotal reached the option's free-shipping threshold.
+    pub free: bool,
+    pub tax_total: i64,
+    pub total: i64,
+}
+
+/// Why an order cannot be priced for shipping.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ShippingRefusal {
+    /// No option ships this cart there.
+    NoShipping,
+    /// The named option does not (not in the address's zone, no rate in the currency, too heavy).
+    UnknownOption,
+}
+
+impl From<ShippingRefusal> for ApiError {
+    fn from(r: ShippingRefusal) -> Self {
+        match r {
+            ShippingRefusal::NoShipping => ApiError::unprocessable(
+                "no_shipping_to_country",
+                "shipping_address",
+                "the shop does not ship this cart to that country (GET /shipping-options lists where it does)",
+            ),
+            ShippingRefusal::UnknownOption => ApiError::unprocessable(
+                "unknown_shipping_option",
+                "shipping_option_id",
+                "no such shipping option for this address and cart (GET /cart?country= lists them)",
+            ),
+        }
+    }
+}
+
+/// Prices `lines` for delivery to `country` by `option` (or, when `None`, the cheapest option
+/// offered, the first of equals): the lines get their tax, the answer is the quote and the
+/// option chosen. Server-side only: nothing of it comes from the client but the option's id.
+pub fn quote_order(
+    config: &SellingConfig,
+    lines: &mut [PricedLine],
+    currency: &str,
+    country: &str,
+    option: Option<&str>,
+) -> Result<(Quote, ShippingChoice), ShippingRefusal> {
+    let subtotal: i64 = lines.iter().map(PricedLine::line_total).sum();
+    let weight: u64 = lines
+        .iter()
+        .map(|l| u64::from(l.weight_grams) * l.cart_line.quantity.max(0) as u64)
+        .sum();
+    let offers = config.shipping.offers(country, currency, subtotal, weight);
+    let offer = match option {
+        Some(id) => offers
+            .iter()
+            .find(|o| o.option.option_id == id)
+            .ok_or(ShippingRefusal::UnknownOption)?,
+        None => offers
+            .iter()
+            .min_by_key(|o| o.amount)
+            .ok_or(ShippingRefusal::NoShipping)?,
+    };
+    let q = quote(
+        &lines
+            .iter()
+            .map(|l| QuoteLine {
+                amount: l.line_total(),
+                class: l.tax_class,
+            })
+            .collect::<Vec<_>>(),
+        offer.amount,
+        country,
+        config.tax.prices_include_tax,
+    )
+    .ok_or(ShippingRefusal::NoShipping)?;
+    for (l, t) in lines.iter_mut().zip(&q.lines) {
+        l.tax = *t;
+    }
+    let choice = ShippingChoice {
+        option_id: offer.option.option_id.clone(),
+        name: offer.option.name.clone(),
+        delivery_days: offer.option.delivery_days,
+    };
+    Ok((q, choice))
+}
+
+/// The estimate for `country` of a cart whose purchasable lines are `lines`.
+pub fn estimate(
+    config: &SellingConfig,
+    lines: &[PricedLine],
+    currency: &str,
+    country: &str,
+) -> ShippingEstimate {
+    let subtotal: i64 = lines.iter().map(PricedLine::line_total).sum();
+    let weight: u64 = lines
+        .iter()
+        .map(|l| u64::from(l.weight_grams) * l.cart_line.quantity.max(0) as u64)
+        .sum();
+    let options = config
+        .shipping
+        .offers(country, currency, subtotal, weight)
+        .iter()
+        .filter_map(|o| {
+            let mut lines = lines.to_vec();
+            let (q, _) = quote_order(
+                config,
+                &mut lines,
+                currency,
+                country,
+                Some(&o.option.option_id),
+            )
+            .ok()?;
+            Some(EstimatedOption {
+                option_id: o.option.option_id.clone(),
+                name: o.option.name.clone(),
+                delivery_days: o.option.delivery_days,
+                amount: o.amount,
+                free: o.amount == 0 && o.rate.free_from().is_some_and(|f| subtotal >= f),
+                tax_total: q.tax_total,
+                total: q.total,
+            })
+        })
+        .collect();
+    ShippingEstimate {
+        country: country.to_string(),
+        tax_included: config.tax.prices_include_tax,
+        options,
+    }
 }
 
 /// The cart's products as the table has them now, by id (one BatchGetItem): what both the cart
@@ -57,7 +206,54 @@ pub async fn products(
 
 /// Prices a cart from the table (one BatchGetItem).
 pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
+    price_for(store, cart, None).await
+}
+
+/// As [`price`], with the shipping estimate for a country (one more Query, the configuration).
+pub async fn price_for(
+    store: &Store,
+    cart: Cart,
+    country: Option<&str>,
+) -> Result<CartView, ApiError> {
     let products = products(store, &cart).await?;
+    let now = crate::time::now_unix();
+    let shipping_estimate = match country {
+        Some(country) => {
+            let (config, _, _) = store.selling_config().await?;
+            let purchasable = Cart {
+                lines: cart
+                    .lines
+                    .iter()
+                    .filter(|l| {
+                        products
+                            .get(l.product_id.as_str())
+                            .is_some_and(|p| p.status == ProductStatus::Active)
+                    })
+                    .cloned()
+                    .collect(),
+                ..cart.clone()
+            };
+            let currency = purchasable
+                .lines
+                .first()
+                .and_then(|l| products.get(l.product_id.as_str()))
+                .map(|p| p.currency.clone());
+            Some(
+                match (for_checkout(&purchasable, &products, now), currency) {
+                    (Ok(priced), Some(currency)) => {
+                        estimate(&config, &priced.lines, &currency, country)
+                    }
+                    // Empty, or mixed currencies: nothing to estimate.
+                    _ => ShippingEstimate {
+                        country: country.to_string(),
+                        tax_included: config.tax.prices_include_tax,
+                        options: Vec::new(),
+                    },
+                },
+            )
+        }
+        None => None,
+    };
     let Cart {
         currency, lines, ..
     } = cart;
@@ -67,7 +263,8 @@ pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
         .map(|l| match products.get(l.product_id.as_str()) {
             Some(p) => {
                 let purchasable = p.status == ProductStatus::Active;
-                let line_total = p.price * l.quantity;
+                let unit_price = p.price_at(now);
+                let line_total = unit_price * l.quantity;
                 if purchasable {
                     subtotal += line_total;
                 }
@@ -75,7 +272,7 @@ pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
                     product_id: l.product_id.to_string(),
                     name: Some(p.name.clone()),
                     quantity: l.quantity,
-                    unit_price: Some(p.price),
+                    unit_price: Some(unit_price),
                     currency: Some(p.currency.clone()),
                     line_total: Some(line_total),
                     availability: if purchasable {
@@ -107,6 +304,7 @@ pub async fn price(store: &Store, cart: Cart) -> Result<CartView, ApiError> {
         currency: if lines.is_empty() { None } else { currency },
         max_lines: MAX_LINES,
         max_quantity_per_line: MAX_QUANTITY,
+        shipping_estimate,
     })
 }
 
@@ -123,6 +321,7 @@ pub struct PricedCart {
 pub fn for_checkout(
     cart: &Cart,
     products: &HashMap<String, ProductItem>,
+    now: u64,
 ) -> Result<PricedCart, ApiError> {
     let mut lines = Vec::with_capacity(cart.lines.len());
     let mut unavailable = Vec::new();
@@ -139,7 +338,11 @@ pub fn for_checkout(
                 lines.push(PricedLine {
                     cart_line: line.clone(),
                     name: p.name.clone(),
-                    unit_price: p.price,
+                    unit_price: p.price_at(now),
+                    pricing: p.pricing(),
+                    tax_class: p.tax_class,
+                    weight_grams: p.weight_grams,
+                    tax: Default::default(),
                 });
             }
             _ => unavailable.push(line.product_id.to_string()),
@@ -176,11 +379,21 @@ pub async fn respond(
     caller: &CartCaller,
     cart: Option<Cart>,
 ) -> Result<Response<Body>, ApiError> {
+    respond_for(store, caller, cart, None).await
+}
+
+/// As [`respond`], with the shipping estimate for `country`.
+pub async fn respond_for(
+    store: &Store,
+    caller: &CartCaller,
+    cart: Option<Cart>,
+    country: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
     let cart = match cart {
         Some(cart) => cart,
         None => store.cart_of(&caller.owner).await?,
     };
-    let mut r = http::json_response(StatusCode::OK, &price(store, cart).await?);
+    let mut r = http::json_response(StatusCode::OK, &price_for(store, cart, country).await?);
     if let Some(token) = &caller.token
         && let Ok(v) = token.parse()
     {

@@ -1,7 +1,7 @@
 //! How products are shown: the public summary (listings), the public detail, and the admin view.
 //! Image URLs are the media base URL (the CDN) plus the variant's object key.
 
-use crate::store::catalog::{ProductImage, ProductItem, ProductStatus};
+use crate::store::catalog::{ProductImage, ProductItem, ProductStatus, TaxClass};
 use serde::Serialize;
 
 /// Public listings and caches say how available a product is, not exactly how many are left.
@@ -52,7 +52,13 @@ pub fn image_view(img: &ProductImage, media_base: &str) -> ImageView {
 pub struct ProductSummary {
     pub product_id: String,
     pub name: String,
+    /// What a unit costs now (the sale price while a sale runs).
     pub price: i64,
+    /// While a sale runs: the price it replaces, and when it ends (if it does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regular_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sale_ends_at: Option<String>,
     pub currency: String,
     pub availability: &'static str,
     pub category: String,
@@ -63,10 +69,14 @@ pub struct ProductSummary {
 
 impl ProductSummary {
     pub fn of(p: &ProductItem, media_base: &str) -> Self {
+        let now = crate::time::now_unix();
+        let sale = p.pricing().on_sale_at(now).then_some(());
         Self {
             product_id: p.product_id.to_string(),
             name: p.name.clone(),
-            price: p.price,
+            price: p.price_at(now),
+            regular_price: sale.map(|_| p.price),
+            sale_ends_at: sale.and(p.sale_ends_at).map(crate::time::rfc3339),
             currency: p.currency.clone(),
             availability: availability(p.stock_available),
             category: p.category.clone(),
@@ -81,7 +91,12 @@ pub struct ProductDetail {
     pub product_id: String,
     pub name: String,
     pub description: String,
+    /// What a unit costs now (the sale price while a sale runs).
     pub price: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regular_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sale_ends_at: Option<String>,
     pub currency: String,
     pub availability: &'static str,
     pub category: String,
@@ -92,11 +107,15 @@ pub struct ProductDetail {
 
 impl ProductDetail {
     pub fn of(p: &ProductItem, media_base: &str) -> Self {
+        let now = crate::time::now_unix();
+        let sale = p.pricing().on_sale_at(now).then_some(());
         Self {
             product_id: p.product_id.to_string(),
             name: p.name.clone(),
             description: p.description.clone(),
-            price: p.price,
+            price: p.price_at(now),
+            regular_price: sale.map(|_| p.price),
+            sale_ends_at: sale.and(p.sale_ends_at).map(crate::time::rfc3339),
             currency: p.currency.clone(),
             availability: availability(p.stock_available),
             category: p.category.clone(),
@@ -114,20 +133,38 @@ impl ProductDetail {
 /// What admin endpoints answer: the detail plus status, exact stock and version.
 #[derive(Debug, Serialize)]
 pub struct AdminProduct {
+    /// Its `price` is the regular price; the sale is in the `sale_*` fields.
     #[serde(flatten)]
     pub detail: ProductDetail,
+    pub sale_price: Option<i64>,
+    pub sale_starts_at: Option<String>,
+    pub sale_ends_at: Option<String>,
+    /// The sale applies now.
+    pub on_sale: bool,
     pub status: ProductStatus,
     pub stock_available: i64,
+    pub weight_grams: u32,
+    pub tax_class: TaxClass,
     pub version: u64,
     pub created_at: String,
 }
 
 impl AdminProduct {
     pub fn of(p: &ProductItem, media_base: &str) -> Self {
+        let mut detail = ProductDetail::of(p, media_base);
+        detail.price = p.price;
+        detail.regular_price = None;
+        detail.sale_ends_at = None;
         Self {
-            detail: ProductDetail::of(p, media_base),
+            detail,
+            sale_price: p.sale_price,
+            sale_starts_at: p.sale_starts_at.map(crate::time::rfc3339),
+            sale_ends_at: p.sale_ends_at.map(crate::time::rfc3339),
+            on_sale: p.pricing().on_sale_at(crate::time::now_unix()),
             status: p.status,
             stock_available: p.stock_available,
+            weight_grams: p.weight_grams,
+            tax_class: p.tax_class,
             version: p.version,
             created_at: p.created_at.clone(),
         }

@@ -177,6 +177,7 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "list-products" => run(list_products::handle, event, requests).await,
         "get-product" => run(get_product::handle, event, requests).await,
         "list-categories" => run(list_categories::handle, event, requests).await,
+        "list-shipping-options" => run(list_shipping_options::handle, event, requests).await,
         "route-fallback" => run(route_fallback::handle, event, requests).await,
         "create-product" => run(create_product::handle, event, requests).await,
         "update-product" => run(update_product::handle, event, requests).await,
