@@ -46,6 +46,9 @@ const EXPECTED: &[&[&str]] = &[
     &[r#""variants""#, r#""width":1200"#, r#""format":"webp""#],
     // checkout, pay, the order shipped with tracking, log out
     &[
+        r#""shipping_estimate":{"country":"NL","tax_included":true"#,
+        r#""shipping_option":{"option_id":"eu-express""#,
+        r#""tax_included":true"#,
         "succeeded",
         r#""status":"shipped""#,
         r#""tracking_reference":"FC-"#,
