@@ -160,6 +160,22 @@ where
     whole(d).map(Some)
 }
 
+/// [`whole`] for a field a PATCH may clear ([`nullable`]): absent `None`, `null` `Some(None)`,
+/// `3` or `3.0` `Some(Some(3))`.
+pub fn whole_nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    struct W<T>(T);
+    impl<'de, T: TryFrom<i64> + TryFrom<u64>> serde::Deserialize<'de> for W<T> {
+        fn deserialize<D2: serde::Deserializer<'de>>(d: D2) -> Result<Self, D2::Error> {
+            whole(d).map(W)
+        }
+    }
+    <Option<W<T>> as serde::Deserialize>::deserialize(d).map(|o| Some(o.map(|w| w.0)))
+}
+
 struct Whole<T>(std::marker::PhantomData<T>);
 
 impl<T: TryFrom<i64> + TryFrom<u64>> serde::de::Visitor<'_> for Whole<T> {

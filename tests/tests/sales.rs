@@ -257,7 +257,7 @@ async fn a_sale_changed_after_pricing_refuses_the_checkout_transaction() {
         "PATCH",
         &format!("/admin/products/{id}"),
         Some(&admin),
-        Some(&json!({"sale_price": 999})),
+        Some(&json!({"sale_price": 999.0})),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json);

@@ -50,7 +50,7 @@ struct UpdateProductRequest {
     #[serde(default, deserialize_with = "ferrocart::http::whole_opt")]
     weight_grams: Option<i64>,
     /// `null` ends the sale (and clears its window).
-    #[serde(default, deserialize_with = "ferrocart::http::nullable")]
+    #[serde(default, deserialize_with = "ferrocart::http::whole_nullable")]
     sale_price: Option<Option<i64>>,
     #[serde(default, deserialize_with = "ferrocart::http::nullable")]
     sale_starts_at: Option<Option<String>>,
