@@ -310,12 +310,39 @@ pub fn tax_settings() -> Key {
     Key::new(SHOP_PARTITION.into(), "TAX")
 }
 
+/// A discount code (its rules and its count of uses): `DISCOUNT#<CODE>` / `DISCOUNT`.
+pub fn discount(code: &str) -> Key {
+    Key::new(format!("DISCOUNT#{code}"), "DISCOUNT")
+}
+
+/// How often one customer (or guest, by its derived id) used a code: `DISCOUNT#<CODE>` /
+/// `USE#<user id>`, beside the code.
+pub fn discount_use(code: &str, user: &UserId) -> Key {
+    Key::new(format!("DISCOUNT#{code}"), format!("USE#{user}"))
+}
+
+/// The admin's list of codes (gsi1, sorted by code).
+pub const DISCOUNTS_GSI1: &str = "SHOP#DISCOUNTS";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn key_strings_are_pinned() {
+        assert_eq!(
+            (discount("SUMMER-10").pk, discount("SUMMER-10").sk),
+            ("DISCOUNT#SUMMER-10".into(), "DISCOUNT".into())
+        );
+        assert_eq!(
+            discount_use(
+                "SUMMER-10",
+                &UserId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70").unwrap()
+            )
+            .sk,
+            "USE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70"
+        );
+        assert_eq!(DISCOUNTS_GSI1, "SHOP#DISCOUNTS");
         assert_eq!(
             (shipping_config().pk, shipping_config().sk),
             ("SHOP".into(), "SHIPPING".into())

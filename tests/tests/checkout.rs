@@ -347,6 +347,8 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
         },
         tax_class: Default::default(),
         weight_grams: 0,
+        category: "kitchen".into(),
+        discount: 0,
         tax: Default::default(),
     }];
     assert_eq!(
@@ -357,7 +359,8 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
                 &lines,
                 &CartOwner::User(user.clone()),
                 priced_cart.version,
-                Default::default()
+                Default::default(),
+                None,
             )
             .await
             .unwrap(),
@@ -383,7 +386,8 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
                 &lines,
                 &CartOwner::User(user.clone()),
                 cart.version,
-                Default::default()
+                Default::default(),
+                None,
             )
             .await
             .unwrap(),

@@ -114,6 +114,11 @@ const CASES: &[(&str, u16, &str)] = &[
     ("set-stock/no-token.json", 401, "missing_token"),
     ("create-image-upload/no-token.json", 401, "missing_token"),
     ("add-to-cart/guest.json", 200, ""),
+    ("apply-discount/guest-no-cart.json", 409, "cart_empty"),
+    ("apply-discount/bad-code.json", 400, "invalid_discount_code"),
+    ("remove-discount/guest.json", 200, ""),
+    ("put-discount/no-token.json", 401, "missing_token"),
+    ("list-discounts/no-token.json", 401, "missing_token"),
     ("checkout/no-token.json", 401, "missing_token"),
     ("checkout/guest.json", 409, "cart_empty"),
     (

@@ -290,6 +290,8 @@ async fn a_sale_changed_after_pricing_refuses_the_checkout_transaction() {
         pricing: read.pricing(),
         tax_class: read.tax_class,
         weight_grams: read.weight_grams,
+        category: read.category.clone(),
+        discount: 0,
         tax: Default::default(),
     }];
     let placed = store
@@ -300,6 +302,7 @@ async fn a_sale_changed_after_pricing_refuses_the_checkout_transaction() {
             &CartOwner::User(user.clone()),
             cart.version,
             Default::default(),
+            None,
         )
         .await
         .unwrap();

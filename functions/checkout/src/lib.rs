@@ -35,12 +35,14 @@ use ferrocart::auth::{CartCaller, OrderLinks, TokenService, cart_caller};
 use ferrocart::ids::{AddressId, OrderId, UserId};
 use ferrocart::payments::stripe::PaymentError;
 use ferrocart::payments::stripe::StripeClient;
+use ferrocart::selling::discount::Refusal;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::state::{IdempotencyStatus, OrderStatus};
 use ferrocart::store::Store;
 use ferrocart::store::addresses::{AddAddress, AddressItem, MAX_ADDRESSES};
 use ferrocart::store::cart::CartOwner;
+use ferrocart::store::discounts::{DiscountItem, OrderDiscount};
 use ferrocart::store::holds::HoldLimits;
 use ferrocart::store::idempotency::IdempotencyRecord;
 use ferrocart::store::orders::{
@@ -285,6 +287,10 @@ struct CheckoutResponse {
     order_id: String,
     status: OrderStatus,
     subtotal: i64,
+    /// What the cart's discount code took off (the order's `discount`).
+    discount_total: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    discount: Option<OrderDiscount>,
     shipping: i64,
     shipping_option: Option<ShippingChoice>,
     tax_total: i64,
@@ -427,7 +433,22 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     }
     // Pricing, from the table as the cart view prices it.
     let products = cart_view::products(&ctx.store, &cart).await?;
-    let mut priced = cart_view::for_checkout(&cart, &products, ferrocart::time::now_unix())?;
+    let priced_at = ferrocart::time::now_unix();
+    let mut priced = cart_view::for_checkout(&cart, &products, priced_at)?;
+    // The cart's discount code, applied as read (the transaction requires it unchanged).
+    let discount = match &cart.discount_code {
+        Some(code) => {
+            let d = ctx
+                .store
+                .get_discount(code)
+                .await?
+                .ok_or_else(|| cart_view::unknown_discount(true))?;
+            cart_view::apply_discount(&d, &mut priced.lines, &priced.currency, priced_at)
+                .map_err(|r| cart_view::discount_refused(r, true))?;
+            Some(d)
+        }
+        None => None,
+    };
 
     let shipping = match &caller.buyer {
         Buyer::Customer(user) => address_of(ctx, user, &to).await?,
@@ -464,6 +485,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         order_id: order_id.clone(),
         buyer: caller.buyer.clone(),
         currency: priced.currency.clone(),
+        discount: discount.as_ref().map(|d| OrderDiscount {
+            code: d.code.clone(),
+            amount: quote.discount,
+            per_customer: d.rules.max_uses_per_customer.is_some(),
+        }),
         quote,
         shipping_option,
         line_count: priced.lines.len() as u32,
@@ -478,7 +504,16 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     });
     let record = IdempotencyRecord::in_progress(keys_of, &key, &request_hash, &order_id, now);
     let placing = (&record, &order, &caller.cart);
-    if let Some(twin) = place(ctx, &keyed, placing, &priced, cart.version).await? {
+    if let Some(twin) = place(
+        ctx,
+        &keyed,
+        placing,
+        &priced,
+        cart.version,
+        discount.as_ref(),
+    )
+    .await?
+    {
         return Ok(twin);
     }
     let guest = matches!(caller.buyer, Buyer::Guest { .. });
@@ -502,6 +537,7 @@ async fn place(
     (record, order, cart): (&IdempotencyRecord, &OrderItem, &CartOwner),
     priced: &PricedCart,
     cart_version: i64,
+    discount: Option<&DiscountItem>,
 ) -> Result<Option<Response<Body>>, ApiError> {
     let user = keyed.owner;
     for attempt in 0..ATTEMPTS {
@@ -514,6 +550,7 @@ async fn place(
                 cart,
                 cart_version,
                 ctx.hold_limits,
+                discount,
             )
             .await?
         {
@@ -558,6 +595,32 @@ async fn place(
                         l.unpaid_orders, l.units_per_product
                     ),
                 ));
+            }
+            PlaceOrder::DiscountTaken => {
+                // Its last use went to another order, or the admin changed it: say which.
+                let code = discount.map(|d| d.code.as_str()).unwrap_or_default();
+                let now = match ctx.store.get_discount(code).await? {
+                    None => return Err(cart_view::unknown_discount(true)),
+                    Some(d) => d,
+                };
+                let mut lines = priced.lines.clone();
+                let refusal = cart_view::apply_discount(
+                    &now,
+                    &mut lines,
+                    &priced.currency,
+                    ferrocart::time::now_unix(),
+                )
+                .err();
+                return Err(match refusal {
+                    Some(r) => cart_view::discount_refused(r, true),
+                    None => ApiError::conflict(
+                        "discount_changed",
+                        "the discount code's terms changed during checkout; review the cart and retry",
+                    ),
+                });
+            }
+            PlaceOrder::DiscountCustomerLimit => {
+                return Err(cart_view::discount_refused(Refusal::CustomerLimit, true));
             }
             PlaceOrder::CartChanged => {
                 return Err(ApiError::conflict(
@@ -707,6 +770,8 @@ async fn finish_payment(
         order_id: order_id.to_string(),
         status: order.status,
         subtotal: order.subtotal,
+        discount_total: order.discount.as_ref().map_or(0, |d| d.amount),
+        discount: order.discount.clone(),
         shipping: order.shipping,
         shipping_option: order.shipping_option.clone(),
         tax_total: order.tax_total,

@@ -78,6 +78,8 @@ pub struct EmailView {
     pub order_token: Option<String>,
     pub lines: Vec<LineView>,
     pub subtotal: String,
+    /// The discount code and what it took off ("SUMMER-10", "−€5.00").
+    pub discount: Option<(String, String)>,
     pub shipping: String,
     /// The shipping option's name ("Standard"), when the order has one.
     pub shipping_name: Option<String>,
@@ -140,6 +142,10 @@ impl EmailView {
                 })
                 .collect(),
             subtotal: fmt(o.subtotal),
+            discount: o
+                .discount
+                .as_ref()
+                .map(|d| (d.code.clone(), fmt(-d.amount))),
             shipping: fmt(o.shipping),
             shipping_name: o.shipping_option.as_ref().map(|c| c.name.clone()),
             tax_lines: tax_lines(d, &fmt),
@@ -341,6 +347,7 @@ mod tests {
             unit_price: unit,
             quantity: q,
             line_total: unit * q,
+            discount: 0,
             tax: ferrocart::selling::quote::LineTax {
                 rate_bp: 2000,
                 tax: ferrocart::selling::tax::tax_of(unit * q, 2000, true),
@@ -447,6 +454,33 @@ mod tests {
             "{}",
             confirmation.text
         );
+    }
+
+    #[test]
+    fn a_discount_shows_its_code_and_saving_in_every_kind() {
+        let mut d = details("EUR");
+        d.order.discount = Some(ferrocart::store::discounts::OrderDiscount {
+            code: "SUMMER-10".into(),
+            amount: 1_250,
+            per_customer: false,
+        });
+        let v = EmailView::new("Shop", None, &d, None);
+        for kind in EmailKind::ALL {
+            let r = render(kind, &v).unwrap();
+            assert!(
+                r.text.contains("Discount (SUMMER-10): -€12.50"),
+                "{kind}: {}",
+                r.text
+            );
+            assert!(
+                r.html.contains("Discount (SUMMER-10)"),
+                "{kind}: {}",
+                r.html
+            );
+        }
+        let plain = EmailView::new("Shop", None, &details("EUR"), None);
+        let r = render(EmailKind::OrderConfirmation, &plain).unwrap();
+        assert!(!r.text.contains("Discount"), "no code, no line: {}", r.text);
     }
 
     #[test]

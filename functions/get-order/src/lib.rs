@@ -44,6 +44,8 @@ struct Line {
     unit_price: i64,
     quantity: i64,
     line_total: i64,
+    /// Its share of the discount (taken off `line_total`; its tax is on what is left).
+    discount: i64,
     tax_class: TaxClass,
     tax_rate_bp: u32,
     tax: i64,
@@ -68,6 +70,9 @@ struct OrderView {
     status: OrderStatus,
     currency: String,
     subtotal: i64,
+    /// What the discount code took off (0 without one); `total` is after it.
+    discount_total: i64,
+    discount: Option<DiscountView>,
     shipping: i64,
     shipping_option: Option<ShippingChoice>,
     shipping_tax: i64,
@@ -84,6 +89,12 @@ struct OrderView {
     paid_at: Option<String>,
     shipped_at: Option<String>,
     cancelled_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DiscountView {
+    code: String,
+    amount: i64,
 }
 
 #[derive(Serialize)]
@@ -159,6 +170,11 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         status: order.status,
         currency: order.currency,
         subtotal: order.subtotal,
+        discount_total: order.discount.as_ref().map_or(0, |d| d.amount),
+        discount: order.discount.map(|d| DiscountView {
+            code: d.code,
+            amount: d.amount,
+        }),
         shipping: order.shipping,
         shipping_option: order.shipping_option,
         shipping_tax: order.shipping_tax.tax,
@@ -174,6 +190,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 unit_price: l.unit_price,
                 quantity: l.quantity,
                 line_total: l.line_total,
+                discount: l.discount,
                 tax_class: l.tax_class,
                 tax_rate_bp: l.tax.rate_bp,
                 tax: l.tax.tax,

@@ -3,6 +3,7 @@
 //! quote that adds it all up exactly ([`quote`]). Pure: the store keeps the configuration
 //! (`store::selling`), checkout and the cart use it. Rules and rounding: docs/selling.md.
 
+pub mod discount;
 pub mod quote;
 pub mod shipping;
 pub mod tax;

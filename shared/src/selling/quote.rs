@@ -5,17 +5,19 @@
 //!   (gross when the shop's prices include tax, net when not).
 //! - Tax is computed per line and on shipping at the destination's rate for the line's class
 //!   (shipping at the standard rate), rounded per item ([`super::tax::tax_of`]).
-//! - Inclusive: total = Σ line amounts + shipping, the tax being part of them. Exclusive: total =
-//!   Σ line amounts + shipping + Σ tax. Either way Σ (net + tax) over the lines and shipping is the
+//! - Inclusive: total = Σ line amounts − discount + shipping, the tax being part of them.
+//!   Exclusive: total = Σ line amounts − discount + shipping + Σ tax. Either way Σ (net + tax) over the lines and shipping is the
 //!   total, to the minor unit.
 
 use super::tax::{TaxClass, rate_bp, tax_of};
 use serde::{Deserialize, Serialize};
 
-/// One line to price: its amount as priced (after discount) and its tax class.
+/// One line to price: its amount as priced (unit price × quantity), its share of a discount
+/// (≤ amount) and its tax class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuoteLine {
     pub amount: i64,
+    pub discount: i64,
     pub class: TaxClass,
 }
 
@@ -30,8 +32,10 @@ pub struct LineTax {
 pub struct Quote {
     /// Per line, in the lines' order.
     pub lines: Vec<LineTax>,
-    /// Σ line amounts.
+    /// Σ line amounts (before the discount).
     pub subtotal: i64,
+    /// Σ line discounts.
+    pub discount: i64,
     pub shipping: i64,
     pub shipping_tax: LineTax,
     /// Σ line tax + shipping tax.
@@ -55,21 +59,28 @@ pub fn quote(
             tax: tax_of(amount, rate_bp, prices_include_tax),
         }
     };
-    let taxes: Vec<LineTax> = lines.iter().map(|l| taxed(l.amount, l.class)).collect();
+    let taxes: Vec<LineTax> = lines
+        .iter()
+        .map(|l| taxed(l.amount - l.discount, l.class))
+        .collect();
     let shipping_tax = taxed(shipping, TaxClass::Standard);
     let subtotal = lines
         .iter()
         .try_fold(0i64, |acc, l| acc.checked_add(l.amount))?;
+    let discount = lines
+        .iter()
+        .try_fold(0i64, |acc, l| acc.checked_add(l.discount))?;
     let tax_total = taxes
         .iter()
         .try_fold(shipping_tax.tax, |acc, t| acc.checked_add(t.tax))?;
-    let mut total = subtotal.checked_add(shipping)?;
+    let mut total = (subtotal - discount).checked_add(shipping)?;
     if !prices_include_tax {
         total = total.checked_add(tax_total)?;
     }
     Some(Quote {
         lines: taxes,
         subtotal,
+        discount,
         shipping,
         shipping_tax,
         tax_total,
@@ -114,7 +125,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn line(amount: i64, class: TaxClass) -> QuoteLine {
-        QuoteLine { amount, class }
+        QuoteLine {
+            amount,
+            discount: 0,
+            class,
+        }
     }
 
     #[test]
@@ -214,18 +229,18 @@ mod tests {
             let shares = allocate(discount, &amounts);
             prop_assert_eq!(shares.iter().sum::<i64>(), discount);
             let lines: Vec<QuoteLine> = prices.iter().zip(&amounts).zip(&shares)
-                .map(|(((_, _, c), a), s)| { prop_assert!(*s <= *a); Ok(line(a - s, *c)) })
+                .map(|(((_, _, c), a), s)| { prop_assert!(*s <= *a); Ok(QuoteLine { amount: *a, discount: *s, class: *c }) })
                 .collect::<Result<_, _>>()?;
             let q = quote(&lines, shipping, &country, inclusive).expect("no overflow");
             let tax: i64 = q.lines.iter().map(|t| t.tax).sum::<i64>() + q.shipping_tax.tax;
             prop_assert_eq!(tax, q.tax_total);
             let net = |amount: i64, t: &LineTax| if inclusive { amount - t.tax } else { amount };
-            let sum: i64 = lines.iter().zip(&q.lines).map(|(l, t)| net(l.amount, t) + t.tax).sum::<i64>()
+            let sum: i64 = lines.iter().zip(&q.lines).map(|(l, t)| net(l.amount - l.discount, t) + t.tax).sum::<i64>()
                 + net(shipping, &q.shipping_tax) + q.shipping_tax.tax;
             prop_assert_eq!(sum, q.total);
-            prop_assert_eq!(q.subtotal, gross - discount);
+            prop_assert_eq!((q.subtotal, q.discount), (gross, discount));
             for (l, t) in lines.iter().zip(&q.lines).chain([(&line(shipping, TaxClass::Standard), &q.shipping_tax)]) {
-                let (a, r) = (l.amount as f64, t.rate_bp as f64);
+                let (a, r) = ((l.amount - l.discount) as f64, t.rate_bp as f64);
                 let exact = if inclusive { a * r / (10_000.0 + r) } else { a * r / 10_000.0 };
                 prop_assert!((t.tax as f64 - exact).abs() <= 0.5 + 1e-6, "{} vs {}", t.tax, exact);
             }

@@ -73,6 +73,10 @@ struct CartItem {
     /// Product id → line (ordered, so lines come out in product-id order).
     #[serde(default)]
     lines: BTreeMap<String, StoredLine>,
+    /// The discount code applied (normalised), priced with the cart on every read and at
+    /// checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discount_code: Option<String>,
     /// Guest carts: when it ends (unix seconds), and DynamoDB's TTL attribute (the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<u64>,
@@ -113,6 +117,8 @@ pub struct Cart {
     pub lines: Vec<CartLine>,
     /// A guest cart that expired or was merged into an account (it reads as empty).
     pub closed: bool,
+    /// The discount code applied (`POST /cart/discount`).
+    pub discount_code: Option<String>,
 }
 
 impl From<CartItem> for Cart {
@@ -125,6 +131,7 @@ impl From<CartItem> for Cart {
         }
         Cart {
             closed: false,
+            discount_code: item.discount_code,
             currency: item.currency,
             version: item.version,
             lines: item
@@ -200,7 +207,7 @@ impl Store {
     async fn update_cart(
         &self,
         owner: &CartOwner,
-        product: &ProductId,
+        product: Option<&ProductId>,
         update: &str,
         condition: &str,
         mut values: Vec<(&str, AttributeValue)>,
@@ -232,15 +239,19 @@ impl Store {
             .set_key(Some(key_item(&owner.key())))
             .update_expression(format!("{update} ADD #v :one"))
             .condition_expression(condition)
-            // `lines` is a reserved word, `version` may become one.
-            .expression_attribute_names("#l", "lines")
+            // `version` may become a reserved word.
             .expression_attribute_names("#v", "version")
-            .expression_attribute_names("#p", product.as_str())
             .expression_attribute_values(":one", n(1))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if owner.is_guest() {
             req = req.expression_attribute_names("#ttl", keys::TTL);
+        }
+        if let Some(product) = product {
+            // `lines` is a reserved word.
+            req = req
+                .expression_attribute_names("#l", "lines")
+                .expression_attribute_names("#p", product.as_str());
         }
         for (name, value) in values {
             req = req.expression_attribute_values(name, value);
@@ -275,7 +286,7 @@ impl Store {
             let seen = match self
                 .update_cart(
                     owner,
-                    product,
+                    Some(product),
                     "SET #l.#p.quantity = #l.#p.quantity + :q, #l.#p.updated_at = :ts",
                     "attribute_exists(#l.#p) AND #l.#p.quantity <= :limit",
                     vec![
@@ -310,6 +321,7 @@ impl Store {
                     currency: Some(currency.into()),
                     version: 1,
                     lines: BTreeMap::from([(product.to_string(), line)]),
+                    discount_code: None,
                     expires_at: expires,
                     ttl: expires,
                     merged_into: None,
@@ -342,7 +354,7 @@ impl Store {
             let outcome = self
                 .update_cart(
                     owner,
-                    product,
+                    Some(product),
                     "SET #l.#p = :line, currency = :c",
                     "attribute_not_exists(#l.#p) AND size(#l) < :max AND \
                      (currency = :c OR size(#l) = :zero)",
@@ -387,7 +399,7 @@ impl Store {
         let updated = self
             .update_cart(
                 owner,
-                product,
+                Some(product),
                 "SET #l.#p.quantity = :q, #l.#p.updated_at = :ts",
                 "attribute_exists(#l.#p)",
                 vec![(":q", n(quantity)), (":ts", s(crate::time::rfc3339(now)))],
@@ -405,12 +417,44 @@ impl Store {
         let updated = self
             .update_cart(
                 owner,
-                product,
+                Some(product),
                 "REMOVE #l.#p",
                 "attribute_exists(#l.#p)",
                 vec![],
             )
             .await?;
+        Ok(updated.written())
+    }
+
+    /// Applies a discount code to the cart (`None` removes it): the cart as it is now, or `None`
+    /// if there is no cart (nothing was ever put in it, or a guest's expired or was merged).
+    pub async fn set_cart_discount(
+        &self,
+        owner: &CartOwner,
+        code: Option<&str>,
+    ) -> Result<Option<Cart>, StoreError> {
+        let updated = match code {
+            Some(code) => {
+                self.update_cart(
+                    owner,
+                    None,
+                    "SET discount_code = :d",
+                    "attribute_exists(pk)",
+                    vec![(":d", s(code))],
+                )
+                .await?
+            }
+            None => {
+                self.update_cart(
+                    owner,
+                    None,
+                    "REMOVE discount_code",
+                    "attribute_exists(pk)",
+                    vec![],
+                )
+                .await?
+            }
+        };
         Ok(updated.written())
     }
 
@@ -586,6 +630,7 @@ impl Store {
                 currency: None,
                 version: 0,
                 lines: BTreeMap::new(),
+                discount_code: None,
                 expires_at: None,
                 ttl: None,
                 merged_into: None,
@@ -596,6 +641,8 @@ impl Store {
                 version: mine.version + 1,
                 lines,
                 currency,
+                // The customer's own code stays; else the one the guest applied comes along.
+                discount_code: mine.discount_code.clone().or(guest.discount_code.clone()),
                 ..mine.clone()
             };
             let put = aws_sdk_dynamodb::types::Put::builder()

@@ -21,8 +21,9 @@ impl Store {
         self.release_claim(order, "expiry_scheduled_at").await
     }
 
-    /// Cancels an unpaid order and returns its reserved stock, in one transaction conditioned on
-    /// the order still being `pending_payment`, so the stock comes back exactly once.
+    /// Cancels an unpaid order and returns its reserved stock, its holds and its use of a
+    /// discount code, in one transaction conditioned on the order still being `pending_payment`,
+    /// so each comes back exactly once.
     /// `Ok(false)` if the order had already moved on (paid, or cancelled before).
     pub async fn cancel_unpaid_order(
         &self,
@@ -46,6 +47,7 @@ impl Store {
         }
         actions.push(entry);
         actions.extend(self.tx_release_holds(order)?);
+        actions.extend(self.tx_release_discount(order)?);
         match self.transact(actions).await {
             Ok(_) => Ok(true),
             Err(e) if e.condition_failed_at(0) => Ok(false),

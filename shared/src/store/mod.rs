@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod cart;
 pub mod catalog;
 pub mod details;
+pub mod discounts;
 pub mod emails;
 pub mod expiry;
 pub mod fulfilment;

@@ -79,6 +79,10 @@ pub struct OrderItem {
     /// shipping; else subtotal + shipping + tax_total).
     #[serde(default)]
     pub tax_included: bool,
+    /// The discount code it was placed with and what it took off (the lines' shares are on
+    /// them); `total` is after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<super::discounts::OrderDiscount>,
     /// What the PaymentIntent charges: `crate::selling::quote` computed it.
     pub total: i64,
     /// The shipping option chosen (absent on orders placed before shipping options existed).
@@ -172,6 +176,8 @@ pub struct NewOrder {
     /// Lines, shipping and tax, added up (`crate::selling::quote::quote`).
     pub quote: Quote,
     pub shipping_option: ShippingChoice,
+    /// The code applied (its amount is `quote.discount`).
+    pub discount: Option<super::discounts::OrderDiscount>,
     pub line_count: u32,
     pub shipping_address: Address,
     /// Unix seconds now, and after how long an unpaid order's reservation is released.
@@ -215,6 +221,7 @@ impl OrderItem {
             shipping_tax: o.quote.shipping_tax,
             tax_included: o.quote.tax_included,
             total: o.quote.total,
+            discount: o.discount,
             shipping_option: Some(o.shipping_option),
             line_count: o.line_count,
             shipping_address: o.shipping_address,
@@ -267,7 +274,11 @@ pub struct OrderLineItem {
     pub unit_price: i64,
     pub quantity: i64,
     pub line_total: i64,
-    /// The line's tax (in `line_total` or added to it, as the order's `tax_included` says).
+    /// Its share of the order's discount (taken off `line_total`).
+    #[serde(default)]
+    pub discount: i64,
+    /// The line's tax, on `line_total − discount` (in it or added to it, as the order's
+    /// `tax_included` says).
     #[serde(default)]
     pub tax: LineTax,
     #[serde(default)]
@@ -288,7 +299,8 @@ impl OrderLineItem {
             name: line.name.clone(),
             unit_price: line.unit_price,
             quantity: line.cart_line.quantity,
-            line_total: line.unit_price * line.cart_line.quantity,
+            line_total: line.line_total(),
+            discount: line.discount,
             tax: line.tax,
             tax_class: line.tax_class,
         }
@@ -306,13 +318,23 @@ pub struct PricedLine {
     pub pricing: crate::store::catalog::Pricing,
     pub tax_class: TaxClass,
     pub weight_grams: u32,
+    /// The product's category (what a discount code may cover).
+    pub category: String,
+    /// Its share of the discount, once one is applied.
+    pub discount: i64,
     /// Its tax once the order is quoted.
     pub tax: LineTax,
 }
 
 impl PricedLine {
+    /// Unit price × quantity.
     pub fn line_total(&self) -> i64 {
         self.unit_price * self.cart_line.quantity
+    }
+
+    /// What is paid for the line: its total less its share of the discount.
+    pub fn amount(&self) -> i64 {
+        self.line_total() - self.discount
     }
 }
 
@@ -332,6 +354,10 @@ pub enum PlaceOrder {
     Conflict,
     /// The customer already holds as many unpaid orders, or units of a product, as allowed.
     HoldLimit,
+    /// The discount code's rules changed, or its last use was taken, since it was read.
+    DiscountTaken,
+    /// The buyer has used the discount code as often as one customer may.
+    DiscountCustomerLimit,
 }
 
 impl Store {
@@ -349,6 +375,7 @@ impl Store {
         cart: &super::cart::CartOwner,
         cart_version: i64,
         limits: super::holds::HoldLimits,
+        discount: Option<&super::discounts::DiscountItem>,
     ) -> Result<PlaceOrder, StoreError> {
         let mut actions = Vec::with_capacity(5 + 2 * lines.len());
         actions.push(self.tx_put(record, "attribute_not_exists(pk)")?);
@@ -419,6 +446,10 @@ impl Store {
         };
         let holds_index = actions.len();
         actions.push(holds);
+        let discount_index = actions.len();
+        if let Some(d) = discount {
+            actions.extend(self.tx_use_discount(d, order.holder())?);
+        }
 
         let actions_count = actions.len();
         let result = self
@@ -458,6 +489,19 @@ impl Store {
             && !reasons.iter().take(holds_index).any(Option::is_some)
         {
             return Ok(PlaceOrder::HoldLimit);
+        }
+        let only_at = |i: usize| {
+            e.condition_failed_at(i)
+                && reasons
+                    .iter()
+                    .enumerate()
+                    .all(|(j, r)| j == i || r.is_none())
+        };
+        if discount.is_some() && only_at(discount_index) {
+            return Ok(PlaceOrder::DiscountTaken);
+        }
+        if discount.is_some() && only_at(discount_index + 1) {
+            return Ok(PlaceOrder::DiscountCustomerLimit);
         }
         let short: Vec<ProductId> = lines
             .iter()

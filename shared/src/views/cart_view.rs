@@ -4,10 +4,12 @@
 use super::product_view::availability;
 use crate::auth::{CART_TOKEN_HEADER, CartCaller};
 use crate::selling::SellingConfig;
+use crate::selling::discount::{DiscountLine, Refusal, Saving};
 use crate::selling::quote::{Quote, QuoteLine, quote};
 use crate::store::Store;
 use crate::store::cart::{Cart, MAX_LINES, MAX_QUANTITY};
 use crate::store::catalog::{ProductItem, ProductStatus};
+use crate::store::discounts::DiscountItem;
 use crate::store::orders::{PricedLine, ShippingChoice};
 use crate::{ApiError, http};
 use lambda_http::http::StatusCode;
@@ -37,13 +39,39 @@ pub struct CartView {
     pub line_count: usize,
     /// Sum of the purchasable lines, in minor units of `currency`.
     pub subtotal: i64,
+    /// What the applied discount code takes off (0 without one, or while it does not apply).
+    pub discount_total: i64,
+    /// `subtotal − discount_total`: the goods before shipping (and, when prices exclude it, tax).
+    pub total_before_shipping: i64,
     pub currency: Option<String>,
     pub max_lines: usize,
     pub max_quantity_per_line: i64,
+    /// The discount code applied (`POST /cart/discount`), and whether it applies now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<CartDiscountView>,
     /// With `?country=` (`GET /cart`): what each shipping option to there would cost, with the
     /// tax and the order's total.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_estimate: Option<ShippingEstimate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CartDiscountView {
+    pub code: String,
+    /// What it takes off (`null` for a code that no longer exists).
+    pub saving: Option<Saving>,
+    /// It applies to the cart now; checkout refuses the cart while it does not.
+    pub applies: bool,
+    pub amount: i64,
+    /// Why it does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<DiscountProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiscountProblem {
+    pub code: &'static str,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,9 +123,39 @@ impl From<ShippingRefusal> for ApiError {
     }
 }
 
-/// Prices `lines` for delivery to `country` by `option` (or, when `None`, the cheapest option
-/// offered, the first of equals): the lines get their tax, the answer is the quote and the
-/// option chosen. Server-side only: nothing of it comes from the client but the option's id.
+/// What the goods cost after the discount (what a free-shipping threshold is measured against)
+/// and what they weigh.
+fn goods(lines: &[PricedLine]) -> (i64, u64) {
+    let paid = lines.iter().map(PricedLine::amount).sum();
+    let weight = lines
+        .iter()
+        .map(|l| u64::from(l.weight_grams) * l.cart_line.quantity.max(0) as u64)
+        .sum();
+    (paid, weight)
+}
+
+/// The lines (with their discount shares) and `shipping` added up for `country`.
+fn quote_lines(
+    config: &SellingConfig,
+    lines: &[PricedLine],
+    country: &str,
+    shipping: i64,
+) -> Option<Quote> {
+    let lines: Vec<QuoteLine> = lines
+        .iter()
+        .map(|l| QuoteLine {
+            amount: l.line_total(),
+            discount: l.discount,
+            class: l.tax_class,
+        })
+        .collect();
+    quote(&lines, shipping, country, config.tax.prices_include_tax)
+}
+
+/// Prices `lines` (their discount shares applied, [`apply_discount`]) for delivery to `country`
+/// by `option` (or, when `None`, the cheapest option offered, the first of equals): the lines get
+/// their tax, the answer is the quote and the option chosen. Server-side only: nothing of it
+/// comes from the client but the option's id.
 pub fn quote_order(
     config: &SellingConfig,
     lines: &mut [PricedLine],
@@ -105,12 +163,8 @@ pub fn quote_order(
     country: &str,
     option: Option<&str>,
 ) -> Result<(Quote, ShippingChoice), ShippingRefusal> {
-    let subtotal: i64 = lines.iter().map(PricedLine::line_total).sum();
-    let weight: u64 = lines
-        .iter()
-        .map(|l| u64::from(l.weight_grams) * l.cart_line.quantity.max(0) as u64)
-        .sum();
-    let offers = config.shipping.offers(country, currency, subtotal, weight);
+    let (paid, weight) = goods(lines);
+    let offers = config.shipping.offers(country, currency, paid, weight);
     let offer = match option {
         Some(id) => offers
             .iter()
@@ -121,19 +175,7 @@ pub fn quote_order(
             .min_by_key(|o| o.amount)
             .ok_or(ShippingRefusal::NoShipping)?,
     };
-    let q = quote(
-        &lines
-            .iter()
-            .map(|l| QuoteLine {
-                amount: l.line_total(),
-                class: l.tax_class,
-            })
-            .collect::<Vec<_>>(),
-        offer.amount,
-        country,
-        config.tax.prices_include_tax,
-    )
-    .ok_or(ShippingRefusal::NoShipping)?;
+    let q = quote_lines(config, lines, country, offer.amount).ok_or(ShippingRefusal::NoShipping)?;
     for (l, t) in lines.iter_mut().zip(&q.lines) {
         l.tax = *t;
     }
@@ -145,38 +187,26 @@ pub fn quote_order(
     Ok((q, choice))
 }
 
-/// The estimate for `country` of a cart whose purchasable lines are `lines`.
+/// The estimate for `country` of a cart whose purchasable lines are `lines` (discount applied).
 pub fn estimate(
     config: &SellingConfig,
     lines: &[PricedLine],
     currency: &str,
     country: &str,
 ) -> ShippingEstimate {
-    let subtotal: i64 = lines.iter().map(PricedLine::line_total).sum();
-    let weight: u64 = lines
-        .iter()
-        .map(|l| u64::from(l.weight_grams) * l.cart_line.quantity.max(0) as u64)
-        .sum();
+    let (paid, weight) = goods(lines);
     let options = config
         .shipping
-        .offers(country, currency, subtotal, weight)
+        .offers(country, currency, paid, weight)
         .iter()
         .filter_map(|o| {
-            let mut lines = lines.to_vec();
-            let (q, _) = quote_order(
-                config,
-                &mut lines,
-                currency,
-                country,
-                Some(&o.option.option_id),
-            )
-            .ok()?;
+            let q = quote_lines(config, lines, country, o.amount)?;
             Some(EstimatedOption {
                 option_id: o.option.option_id.clone(),
                 name: o.option.name.clone(),
                 delivery_days: o.option.delivery_days,
                 amount: o.amount,
-                free: o.amount == 0 && o.rate.free_from().is_some_and(|f| subtotal >= f),
+                free: o.amount == 0 && o.rate.free_from().is_some_and(|f| paid >= f),
                 tax_total: q.tax_total,
                 total: q.total,
             })
@@ -186,6 +216,59 @@ pub fn estimate(
         country: country.to_string(),
         tax_included: config.tax.prices_include_tax,
         options,
+    }
+}
+
+/// Applies `discount` (as read) to `lines`, a cart in `currency`, at `now`: each line gets its
+/// share, the answer is what it takes off in all. The code's count of uses so far refuses one
+/// used up; the per-customer limit is checked by whoever knows the customer.
+pub fn apply_discount(
+    discount: &DiscountItem,
+    lines: &mut [PricedLine],
+    currency: &str,
+    now: u64,
+) -> Result<i64, Refusal> {
+    let seen: Vec<DiscountLine<'_>> = lines
+        .iter()
+        .map(|l| DiscountLine {
+            amount: l.line_total(),
+            product_id: l.cart_line.product_id.as_str(),
+            category: &l.category,
+        })
+        .collect();
+    let applied = discount.rules.apply(now, currency, discount.uses, &seen)?;
+    for (l, share) in lines.iter_mut().zip(applied.shares) {
+        l.discount = share;
+    }
+    Ok(applied.amount)
+}
+
+/// A refused code as an answer: 422 where the shopper names it (`POST /cart/discount`), 409 at
+/// checkout (the cart's code no longer applies: remove it or change the cart).
+pub fn discount_refused(r: Refusal, at_checkout: bool) -> ApiError {
+    if at_checkout {
+        ApiError::conflict(
+            r.code(),
+            format!(
+                "{} (DELETE /cart/discount to check out without it)",
+                r.message()
+            ),
+        )
+    } else {
+        ApiError::unprocessable(r.code(), "code", r.message())
+    }
+}
+
+/// 422/409 `unknown_discount`.
+pub fn unknown_discount(at_checkout: bool) -> ApiError {
+    let message = "no such discount code";
+    if at_checkout {
+        ApiError::conflict(
+            "unknown_discount",
+            format!("{message} (DELETE /cart/discount to check out without it)"),
+        )
+    } else {
+        ApiError::unprocessable("unknown_discount", "code", message)
     }
 }
 
@@ -217,40 +300,39 @@ pub async fn price_for(
 ) -> Result<CartView, ApiError> {
     let products = products(store, &cart).await?;
     let now = crate::time::now_unix();
+    // The lines that can be bought, priced as checkout would (none if the cart is empty or
+    // mixes currencies).
+    let purchasable = Cart {
+        lines: cart
+            .lines
+            .iter()
+            .filter(|l| {
+                products
+                    .get(l.product_id.as_str())
+                    .is_some_and(|p| p.status == ProductStatus::Active)
+            })
+            .cloned()
+            .collect(),
+        ..cart.clone()
+    };
+    let mut priced = for_checkout(&purchasable, &products, now)
+        .ok()
+        .filter(|p| !p.lines.is_empty());
+    let discount = match &cart.discount_code {
+        Some(code) => Some(discount_view(store, code, priced.as_mut(), now).await?),
+        None => None,
+    };
     let shipping_estimate = match country {
         Some(country) => {
             let (config, _, _) = store.selling_config().await?;
-            let purchasable = Cart {
-                lines: cart
-                    .lines
-                    .iter()
-                    .filter(|l| {
-                        products
-                            .get(l.product_id.as_str())
-                            .is_some_and(|p| p.status == ProductStatus::Active)
-                    })
-                    .cloned()
-                    .collect(),
-                ..cart.clone()
-            };
-            let currency = purchasable
-                .lines
-                .first()
-                .and_then(|l| products.get(l.product_id.as_str()))
-                .map(|p| p.currency.clone());
-            Some(
-                match (for_checkout(&purchasable, &products, now), currency) {
-                    (Ok(priced), Some(currency)) => {
-                        estimate(&config, &priced.lines, &currency, country)
-                    }
-                    // Empty, or mixed currencies: nothing to estimate.
-                    _ => ShippingEstimate {
-                        country: country.to_string(),
-                        tax_included: config.tax.prices_include_tax,
-                        options: Vec::new(),
-                    },
+            Some(match &priced {
+                Some(p) => estimate(&config, &p.lines, &p.currency, country),
+                None => ShippingEstimate {
+                    country: country.to_string(),
+                    tax_included: config.tax.prices_include_tax,
+                    options: Vec::new(),
                 },
-            )
+            })
         }
         None => None,
     };
@@ -297,23 +379,68 @@ pub async fn price_for(
             },
         })
         .collect::<Vec<_>>();
+    let discount_total = discount.as_ref().map_or(0, |d| d.amount);
     Ok(CartView {
         line_count: views.len(),
         lines: views,
         subtotal,
+        discount_total,
+        total_before_shipping: subtotal - discount_total,
         currency: if lines.is_empty() { None } else { currency },
         max_lines: MAX_LINES,
         max_quantity_per_line: MAX_QUANTITY,
+        discount,
         shipping_estimate,
     })
 }
 
-/// A cart priced to be bought: every line active, one currency, the subtotal in its minor units.
+/// The cart's code as it applies to `priced` now (their lines get their shares).
+async fn discount_view(
+    store: &Store,
+    code: &str,
+    priced: Option<&mut PricedCart>,
+    now: u64,
+) -> Result<CartDiscountView, ApiError> {
+    let refused = |r: Refusal| (r.code(), r.message());
+    let (saving, outcome) = match store.get_discount(code).await? {
+        None => (
+            None,
+            Err(("unknown_discount", "no such discount code".to_string())),
+        ),
+        Some(d) => (
+            Some(d.rules.saving),
+            match priced {
+                Some(p) => apply_discount(&d, &mut p.lines, &p.currency, now).map_err(refused),
+                None => Err(refused(Refusal::NotApplicable)),
+            },
+        ),
+    };
+    Ok(match outcome {
+        Ok(amount) => CartDiscountView {
+            code: code.to_string(),
+            saving,
+            applies: true,
+            amount,
+            problem: None,
+        },
+        Err((code_of, message)) => CartDiscountView {
+            code: code.to_string(),
+            saving,
+            applies: false,
+            amount: 0,
+            problem: Some(DiscountProblem {
+                code: code_of,
+                message,
+            }),
+        },
+    })
+}
+
+/// A cart priced to be bought: every line active, in one currency.
 #[derive(Debug, Clone)]
 pub struct PricedCart {
     pub lines: Vec<PricedLine>,
     pub currency: String,
-    pub subtotal: i64,
 }
 
 /// What checkout charges for `cart`: 409 if a line is no longer for sale (naming each) or the
@@ -342,6 +469,8 @@ pub fn for_checkout(
                     pricing: p.pricing(),
                     tax_class: p.tax_class,
                     weight_grams: p.weight_grams,
+                    category: p.category.clone(),
+                    discount: 0,
                     tax: Default::default(),
                 });
             }
@@ -357,7 +486,8 @@ pub fn for_checkout(
             ),
         ));
     }
-    let subtotal = lines
+    // Capped prices and quantities cannot overflow; refused rather than wrapped if they did.
+    lines
         .iter()
         .try_fold(0i64, |acc, l| {
             l.unit_price
@@ -368,7 +498,6 @@ pub fn for_checkout(
     Ok(PricedCart {
         lines,
         currency: currency.unwrap_or_default(),
-        subtotal,
     })
 }
 
