@@ -104,6 +104,13 @@ async fn shop(tag: &str, skip: usize, guest: bool) -> Journey {
             token = t.to_str().unwrap_or_default().to_string();
         }
     }
+    // The demo discount code (10 % off everything).
+    let apply = client()
+        .post(format!("{}/cart/discount", api_url()))
+        .json(&json!({"code": "welcome10"}));
+    let r = send(with(apply, guest, &token)).await;
+    assert_eq!(r.status, 200, "apply the demo code: {:?}", r.json);
+    assert_eq!(r.json["discount"]["applies"], true, "{:?}", r.json);
     // The cart with what shipping to the Netherlands costs; the shopper picks express.
     let cart = send(with(
         client().get(format!("{}/cart?country=NL", api_url())),

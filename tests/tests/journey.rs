@@ -55,13 +55,21 @@ async fn register_to_shipping_email() {
         status_history(o),
         ["pending_payment", "paid", "fulfilling", "shipped"]
     );
-    // Totals: the items, plus the express shipping the cart's estimate showed; the prices include
-    // Dutch VAT (21 %), shown per line; the Stripe PaymentIntent charges exactly the total.
+    // Totals: the items less the demo code's 10 % (rounded half up, shared over the lines), plus
+    // the express shipping the cart's estimate showed; the prices include Dutch VAT (21 %), shown
+    // per line on what is paid; the Stripe PaymentIntent charges exactly the total.
     let subtotal: i64 = j.lines.iter().map(|l| l.2 * l.3).sum();
+    let discount = (subtotal * 10 + 50) / 100;
     let shipping = j.shipping["amount"].as_i64().unwrap();
     assert!(shipping > 0, "{:?}", j.shipping);
-    let expected_total = subtotal + shipping;
+    let expected_total = subtotal - discount + shipping;
     assert_eq!(o["subtotal"].as_i64(), Some(subtotal));
+    assert_eq!(
+        o["discount"],
+        json!({"code": "WELCOME10", "amount": discount})
+    );
+    assert_eq!(o["discount_total"].as_i64(), Some(discount));
+    assert_eq!(j.checkout["discount_total"].as_i64(), Some(discount));
     assert_eq!(o["shipping"].as_i64(), Some(shipping));
     assert_eq!(o["shipping_option"]["option_id"], "eu-express");
     assert_eq!(o["total"].as_i64(), Some(expected_total));
@@ -78,7 +86,7 @@ async fn register_to_shipping_email() {
         .iter()
         .map(|l| {
             assert_eq!(l["tax_rate_bp"], 2100, "{l}");
-            let gross = l["line_total"].as_i64().unwrap();
+            let gross = l["line_total"].as_i64().unwrap() - l["discount"].as_i64().unwrap();
             assert_eq!(
                 l["tax"].as_i64().unwrap(),
                 (gross * 2100 * 2 + 12_100) / (2 * 12_100)
@@ -179,6 +187,12 @@ async fn register_to_shipping_email() {
         assert!(mail.body.contains(&total), "total {total} in {}", mail.body);
         // Shipping by its option's name, and the tax per rate (the HTML body: moto keeps it).
         assert!(mail.body.contains("Shipping (Express)"), "{}", mail.body);
+        assert!(mail.body.contains("Discount (WELCOME10)"), "{}", mail.body);
+        assert!(
+            mail.body.contains(&money::format(-discount, currency)),
+            "{}",
+            mail.body
+        );
         assert!(mail.body.contains(&money::format(shipping, currency)));
         let tax = money::format(o["tax_total"].as_i64().unwrap(), currency);
         assert!(mail.body.contains("Tax 21% (included)"), "{}", mail.body);

@@ -58,7 +58,35 @@ pub async fn ensure_shipping(store: &Store) -> Result<bool> {
     ))
 }
 
-/// The demo catalog and shipping options, and the demo accounts if `accounts` (the local stack only).
+/// The demo discount code: 10 % off everything, no limits (the README's walk-through and the
+/// journey use it).
+pub const DEMO_DISCOUNT: &str = "WELCOME10";
+
+/// Creates the demo discount code unless a code of that name exists (an admin's is kept).
+pub async fn ensure_discount(store: &Store) -> Result<bool> {
+    use ferrocart::selling::discount::{DiscountRules, Saving};
+    use ferrocart::store::discounts::{DiscountItem, DiscountSaved};
+    let rules = DiscountRules {
+        saving: Saving::Percent { percent: 10 },
+        currency: None,
+        min_subtotal: None,
+        starts_at: None,
+        ends_at: None,
+        max_uses: None,
+        max_uses_per_customer: None,
+        product_ids: vec![],
+        categories: vec![],
+        active: true,
+    };
+    let item = DiscountItem::new(DEMO_DISCOUNT, rules, ferrocart::time::now_unix());
+    Ok(matches!(
+        store.create_discount(&item).await?,
+        DiscountSaved::Saved(_)
+    ))
+}
+
+/// The demo catalog and shipping options, and the demo accounts and discount code if `accounts`
+/// (the local stack only).
 pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
     let (created, total) = catalog::seed(store).await?;
     crate::log::say!(
@@ -85,6 +113,11 @@ pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
         Role::Customer,
     )
     .await?;
+    let d = ensure_discount(store).await?;
+    crate::log::say!(
+        "[seed] demo discount code {DEMO_DISCOUNT} ({})",
+        if d { "created" } else { "kept" }
+    );
     crate::log::say!(
         "[seed] demo admin {} ({}), demo customer {} ({})",
         DEMO_ADMIN.0,
