@@ -357,8 +357,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
                 &record,
                 &order,
                 &lines,
-                &CartOwner::User(user.clone()),
-                priced_cart.version,
+                (&CartOwner::User(user.clone()), priced_cart.version),
                 Default::default(),
                 None,
             )
@@ -384,8 +383,7 @@ async fn a_cart_changed_after_it_was_priced_places_nothing() {
                 &record,
                 &order,
                 &lines,
-                &CartOwner::User(user.clone()),
-                cart.version,
+                (&CartOwner::User(user.clone()), cart.version),
                 Default::default(),
                 None,
             )

@@ -127,7 +127,7 @@ async fn an_admin_creates_changes_and_lists_codes_and_no_one_else_may() {
     assert_eq!(r.json["active"], false);
     assert_eq!(r.json["max_uses"], Value::Null, "a PUT replaces the rules");
     let r = put(&c, &changed).await;
-    assert_eq!((r.status, r.code()), (409, "version_conflict".into()));
+    assert_eq!((r.status, r.code()), (409, "version_conflict"));
     let r = put(&code("NONE"), &changed).await;
     assert_eq!(r.status, 404, "{:?}", r.json);
 
@@ -339,7 +339,7 @@ async fn every_refusal_changes_nothing_and_a_code_that_stops_applying_is_refused
         assert_eq!((r.status, r.code()), (422, want), "{rules}: {:?}", r.json);
     }
     let r = apply(&t, &code("UNKNOWN")).await;
-    assert_eq!((r.status, r.code()), (422, "unknown_discount".into()));
+    assert_eq!((r.status, r.code()), (422, "unknown_discount"));
     for bad in [
         json!({"code": "x"}),
         json!({"code": "with space"}),
@@ -387,7 +387,7 @@ async fn every_refusal_changes_nothing_and_a_code_that_stops_applying_is_refused
     let r = checkout(&t, "disc-min").await;
     assert_eq!(
         (r.status, r.code()),
-        (409, "discount_minimum_not_met".into()),
+        (409, "discount_minimum_not_met"),
         "{:?}",
         r.json
     );
@@ -449,7 +449,7 @@ async fn a_code_limited_to_k_uses_makes_exactly_k_orders_however_many_race_for_i
     for r in &refused {
         assert_eq!(
             (r.status, r.code()),
-            (409, "discount_used_up".into()),
+            (409, "discount_used_up"),
             "{:?}",
             r.json
         );
@@ -502,7 +502,7 @@ async fn a_per_customer_limit_holds_for_customers_and_for_guests_across_carts() 
     let r = apply(&t, &c).await;
     assert_eq!(
         (r.status, r.code()),
-        (422, "discount_limit_reached".into()),
+        (422, "discount_limit_reached"),
         "{:?}",
         r.json
     );
@@ -545,7 +545,7 @@ async fn a_per_customer_limit_holds_for_customers_and_for_guests_across_carts() 
     let second = guest(&carts[1], "guest-once-2").await;
     assert_eq!(
         (second.status, second.code()),
-        (409, "discount_limit_reached".into()),
+        (409, "discount_limit_reached"),
         "{:?}",
         second.json
     );

@@ -46,6 +46,7 @@ const EXPECTED: &[&[&str]] = &[
     &[r#""variants""#, r#""width":1200"#, r#""format":"webp""#],
     // checkout, pay, the order shipped with tracking, log out
     &[
+        r#""discount":{"code":"WELCOME10","saving":{"type":"percent","percent":10},"applies":true"#,
         r#""shipping_estimate":{"country":"NL","tax_included":true"#,
         r#""shipping_option":{"option_id":"eu-express""#,
         r#""tax_included":true"#,

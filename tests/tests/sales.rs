@@ -299,8 +299,7 @@ async fn a_sale_changed_after_pricing_refuses_the_checkout_transaction() {
             &record,
             &order,
             &lines,
-            &CartOwner::User(user.clone()),
-            cart.version,
+            (&CartOwner::User(user.clone()), cart.version),
             Default::default(),
             None,
         )

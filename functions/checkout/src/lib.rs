@@ -547,8 +547,7 @@ async fn place(
                 record,
                 order,
                 &priced.lines,
-                cart,
-                cart_version,
+                (cart, cart_version),
                 ctx.hold_limits,
                 discount,
             )

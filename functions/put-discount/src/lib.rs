@@ -244,7 +244,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     match saved {
         DiscountSaved::Saved(item) => {
             tracing::info!(code = %code, admin = %principal.user_id, version = item.version, "discount code saved");
-            Ok(http::json_response(status, &AdminDiscount::from(item)))
+            Ok(http::json_response(status, &AdminDiscount::from(*item)))
         }
         DiscountSaved::VersionConflict if version.is_none() => Err(ApiError::conflict(
             "discount_exists",

@@ -73,7 +73,7 @@ pub struct OrderDiscount {
 /// A code's change as asked.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DiscountSaved {
-    Saved(DiscountItem),
+    Saved(Box<DiscountItem>),
     /// Creating a code that exists, or changing one from a version that is no longer stored.
     VersionConflict,
     NotFound,
@@ -105,7 +105,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("PutItem", e));
         Ok(if condition_held(result)? {
-            DiscountSaved::Saved(item.clone())
+            DiscountSaved::Saved(Box::new(item.clone()))
         } else {
             DiscountSaved::VersionConflict
         })
@@ -135,9 +135,9 @@ impl Store {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(DiscountSaved::Saved(serde_dynamo::from_item(
+            Ok(out) => Ok(DiscountSaved::Saved(Box::new(serde_dynamo::from_item(
                 out.attributes.unwrap_or_default(),
-            )?)),
+            )?))),
             Err(e) => match StoreError::from_sdk("UpdateItem", e) {
                 StoreError::ConditionFailed => Ok(match self.get_discount(code).await? {
                     Some(_) => DiscountSaved::VersionConflict,

@@ -365,15 +365,15 @@ impl Store {
         self.get(&keys::order(id), true).await
     }
 
-    /// The checkout transaction (see the module docs). Actions: 1 + 2 per line + 3 ≤ 54 for the
-    /// cart's 25-line cap (DynamoDB allows 100).
+    /// The checkout transaction (see the module docs): the cart as priced (owner, version), the
+    /// buyer's hold limits, the discount code as read. Actions: 1 + 2 per line + 4 (+ 2 with a
+    /// code) ≤ 56 for the cart's 25-line cap (DynamoDB allows 100).
     pub async fn place_order(
         &self,
         record: &IdempotencyRecord,
         order: &OrderItem,
         lines: &[PricedLine],
-        cart: &super::cart::CartOwner,
-        cart_version: i64,
+        (cart, cart_version): (&super::cart::CartOwner, i64),
         limits: super::holds::HoldLimits,
         discount: Option<&super::discounts::DiscountItem>,
     ) -> Result<PlaceOrder, StoreError> {
