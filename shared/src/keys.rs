@@ -178,11 +178,33 @@ pub fn order(id: &OrderId) -> Key {
 
 /// The due-index partition of an order: `DUE#<n>`, n from a hash of the order id.
 pub fn due_partition(id: &OrderId) -> String {
-    let h = id
-        .as_str()
+    due_shard(order_hash(id) % DUE_SHARDS)
+}
+
+/// A stable hash of an order id, to spread orders over shards.
+fn order_hash(id: &OrderId) -> u32 {
+    id.as_str()
         .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    due_shard(h % DUE_SHARDS)
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+}
+
+/// The admin's orders by day are spread over this many shards a day (`ORDERS#<day>#0`..`#7`), so
+/// a sale's orders do not all write one index partition.
+pub const ORDER_DAY_SHARDS: u32 = 8;
+
+/// GSI3 keys (the index is overloaded: the active catalog's items have theirs) of the admin's
+/// listing of every order: `ORDERS#<yyyy-mm-dd>#<shard>` / `<created, 12 digits>#<order>`.
+pub fn orders_by_day_gsi3(created_at: u64, order: &OrderId) -> Key {
+    let day = &crate::time::rfc3339(created_at)[..10];
+    Key::new(
+        orders_day_partition(day, order_hash(order) % ORDER_DAY_SHARDS),
+        format!("{created_at:012}#{order}"),
+    )
+}
+
+/// One shard of one day's orders (`yyyy-mm-dd`).
+pub fn orders_day_partition(day: &str, shard: u32) -> String {
+    format!("ORDERS#{day}#{shard}")
 }
 
 /// The due-index partition number `n`.
@@ -343,6 +365,10 @@ mod tests {
             "USE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f70"
         );
         assert_eq!(DISCOUNTS_GSI1, "SHOP#DISCOUNTS");
+        let o = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
+        let k = orders_by_day_gsi3(1_795_291_080, &o);
+        assert!(k.pk.starts_with("ORDERS#2026-11-21#"), "{}", k.pk);
+        assert_eq!(k.sk, "001795291080#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74");
         assert_eq!(
             (shipping_config().pk, shipping_config().sk),
             ("SHOP".into(), "SHIPPING".into())

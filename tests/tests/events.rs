@@ -119,6 +119,8 @@ const CASES: &[(&str, u16, &str)] = &[
     ("remove-discount/guest.json", 200, ""),
     ("put-discount/no-token.json", 401, "missing_token"),
     ("list-discounts/no-token.json", 401, "missing_token"),
+    ("admin-list-orders/no-token.json", 401, "missing_token"),
+    ("admin-get-order/no-token.json", 401, "missing_token"),
     ("checkout/no-token.json", 401, "missing_token"),
     ("checkout/guest.json", 409, "cart_empty"),
     (

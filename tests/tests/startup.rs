@@ -90,6 +90,8 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "UpdateCartItemFunction" => update_cart_item::Context,
         "RemoveCartItemFunction" => remove_cart_item::Context,
         "ApplyDiscountFunction" => apply_discount::Context,
+        "AdminListOrdersFunction" => admin_list_orders::Context,
+        "AdminGetOrderFunction" => admin_get_order::Context,
         "RemoveDiscountFunction" => remove_discount::Context,
         "PutDiscountFunction" => put_discount::Context,
         "ListDiscountsFunction" => list_discounts::Context,

@@ -11,14 +11,11 @@ use ferrocart::auth::{OrderLinks, TokenService, authenticate};
 use ferrocart::ids::OrderId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
-use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
-use ferrocart::store::catalog::TaxClass;
-use ferrocart::store::orders::{Address, ShippingChoice};
+use ferrocart::views::order_view::OrderView;
 use ferrocart::{ApiError, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
 pub struct Context {
@@ -35,81 +32,6 @@ impl FunctionContext for Context {
             order_links: startup.order_links()?,
         })
     }
-}
-
-#[derive(Serialize)]
-struct Line {
-    product_id: String,
-    name: String,
-    unit_price: i64,
-    quantity: i64,
-    line_total: i64,
-    /// Its share of the discount (taken off `line_total`; its tax is on what is left).
-    discount: i64,
-    tax_class: TaxClass,
-    tax_rate_bp: u32,
-    tax: i64,
-}
-
-#[derive(Serialize)]
-struct StatusChange {
-    status: OrderStatus,
-    at: String,
-}
-
-#[derive(Serialize)]
-struct Payment {
-    provider: String,
-    payment_intent_id: String,
-    last_error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct OrderView {
-    order_id: String,
-    status: OrderStatus,
-    currency: String,
-    subtotal: i64,
-    /// What the discount code took off (0 without one); `total` is after it.
-    discount_total: i64,
-    discount: Option<DiscountView>,
-    shipping: i64,
-    shipping_option: Option<ShippingChoice>,
-    shipping_tax: i64,
-    /// The tax in the order: part of the prices when `tax_included`, else added to them.
-    tax_total: i64,
-    tax_included: bool,
-    total: i64,
-    lines: Vec<Line>,
-    shipping_address: Address,
-    payment: Option<Payment>,
-    status_history: Vec<StatusChange>,
-    shipments: Vec<Shipment>,
-    created_at: String,
-    paid_at: Option<String>,
-    shipped_at: Option<String>,
-    cancelled_at: Option<String>,
-}
-
-#[derive(Serialize)]
-struct DiscountView {
-    code: String,
-    amount: i64,
-}
-
-#[derive(Serialize)]
-struct Shipment {
-    warehouse_id: String,
-    carrier: String,
-    tracking_reference: String,
-    lines: Vec<ShipmentLine>,
-}
-
-#[derive(Serialize)]
-struct ShipmentLine {
-    product_id: String,
-    name: String,
-    quantity: i64,
 }
 
 /// Who may read which order.
@@ -164,74 +86,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 .is_some_and(|email| ctx.order_links.verify(&id, email, token)),
         })
         .ok_or(ApiError::NotFound("order"))?;
-    let order = details.order;
-    let view = OrderView {
-        order_id: order.order_id.to_string(),
-        status: order.status,
-        currency: order.currency,
-        subtotal: order.subtotal,
-        discount_total: order.discount.as_ref().map_or(0, |d| d.amount),
-        discount: order.discount.map(|d| DiscountView {
-            code: d.code,
-            amount: d.amount,
-        }),
-        shipping: order.shipping,
-        shipping_option: order.shipping_option,
-        shipping_tax: order.shipping_tax.tax,
-        tax_total: order.tax_total,
-        tax_included: order.tax_included,
-        total: order.total,
-        lines: details
-            .lines
-            .into_iter()
-            .map(|l| Line {
-                product_id: l.product_id.to_string(),
-                name: l.name,
-                unit_price: l.unit_price,
-                quantity: l.quantity,
-                line_total: l.line_total,
-                discount: l.discount,
-                tax_class: l.tax_class,
-                tax_rate_bp: l.tax.rate_bp,
-                tax: l.tax.tax,
-            })
-            .collect(),
-        shipping_address: order.shipping_address,
-        payment: order.payment.map(|p| Payment {
-            provider: p.provider,
-            payment_intent_id: p.payment_intent_id,
-            last_error: order.last_payment_error.clone(),
-        }),
-        status_history: details
-            .history
-            .into_iter()
-            .map(|h| StatusChange {
-                status: h.status,
-                at: h.at,
-            })
-            .collect(),
-        shipments: details
-            .shipments
-            .into_iter()
-            .map(|s| Shipment {
-                warehouse_id: s.warehouse_id,
-                carrier: s.carrier,
-                tracking_reference: s.tracking_reference,
-                lines: s
-                    .lines
-                    .into_iter()
-                    .map(|l| ShipmentLine {
-                        product_id: l.product_id.to_string(),
-                        name: l.name,
-                        quantity: l.quantity,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        created_at: order.created_at,
-        paid_at: order.paid_at,
-        shipped_at: order.shipped_at,
-        cancelled_at: order.cancelled_at,
-    };
-    Ok(http::json_response(StatusCode::OK, &view))
+    Ok(http::json_response(
+        StatusCode::OK,
+        &OrderView::from(details),
+    ))
 }

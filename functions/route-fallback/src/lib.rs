@@ -36,6 +36,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/admin/products/{id}"),
     ("PUT", "/admin/products/{id}/stock"),
     ("POST", "/admin/products/{id}/images"),
+    ("GET", "/admin/orders"),
+    ("GET", "/admin/orders/{id}"),
     ("GET", "/admin/discounts"),
     ("PUT", "/admin/discounts/{code}"),
     ("GET", "/cart"),

@@ -2,6 +2,7 @@
 //! [`crate::keys`]. Invariants are conditions or transactions on the write itself.
 
 pub mod addresses;
+pub mod admin_orders;
 pub mod cart;
 pub mod catalog;
 pub mod details;

@@ -4,4 +4,5 @@
 pub mod address_view;
 pub mod cart_view;
 pub mod discount_view;
+pub mod order_view;
 pub mod product_view;

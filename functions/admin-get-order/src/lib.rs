@@ -1,0 +1,111 @@
+//! `GET /admin/orders/{id}` (admin) → 200 any order as its customer sees it (`GET /orders/{id}`)
+//! and what only the shop sees: whose it is, what was refunded, why it was cancelled, every
+//! payment event as recorded, and every email with its outcome.
+
+use ferrocart::auth::{TokenService, authenticate, require_admin};
+use ferrocart::ids::OrderId;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::views::order_view::OrderView;
+use ferrocart::{ApiError, http};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub tokens: TokenService,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            tokens: startup.tokens()?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct PaymentEvent {
+    provider: String,
+    reference: String,
+    kind: String,
+    amount: i64,
+    currency: String,
+    outcome: String,
+    error_code: Option<String>,
+    at: String,
+}
+
+#[derive(Serialize)]
+struct EmailSent {
+    kind: String,
+    status: String,
+    attempts: u32,
+    to: Option<String>,
+    subject: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AdminOrder {
+    #[serde(flatten)]
+    order: OrderView,
+    customer_id: String,
+    guest_email: Option<String>,
+    amount_refunded: i64,
+    refunded_at: Option<String>,
+    partially_refunded_at: Option<String>,
+    cancel_reason: Option<String>,
+    payment_events: Vec<PaymentEvent>,
+    emails: Vec<EmailSent>,
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
+    require_admin(&principal)?;
+    let id = http::path_id(&req, "id", OrderId::parse, "order")?;
+    let details = ctx
+        .store
+        .get_order_details(&id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
+    let o = &details.order;
+    let view = AdminOrder {
+        customer_id: o.user_id.to_string(),
+        guest_email: o.guest_email.clone(),
+        amount_refunded: o.amount_refunded.unwrap_or(0),
+        refunded_at: o.refunded_at.clone(),
+        partially_refunded_at: o.partially_refunded_at.clone(),
+        cancel_reason: o.cancel_reason.clone(),
+        payment_events: details
+            .payment_log
+            .iter()
+            .map(|p| PaymentEvent {
+                provider: p.provider.clone(),
+                reference: p.reference.clone(),
+                kind: p.kind.clone(),
+                amount: p.amount,
+                currency: p.currency.clone(),
+                outcome: p.outcome.clone(),
+                error_code: p.error_code.clone(),
+                at: p.at.clone(),
+            })
+            .collect(),
+        emails: details
+            .emails
+            .iter()
+            .map(|e| EmailSent {
+                kind: e.kind.as_str().to_string(),
+                status: e.status.clone(),
+                attempts: e.attempts,
+                to: e.to.clone(),
+                subject: e.subject.clone(),
+            })
+            .collect(),
+        order: OrderView::from(details),
+    };
+    Ok(http::json_response(StatusCode::OK, &view))
+}
