@@ -343,6 +343,30 @@ pub fn client_address(req: &Request, edge_secret: &crate::settings::Secret) -> S
     }
 }
 
+/// The `Idempotency-Key` header: required, 1-100 of `A-Z a-z 0-9 - _ . :`.
+pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
+    let v = req.headers().get("idempotency-key").ok_or_else(|| {
+        ApiError::validation(
+            "missing_idempotency_key",
+            "Idempotency-Key",
+            "an Idempotency-Key header is required",
+        )
+    })?;
+    let key = v.to_str().unwrap_or("").trim();
+    let ok = (1..=100).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if !ok {
+        return Err(ApiError::validation(
+            "invalid_idempotency_key",
+            "Idempotency-Key",
+            "Idempotency-Key must be 1-100 characters of A-Z, a-z, 0-9, -, _, ., :",
+        ));
+    }
+    Ok(key.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

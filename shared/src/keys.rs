@@ -249,6 +249,12 @@ pub fn order_email(id: &OrderId, kind: &str) -> Key {
     Key::new(format!("ORDER#{id}"), format!("EMAIL#{kind}"))
 }
 
+/// An admin's refund request of an order, by the SHA-256 of its `Idempotency-Key` (32 hex):
+/// `ORDER#<id>` / `REFUND#<key hash>`.
+pub fn order_refund(id: &OrderId, key_hash: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("REFUND#{key_hash}"))
+}
+
 /// The record of the one account email a request asked for: `MAILREQ#<request id>` / `EMAIL#<kind>`.
 pub fn account_email(request_id: &str, kind: &str) -> Key {
     Key::new(format!("MAILREQ#{request_id}"), format!("EMAIL#{kind}"))

@@ -187,3 +187,181 @@ async fn an_admin_reads_any_order_with_its_payments_and_emails_and_no_one_else_m
         assert_eq!(r.status, 401, "{path}: {:?}", r.json);
     }
 }
+
+/// `POST /admin/orders/{id}/refunds` as the admin with this key.
+async fn refund(order_id: &str, key: &str, body: &Value) -> Resp {
+    let admin = admin_token().await;
+    send(
+        client()
+            .post(format!("{}/admin/orders/{order_id}/refunds", api_url()))
+            .bearer_auth(admin)
+            .header("idempotency-key", key)
+            .json(body),
+    )
+    .await
+}
+
+/// A partial refund, retried (one refund at Stripe), then the rest: the order's refunded amount
+/// and status follow Stripe's webhooks; more than is left, an unpaid order, a customer: refused.
+#[tokio::test]
+async fn an_admin_refunds_in_part_then_in_full_and_the_order_follows_the_webhook() {
+    let (_, t, order) = placed_order("admin-refund").await;
+    let id = order["order_id"].as_str().unwrap();
+    let total = order["total"].as_i64().unwrap();
+    let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
+    // Unpaid: nothing to refund.
+    let r = refund(id, "r-unpaid", &json!({"reason": "requested_by_customer"})).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "order_not_paid"),
+        "{:?}",
+        r.json
+    );
+    assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
+    wait_for_order(&t, id, 30, |o| o["status"] == "shipped").await;
+
+    // A customer may not; a bad body changes nothing.
+    let r = send(
+        client()
+            .post(format!("{}/admin/orders/{id}/refunds", api_url()))
+            .bearer_auth(&t)
+            .header("idempotency-key", "r-customer")
+            .json(&json!({"reason": "duplicate"})),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{:?}", r.json);
+    for bad in [
+        json!({"reason": "because"}),
+        json!({"amount": 0, "reason": "duplicate"}),
+        json!({}),
+    ] {
+        assert_eq!(refund(id, "r-bad", &bad).await.status, 400, "{bad}");
+    }
+    let r = refund(
+        id,
+        "r-too-much",
+        &json!({"amount": total + 1, "reason": "duplicate"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "refund_exceeds_remaining"),
+        "{:?}",
+        r.json
+    );
+
+    // 1.00 back, asked twice with one key: one refund at Stripe.
+    for _ in 0..2 {
+        let r = refund(
+            id,
+            "r-part",
+            &json!({"amount": 100, "reason": "requested_by_customer"}),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{:?}", r.json);
+        assert_eq!(r.json["refund"]["amount"], 100);
+        assert_eq!(r.json["amount_refunded"], 0, "never ahead of the webhook");
+    }
+    assert_eq!(
+        stripe_refunds(pi).await,
+        vec![100],
+        "one refund however often asked"
+    );
+    // The same key with another body is refused; what was asked counts before the webhook.
+    let r = refund(
+        id,
+        "r-part",
+        &json!({"amount": 200, "reason": "requested_by_customer"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "idempotency_key_reused"),
+        "{:?}",
+        r.json
+    );
+    let r = refund(
+        id,
+        "r-all",
+        &json!({"amount": total, "reason": "duplicate"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "refund_exceeds_remaining"),
+        "{:?}",
+        r.json
+    );
+    // The order moves only when Stripe's webhook says so (the stand-in sends no charge.refunded:
+    // deliver it as Stripe would, signed).
+    let o = admin_get(&format!("/admin/orders/{id}")).await.json;
+    assert_eq!(
+        (o["amount_refunded"].as_i64(), o["status"].as_str()),
+        (Some(0), Some("shipped"))
+    );
+    charge_refunded(pi, total, 100).await;
+    let o = admin_get(&format!("/admin/orders/{id}")).await.json;
+    assert_eq!(o["amount_refunded"], 100);
+    assert_eq!(
+        o["status"], "shipped",
+        "a partial refund leaves the order as it is"
+    );
+    assert!(o["partially_refunded_at"].is_string(), "{o}");
+    let asked = o["refund_requests"].as_array().unwrap();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(
+        (asked[0]["amount"].as_i64(), asked[0]["reason"].as_str()),
+        (Some(100), Some("requested_by_customer"))
+    );
+    assert!(asked[0]["refund_id"].as_str().unwrap().starts_with("re_"));
+
+    // The rest (no amount: all that is left), then the order is refunded once Stripe says so.
+    let r = refund(id, "r-rest", &json!({"reason": "requested_by_customer"})).await;
+    assert_eq!(r.status, 202, "{:?}", r.json);
+    assert_eq!(r.json["refund"]["amount"], total - 100);
+    assert_eq!(stripe_refunds(pi).await, vec![100, total - 100]);
+    charge_refunded(pi, total, total).await;
+    let o = admin_get(&format!("/admin/orders/{id}")).await.json;
+    assert_eq!(
+        (o["status"].as_str(), o["amount_refunded"].as_i64()),
+        (Some("refunded"), Some(total))
+    );
+    let r = refund(id, "r-again", &json!({"reason": "duplicate"})).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "already_refunded"),
+        "{:?}",
+        r.json
+    );
+}
+
+/// The refunds at the Stripe stand-in for this PaymentIntent, oldest first: their amounts.
+async fn stripe_refunds(pi: &str) -> Vec<i64> {
+    let all = stripe_get("/v1/refunds").await;
+    let mut found: Vec<(i64, i64)> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["payment_intent"] == pi)
+        .map(|r| {
+            (
+                r["created"].as_i64().unwrap_or(0),
+                r["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, a)| a).collect()
+}
+
+/// Stripe's signed `charge.refunded` for the PaymentIntent's charge, `refunded` of `amount` so far.
+async fn charge_refunded(pi: &str, amount: i64, refunded: i64) {
+    let e = event(
+        &evt_id(),
+        "charge.refunded",
+        json!({"id": format!("ch_{}", &pi[3..]), "object": "charge", "payment_intent": pi,
+            "amount": amount, "amount_refunded": refunded, "currency": "gbp", "refunded": refunded == amount}),
+    );
+    let r = deliver_signed(&e).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+}

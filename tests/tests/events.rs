@@ -121,6 +121,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("list-discounts/no-token.json", 401, "missing_token"),
     ("admin-list-orders/no-token.json", 401, "missing_token"),
     ("admin-get-order/no-token.json", 401, "missing_token"),
+    ("create-refund/no-token.json", 401, "missing_token"),
     ("checkout/no-token.json", 401, "missing_token"),
     ("checkout/guest.json", 409, "cart_empty"),
     (

@@ -92,6 +92,7 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "ApplyDiscountFunction" => apply_discount::Context,
         "AdminListOrdersFunction" => admin_list_orders::Context,
         "AdminGetOrderFunction" => admin_get_order::Context,
+        "CreateRefundFunction" => create_refund::Context,
         "RemoveDiscountFunction" => remove_discount::Context,
         "PutDiscountFunction" => put_discount::Context,
         "ListDiscountsFunction" => list_discounts::Context,

@@ -1,6 +1,6 @@
 //! `GET /admin/orders/{id}` (admin) → 200 any order as its customer sees it (`GET /orders/{id}`)
 //! and what only the shop sees: whose it is, what was refunded, why it was cancelled, every
-//! payment event as recorded, and every email with its outcome.
+//! payment event as recorded, every email with its outcome, and the refunds admins asked for.
 
 use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::OrderId;
@@ -50,6 +50,16 @@ struct EmailSent {
 }
 
 #[derive(Serialize)]
+struct RefundAsked {
+    amount: i64,
+    reason: String,
+    by: String,
+    created_at: String,
+    refund_id: Option<String>,
+    status: Option<String>,
+}
+
+#[derive(Serialize)]
 struct AdminOrder {
     #[serde(flatten)]
     order: OrderView,
@@ -61,6 +71,8 @@ struct AdminOrder {
     cancel_reason: Option<String>,
     payment_events: Vec<PaymentEvent>,
     emails: Vec<EmailSent>,
+    /// The refunds admins asked Stripe for (`amount_refunded` is what Stripe reported done).
+    refund_requests: Vec<RefundAsked>,
 }
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
@@ -103,6 +115,18 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 attempts: e.attempts,
                 to: e.to.clone(),
                 subject: e.subject.clone(),
+            })
+            .collect(),
+        refund_requests: details
+            .refunds
+            .iter()
+            .map(|r| RefundAsked {
+                amount: r.amount,
+                reason: r.reason.clone(),
+                by: r.by.clone(),
+                created_at: r.created_at.clone(),
+                refund_id: r.refund_id.clone(),
+                status: r.status.clone(),
             })
             .collect(),
         order: OrderView::from(details),

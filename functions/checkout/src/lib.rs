@@ -303,30 +303,6 @@ struct CheckoutResponse {
     order_token: Option<String>,
 }
 
-/// The `Idempotency-Key` header: required, 1-100 of `A-Z a-z 0-9 - _ . :`.
-fn idempotency_key(req: &Request) -> Result<String, ApiError> {
-    let v = req.headers().get("idempotency-key").ok_or_else(|| {
-        ApiError::validation(
-            "missing_idempotency_key",
-            "Idempotency-Key",
-            "an Idempotency-Key header is required",
-        )
-    })?;
-    let key = v.to_str().unwrap_or("").trim();
-    let ok = (1..=100).contains(&key.len())
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-    if !ok {
-        return Err(ApiError::validation(
-            "invalid_idempotency_key",
-            "Idempotency-Key",
-            "Idempotency-Key must be 1-100 characters of A-Z, a-z, 0-9, -, _, ., :",
-        ));
-    }
-    Ok(key.to_string())
-}
-
 fn replay(record: &IdempotencyRecord) -> Response<Body> {
     let mut r = Response::new(Body::Text(record.response_body.clone().unwrap_or_default()));
     *r.status_mut() =
@@ -396,7 +372,7 @@ struct Keyed<'a> {
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let owner = cart_owner(ctx, &req).await?;
-    let key = idempotency_key(&req)?;
+    let key = http::idempotency_key(&req)?;
     let body: CheckoutRequest = http::parse_json(&req, ctx.max_body_bytes)?;
     let caller = caller(owner, &body)?;
     let to = ship_to(&body)?;

@@ -375,6 +375,7 @@ mod tests {
             history: vec![],
             payment_log: vec![],
             emails: vec![],
+            refunds: vec![],
         }
     }
 

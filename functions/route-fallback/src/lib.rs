@@ -38,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/products/{id}/images"),
     ("GET", "/admin/orders"),
     ("GET", "/admin/orders/{id}"),
+    ("POST", "/admin/orders/{id}/refunds"),
     ("GET", "/admin/discounts"),
     ("PUT", "/admin/discounts/{code}"),
     ("GET", "/cart"),

@@ -18,6 +18,8 @@ pub struct OrderDetails {
     pub payment_log: Vec<PaymentLogEntry>,
     pub shipments: Vec<ShipmentItem>,
     pub emails: Vec<EmailRecord>,
+    /// The admin's refund requests (what Stripe was asked; what it did comes by webhook).
+    pub refunds: Vec<super::refunds::RefundRequest>,
 }
 
 #[derive(Default)]
@@ -27,6 +29,7 @@ struct OrderParts {
     payment_log: Vec<PaymentLogEntry>,
     shipments: Vec<ShipmentItem>,
     emails: Vec<EmailRecord>,
+    refunds: Vec<super::refunds::RefundRequest>,
 }
 
 impl Store {
@@ -55,6 +58,7 @@ impl Store {
                 "PAYLOG" => d.payment_log.push(serde_dynamo::from_item(item)?),
                 "SHIPMENT" => d.shipments.push(serde_dynamo::from_item(item)?),
                 "EMAIL" => d.emails.push(serde_dynamo::from_item(item)?),
+                "REFUND" => d.refunds.push(serde_dynamo::from_item(item)?),
                 _ => {}
             }
         }
@@ -65,6 +69,7 @@ impl Store {
             payment_log: d.payment_log,
             shipments: d.shipments,
             emails: d.emails,
+            refunds: d.refunds,
         }))
     }
 }

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod orders;
 pub mod payments;
 pub mod reconcile;
+pub mod refunds;
 pub mod selling;
 pub mod sessions;
 pub mod throttle;
