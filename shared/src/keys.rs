@@ -192,9 +192,14 @@ fn order_hash(id: &OrderId) -> u32 {
 /// a sale's orders do not all write one index partition.
 pub const ORDER_DAY_SHARDS: u32 = 8;
 
-/// GSI3 keys (the index is overloaded: the active catalog's items have theirs) of the admin's
-/// listing of every order: `ORDERS#<yyyy-mm-dd>#<shard>` / `<created, 12 digits>#<order>`.
-pub fn orders_by_day_gsi3(created_at: u64, order: &OrderId) -> Key {
+/// The keys-only index of every order by day (the admin's listing), and its key attributes.
+pub const ORDERS_INDEX: &str = "orders";
+pub const ORDERS_PK: &str = "orderspk";
+pub const ORDERS_AT: &str = "ordersat";
+
+/// The `orders` index keys of an order: `ORDERS#<yyyy-mm-dd>#<shard>` / `<created, 12
+/// digits>#<order>`.
+pub fn orders_by_day(created_at: u64, order: &OrderId) -> Key {
     let day = &crate::time::rfc3339(created_at)[..10];
     Key::new(
         orders_day_partition(day, order_hash(order) % ORDER_DAY_SHARDS),
@@ -372,7 +377,7 @@ mod tests {
         );
         assert_eq!(DISCOUNTS_GSI1, "SHOP#DISCOUNTS");
         let o = OrderId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74").unwrap();
-        let k = orders_by_day_gsi3(1_795_291_080, &o);
+        let k = orders_by_day(1_795_291_080, &o);
         assert!(k.pk.starts_with("ORDERS#2026-11-21#"), "{}", k.pk);
         assert_eq!(k.sk, "001795291080#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74");
         assert_eq!(

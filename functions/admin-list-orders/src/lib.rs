@@ -2,8 +2,8 @@
 //! next_cursor}`: orders newest first, created in `[from, to]` (RFC 3339; `to` defaults to now,
 //! `from` to 30 days before `to`; at most 92 days apart, else 422 `invalid_date_range`),
 //! optionally of one status and of one customer's email (the account's orders and the guest
-//! orders placed with that email). Every order is listed by day on GSI3, 8 shards a day
-//! (`store::admin_orders`), so a sale's orders never write one index partition.
+//! orders placed with that email). Every order is listed by day on the keys-only `orders` index,
+//! 8 shards a day (`store::admin_orders`), so a sale's orders never write one index partition.
 
 use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::settings::ConfigError;

@@ -464,12 +464,19 @@ impl Store {
         &self,
         ids: &[ProductId],
     ) -> Result<Vec<ProductItem>, StoreError> {
+        let keys: Vec<keys::Key> = ids.iter().map(keys::product).collect();
+        self.batch_get(&keys).await
+    }
+
+    /// Items by key in one BatchGetItem per 100 keys (eventually consistent), retrying
+    /// unprocessed keys. Missing items are absent from the result, which is in no set order.
+    pub async fn batch_get<T: serde::de::DeserializeOwned>(
+        &self,
+        keys: &[keys::Key],
+    ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
-        for chunk in ids.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|id| key_item(&keys::product(id)))
-                .collect();
+        for chunk in keys.chunks(100) {
+            let keys: Vec<Item> = chunk.iter().map(key_item).collect();
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
@@ -489,7 +496,7 @@ impl Store {
                     .responses
                     .and_then(|mut found| found.remove(&self.table))
                 {
-                    out.extend(serde_dynamo::from_items::<_, ProductItem>(items)?);
+                    out.extend(serde_dynamo::from_items::<_, T>(items)?);
                 }
                 pending = resp
                     .unprocessed_keys

@@ -122,12 +122,12 @@ pub struct OrderItem {
     pub expires_at: u64,
     pub gsi1pk: String,
     pub gsi1sk: String,
-    /// The admin's listing of every order, by day (`keys::orders_by_day_gsi3`). Absent on orders
-    /// placed before it existed.
+    /// The admin's listing of every order, by day (the `orders` index, `keys::orders_by_day`).
+    /// Absent on orders placed before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi3pk: Option<String>,
+    pub orderspk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi3sk: Option<String>,
+    pub ordersat: Option<String>,
     /// The due index (`keys::DUE`): when the reconciler should look at the order if nothing
     /// has moved it on by then. Set while the order awaits something, removed when it is done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,7 +210,7 @@ impl OrderItem {
             ),
         };
         let due = keys::due_partition(&o.order_id);
-        let by_day = keys::orders_by_day_gsi3(o.now, &o.order_id);
+        let by_day = keys::orders_by_day(o.now, &o.order_id);
         Self {
             pk: k.pk,
             sk: k.sk,
@@ -248,8 +248,8 @@ impl OrderItem {
             expires_at: o.now + o.reservation_ttl_secs,
             gsi1pk: g.pk,
             gsi1sk: g.sk,
-            gsi3pk: Some(by_day.pk),
-            gsi3sk: Some(by_day.sk),
+            orderspk: Some(by_day.pk),
+            ordersat: Some(by_day.sk),
             duepk: Some(due),
             dueat: Some(o.now + o.reservation_ttl_secs + crate::state::EXPIRY_GRACE_SECS),
             late_payment: None,
