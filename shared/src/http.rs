@@ -343,6 +343,29 @@ pub fn client_address(req: &Request, edge_secret: &crate::settings::Secret) -> S
     }
 }
 
+/// The `limit` query parameter of a listing: `default` when absent, else a whole number from 1
+/// to `max` (400 `invalid_limit`).
+pub fn limit_param(
+    q: &std::collections::HashMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    match q.get("limit") {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "invalid_limit",
+                    "limit",
+                    format!("limit must be a whole number from 1 to {max}"),
+                )
+            }),
+    }
+}
+
 /// The `Idempotency-Key` header: required, 1-100 of `A-Z a-z 0-9 - _ . :`.
 pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
     let v = req.headers().get("idempotency-key").ok_or_else(|| {

@@ -69,20 +69,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     require_admin(&principal)?;
     let q = http::query_params(&req, &["status", "from", "to", "email", "limit", "cursor"])?;
-    let limit = match q.get("limit") {
-        None => 50,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "invalid_limit",
-                    "limit",
-                    "limit must be a whole number from 1 to 100",
-                )
-            })?,
-    };
+    let limit = http::limit_param(&q, 50, 100)?;
     let status = q
         .get("status")
         .map(|s| {

@@ -62,20 +62,7 @@ fn decode_cursor(s: &str, filter: &ProductFilter) -> Result<PageKey, ApiError> {
 
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let q = http::query_params(&req, &["category", "brand", "limit", "cursor"])?;
-    let limit = match q.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "invalid_limit",
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?,
-    };
+    let limit = http::limit_param(&q, DEFAULT_LIMIT, MAX_LIMIT)?;
     let category = q
         .get("category")
         .map(|c| validate::slug(c, "category"))
