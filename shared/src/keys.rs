@@ -254,6 +254,15 @@ pub fn order_email(id: &OrderId, kind: &str) -> Key {
     Key::new(format!("ORDER#{id}"), format!("EMAIL#{kind}"))
 }
 
+/// The record of an admin's resend of an order's email (`resend`: from its Idempotency-Key):
+/// `ORDER#<id>` / `EMAIL#<kind>#RESEND#<resend>`.
+pub fn order_email_resend(id: &OrderId, kind: &str, resend: &str) -> Key {
+    Key::new(
+        format!("ORDER#{id}"),
+        format!("EMAIL#{kind}#RESEND#{resend}"),
+    )
+}
+
 /// An admin's refund request of an order, by the SHA-256 of its `Idempotency-Key` (32 hex):
 /// `ORDER#<id>` / `REFUND#<key hash>`.
 pub fn order_refund(id: &OrderId, key_hash: &str) -> Key {
@@ -443,6 +452,10 @@ mod tests {
         assert_eq!(order_shipment(&o, "lon-1").pk, order(&o).pk);
         assert_eq!(order_email(&o, "shipped").sk, "EMAIL#shipped");
         assert_eq!(order_email(&o, "shipped").pk, order(&o).pk);
+        assert_eq!(
+            order_email_resend(&o, "shipped", "ab12").sk,
+            "EMAIL#shipped#RESEND#ab12"
+        );
         assert_eq!(payment("stripe", "pi_1").pk, "PAYMENT#stripe#pi_1");
         assert_eq!(payment("stripe", "pi_1").sk, "PAYMENT");
         assert_eq!(

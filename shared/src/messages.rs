@@ -102,6 +102,10 @@ impl std::fmt::Display for EmailKind {
 pub struct EmailRequest {
     pub kind: EmailKind,
     pub order_id: OrderId,
+    /// An admin's resend of the email (its id): sent once per resend, even though the order's
+    /// own email of this kind went out before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend: Option<String>,
 }
 
 /// The account emails: each carries a single-use link, or tells the owner of an address
@@ -176,6 +180,30 @@ pub enum SendError {
 
 /// Sends emails for one order in one `SendMessageBatch` (at most 10). Re-sending is harmless: the
 /// email consumer sends each (order, kind) once.
+/// Asks the email consumer to send an order's email of `kind` again (an admin's resend, once
+/// per `resend` id).
+pub async fn request_resend(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    order_id: &OrderId,
+    kind: EmailKind,
+    resend: &str,
+) -> Result<(), SendError> {
+    let body = serde_json::to_string(&EmailRequest {
+        kind,
+        order_id: order_id.clone(),
+        resend: Some(resend.to_string()),
+    })
+    .unwrap_or_default();
+    sqs.send_message()
+        .queue_url(queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(aws_sdk_sqs::Error::from)?;
+    Ok(())
+}
+
 pub async fn request_emails(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
@@ -190,6 +218,7 @@ pub async fn request_emails(
         let body = serde_json::to_string(&EmailRequest {
             kind: *kind,
             order_id: order_id.clone(),
+            resend: None,
         })
         .unwrap_or_default();
         batch = batch.entries(
@@ -221,10 +250,20 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&EmailRequest {
                 kind: EmailKind::OrderCancelled,
-                order_id: id
+                order_id: id.clone(),
+                resend: None,
             })
             .unwrap(),
             r#"{"kind":"order_cancelled","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&EmailRequest {
+                kind: EmailKind::Shipped,
+                order_id: id,
+                resend: Some("ab12".into()),
+            })
+            .unwrap(),
+            r#"{"kind":"shipped","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74","resend":"ab12"}"#
         );
         for k in EmailKind::ALL {
             assert_eq!(

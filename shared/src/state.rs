@@ -14,7 +14,8 @@ pub enum OrderStatus {
     /// Units taken from warehouses, shipments recorded.
     Fulfilling,
     Shipped,
-    /// Unpaid at its deadline: the reservation was returned. Final.
+    /// Unpaid at its deadline, or cancelled by the shop before it shipped: the reservation was
+    /// returned (and a payment refunded). Final.
     Cancelled,
     /// Refunded in full at the provider. Final.
     Refunded,
@@ -33,6 +34,8 @@ pub const ORDER_TRANSITIONS: &[(OrderStatus, OrderStatus)] = &[
     (PendingPayment, Paid),
     (PendingPayment, Cancelled),
     (Paid, Fulfilling),
+    // Only by an admin (`POST /admin/orders/{id}/cancel`), before fulfilment takes the units.
+    (Paid, Cancelled),
     (Fulfilling, Shipped),
     (Paid, Refunded),
     (Fulfilling, Refunded),
@@ -186,7 +189,10 @@ mod tests {
             OrderStatus::predecessors(Refunded),
             vec![Paid, Fulfilling, Shipped]
         );
-        assert_eq!(OrderStatus::predecessors(Cancelled), vec![PendingPayment]);
+        assert_eq!(
+            OrderStatus::predecessors(Cancelled),
+            vec![PendingPayment, Paid]
+        );
         assert!(OrderStatus::predecessors(PendingPayment).is_empty());
         let is_final = |s: OrderStatus| !ORDER_TRANSITIONS.iter().any(|(f, _)| *f == s);
         assert!(is_final(Cancelled) && is_final(Refunded) && !is_final(Shipped));

@@ -122,6 +122,8 @@ const CASES: &[(&str, u16, &str)] = &[
     ("admin-list-orders/no-token.json", 401, "missing_token"),
     ("admin-get-order/no-token.json", 401, "missing_token"),
     ("create-refund/no-token.json", 401, "missing_token"),
+    ("cancel-order/no-token.json", 401, "missing_token"),
+    ("resend-email/no-token.json", 401, "missing_token"),
     ("checkout/no-token.json", 401, "missing_token"),
     ("checkout/guest.json", 409, "cart_empty"),
     (

@@ -93,6 +93,8 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "AdminListOrdersFunction" => admin_list_orders::Context,
         "AdminGetOrderFunction" => admin_get_order::Context,
         "CreateRefundFunction" => create_refund::Context,
+        "CancelOrderFunction" => cancel_order::Context,
+        "ResendEmailFunction" => resend_email::Context,
         "RemoveDiscountFunction" => remove_discount::Context,
         "PutDiscountFunction" => put_discount::Context,
         "ListDiscountsFunction" => list_discounts::Context,

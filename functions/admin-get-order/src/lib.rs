@@ -47,6 +47,8 @@ struct EmailSent {
     attempts: u32,
     to: Option<String>,
     subject: Option<String>,
+    /// An admin's resend (its id); `null` for the order's own email.
+    resend: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +62,12 @@ struct RefundAsked {
 }
 
 #[derive(Serialize)]
+struct CancelledPayment {
+    payment_intent: String,
+    refund: Option<String>,
+}
+
+#[derive(Serialize)]
 struct AdminOrder {
     #[serde(flatten)]
     order: OrderView,
@@ -69,6 +77,10 @@ struct AdminOrder {
     refunded_at: Option<String>,
     partially_refunded_at: Option<String>,
     cancel_reason: Option<String>,
+    /// A cancelled order's payment that must go back (an admin cancelled it paid, or it was
+    /// paid after it lapsed): the PaymentIntent, and the refund once Stripe took it (`null`
+    /// while the reconciler still has to ask).
+    cancelled_payment: Option<CancelledPayment>,
     payment_events: Vec<PaymentEvent>,
     emails: Vec<EmailSent>,
     /// The refunds admins asked Stripe for (`amount_refunded` is what Stripe reported done).
@@ -92,6 +104,10 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         refunded_at: o.refunded_at.clone(),
         partially_refunded_at: o.partially_refunded_at.clone(),
         cancel_reason: o.cancel_reason.clone(),
+        cancelled_payment: o.late_payment.clone().map(|pi| CancelledPayment {
+            payment_intent: pi,
+            refund: o.late_payment_refund.clone(),
+        }),
         payment_events: details
             .payment_log
             .iter()
@@ -115,6 +131,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 attempts: e.attempts,
                 to: e.to.clone(),
                 subject: e.subject.clone(),
+                resend: e.resend.clone(),
             })
             .collect(),
         refund_requests: details

@@ -2,6 +2,8 @@
 //! templates in `templates/` and sends it with SES v2 from the configured sender, **at most once
 //! per (order, kind)**: a conditional claim on `ORDER#<id>/EMAIL#<kind>` decides who sends
 //! ([`ferrocart::store::emails`]), so duplicates, retries and concurrent deliveries send nothing more.
+//! An admin's resend (`{"kind", "order_id", "resend"}`) is its own record,
+//! `EMAIL#<kind>#RESEND#<id>`, sent once in the same way.
 //!
 //! - Refused for good (invalid address, recipient not allowed): recorded as `undeliverable` on the
 //!   email and on the customer's profile, the message succeeds (never retried); later emails to
@@ -20,13 +22,12 @@ pub mod render;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use ferrocart::error::BoxError;
-use ferrocart::messages::{EmailKind, EmailMessage};
+use ferrocart::messages::EmailMessage;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
-use ferrocart::state::OrderStatus;
 use ferrocart::store::Store;
 use ferrocart::store::details::OrderDetails;
-use ferrocart::store::emails::EmailOutcome;
+use ferrocart::store::emails::{EmailOutcome, OrderEmail, Relevance, relevance};
 use lambda_runtime::LambdaEvent;
 use mailer::{Mail, Mailer, SendFailure, Ses};
 
@@ -95,65 +96,45 @@ pub async fn handle<M: Mailer>(
     .await)
 }
 
-/// Whether the order is (still) in a state this email is about. `Err` means "not yet": the
-/// message is retried.
-fn relevance(kind: EmailKind, d: &OrderDetails) -> Result<Option<String>, BoxError> {
-    let o = &d.order;
-    let not_yet = |what: &str| Err(format!("order {} {what}", o.order_id).into());
-    match kind {
-        EmailKind::OrderConfirmation if o.paid_at.is_none() => not_yet("is not paid"),
-        EmailKind::Shipped if o.shipped_at.is_none() || d.shipments.is_empty() => {
-            not_yet("has not shipped")
-        }
-        EmailKind::OrderCancelled if o.status != OrderStatus::Cancelled => {
-            not_yet("is not cancelled")
-        }
-        EmailKind::PaymentFailed if o.status != OrderStatus::PendingPayment => {
-            Ok(Some(format!("order is {} now", o.status)))
-        }
-        // A guest's email is an address nobody proved: it hears only of money that moved. An
-        // unpaid guest order that failed or lapsed sends nothing, or anyone could have the shop
-        // mail a stranger by checking out under their address and walking away.
-        EmailKind::PaymentFailed | EmailKind::OrderCancelled
-            if o.is_guest() && o.paid_at.is_none() =>
-        {
-            Ok(Some(
-                "an unpaid guest order: no email to an address nobody verified".into(),
-            ))
-        }
-        _ => Ok(None),
-    }
-}
-
 pub async fn process<M: Mailer>(ctx: &EmailContext<M>, body: &str) -> Result<Outcome, BoxError> {
     let req = match serde_json::from_str(body).map_err(|e| format!("not an email request: {e}"))? {
         EmailMessage::Order(req) => req,
         EmailMessage::Account(req) => return account::process(ctx, &req).await,
     };
     let kind = req.kind;
+    let email = OrderEmail {
+        order: req.order_id.clone(),
+        kind,
+        resend: req.resend.clone(),
+    };
     let details = ctx
         .store
         .get_order_details(&req.order_id)
         .await?
         .ok_or_else(|| format!("order {} does not exist", req.order_id))?;
-    let id = &details.order.order_id;
     if details
         .emails
         .iter()
-        .any(|e| e.kind == kind && e.status != "sending")
+        .any(|e| e.kind == kind && e.resend == email.resend && e.status != "sending")
     {
         return Ok(Outcome::AlreadyHandled);
     }
-    let skip = relevance(kind, &details)?;
+    let skip = match relevance(kind, &details) {
+        Relevance::Send => None,
+        // The order's own email waits for the order; a resend was checked when it was asked
+        // for, and is not sent if the order has moved on since.
+        Relevance::NotYet(why) if email.resend.is_none() => return Err(why.into()),
+        Relevance::NotYet(why) | Relevance::Skip(why) => Some(why),
+    };
     let now = ferrocart::time::now_unix();
-    if !ctx.store.claim_email(id, kind, now).await? {
+    if !ctx.store.claim_email(&email, now).await? {
         return Ok(Outcome::AlreadyHandled);
     }
     // From here the claim is ours: give it back on any failure so the retry can take it.
-    match send_claimed(ctx, kind, &details, skip).await {
+    match send_claimed(ctx, &email, &details, skip).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
-            if let Err(release) = ctx.store.release_email(id, kind).await {
+            if let Err(release) = ctx.store.release_email(&email).await {
                 tracing::warn!(error = %release, "could not release the email claim; it expires by itself");
             }
             Err(e)
@@ -163,17 +144,18 @@ pub async fn process<M: Mailer>(ctx: &EmailContext<M>, body: &str) -> Result<Out
 
 async fn send_claimed<M: Mailer>(
     ctx: &EmailContext<M>,
-    kind: EmailKind,
+    email: &OrderEmail,
     details: &OrderDetails,
     skip: Option<String>,
 ) -> Result<Outcome, BoxError> {
+    let kind = email.kind;
     let id = &details.order.order_id;
     let now = ferrocart::time::now_unix();
     if let Some(reason) = skip {
         let outcome = EmailOutcome::Skipped {
             reason: reason.clone(),
         };
-        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        ctx.store.finish_email(email, &outcome, now).await?;
         return Ok(Outcome::Skipped(reason));
     }
     let order = &details.order;
@@ -181,7 +163,7 @@ async fn send_claimed<M: Mailer>(
     // email and the order moved to it, to the account's.
     let (to, user) = match &order.guest_email {
         Some(email) if order.is_guest() => (email.clone(), None),
-        _ => match account_recipient(ctx, details, kind, now).await? {
+        _ => match account_recipient(ctx, details, email, now).await? {
             Ok(user) => (user.email.clone(), Some(user)),
             Err(outcome) => return Ok(outcome),
         },
@@ -213,7 +195,7 @@ async fn send_claimed<M: Mailer>(
                 message_id: message_id.clone(),
             };
             // Sent: from here on, never fail the message (a retry would send it again).
-            if let Err(e) = ctx.store.finish_email(id, kind, &outcome, now).await {
+            if let Err(e) = ctx.store.finish_email(email, &outcome, now).await {
                 tracing::error!(order_id = %id, %kind, error = %e, "email sent but not recorded");
             }
             tracing::info!(order_id = %id, %kind, %message_id, "email sent");
@@ -233,7 +215,7 @@ async fn send_claimed<M: Mailer>(
                 to: mail.to.clone(),
                 reason: reason.clone(),
             };
-            ctx.store.finish_email(id, kind, &outcome, now).await?;
+            ctx.store.finish_email(email, &outcome, now).await?;
             // An account remembers a refused address; a guest has no profile to remember it on.
             if let Some(user) = user {
                 ctx.store
@@ -251,17 +233,16 @@ async fn send_claimed<M: Mailer>(
 async fn account_recipient<M: Mailer>(
     ctx: &EmailContext<M>,
     details: &OrderDetails,
-    kind: EmailKind,
+    email: &OrderEmail,
     now: u64,
 ) -> Result<Result<ferrocart::store::users::UserItem, Outcome>, BoxError> {
-    let id = &details.order.order_id;
     let user = ctx.store.get_user(&details.order.user_id).await?;
     let Some(user) = user else {
         let reason = "the customer's account no longer exists".to_string();
         let outcome = EmailOutcome::Skipped {
             reason: reason.clone(),
         };
-        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        ctx.store.finish_email(email, &outcome, now).await?;
         return Ok(Err(Outcome::Skipped(reason)));
     };
     if user.undeliverable_email.as_deref() == Some(user.email.as_str()) {
@@ -273,7 +254,7 @@ async fn account_recipient<M: Mailer>(
             to: user.email.clone(),
             reason: reason.clone(),
         };
-        ctx.store.finish_email(id, kind, &outcome, now).await?;
+        ctx.store.finish_email(email, &outcome, now).await?;
         return Ok(Err(Outcome::Undeliverable(reason)));
     }
     Ok(Ok(user))

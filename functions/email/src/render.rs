@@ -91,6 +91,20 @@ pub struct EmailView {
     pub payment_error: Option<String>,
     /// When an unpaid order's reservation ends (UTC).
     pub reserved_until: String,
+    /// Why a cancelled order was cancelled: its reservation lapsed unpaid, or the shop
+    /// cancelled it (and, if it was paid, refunds it in full).
+    pub cancelled: Cancelled,
+}
+
+/// Which cancellation email an order gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// Not paid in time (order-expiry).
+    Lapsed,
+    /// Cancelled by the shop before it was paid.
+    ByShopUnpaid,
+    /// Cancelled by the shop after it was paid: the payment is refunded.
+    ByShopRefunded,
 }
 
 impl EmailView {
@@ -171,6 +185,13 @@ impl EmailView {
             reserved_until: ferrocart::time::rfc3339(o.expires_at)
                 .replace('T', " ")
                 .replace('Z', " UTC"),
+            cancelled: match (o.cancel_reason.as_deref(), o.paid_at.is_some()) {
+                (_, true) => Cancelled::ByShopRefunded,
+                (Some(ferrocart::store::orders::CANCELLED_BY_ADMIN), false) => {
+                    Cancelled::ByShopUnpaid
+                }
+                _ => Cancelled::Lapsed,
+            },
         }
     }
 }
@@ -455,6 +476,42 @@ mod tests {
             "{}",
             confirmation.text
         );
+    }
+
+    #[test]
+    fn the_cancellation_says_why_and_whether_money_comes_back() {
+        let cancelled = |reason: &str, paid: bool| {
+            let mut d = details("EUR");
+            d.order.cancel_reason = Some(reason.into());
+            d.order.paid_at = paid.then(|| "2026-12-01T10:00:00Z".into());
+            render(
+                EmailKind::OrderCancelled,
+                &EmailView::new("Shop", None, &d, None),
+            )
+            .unwrap()
+        };
+        let lapsed = cancelled("reservation_expired", false);
+        assert!(
+            lapsed.text.contains("did not receive payment"),
+            "{}",
+            lapsed.text
+        );
+        let unpaid = cancelled(ferrocart::store::orders::CANCELLED_BY_ADMIN, false);
+        assert!(
+            unpaid
+                .text
+                .contains("before it was paid. Nothing was charged."),
+            "{}",
+            unpaid.text
+        );
+        let refunded = cancelled(ferrocart::store::orders::CANCELLED_BY_ADMIN, true);
+        for body in [&refunded.text, &refunded.html] {
+            assert!(
+                body.contains("before it shipped, and we are refunding the"),
+                "{body}"
+            );
+            assert!(!body.contains("Nothing was charged"), "{body}");
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //!   order-expiry cancels it and returns its stock, once;
 //! - `paid` or `fulfilling` and not shipped after [`FULFILMENT_GRACE_SECS`]: sent to fulfilment
 //!   again (the webhook's send was lost, or a run stopped between its transactions);
-//! - `cancelled` with a payment that succeeded after it was cancelled: refunded in full at the
-//!   provider, with an idempotency key derived from the payment, then recorded;
+//! - `cancelled` with a payment to give back (one that succeeded after the order was cancelled,
+//!   or the payment of a paid order an admin cancelled, whose own refund call failed): refunded
+//!   in full at the provider, with an idempotency key derived from the payment, then recorded;
 //! - anything else: taken off the index.
 //!
 //! Every follow-up it sends is one its consumer already handles idempotently, and every write is

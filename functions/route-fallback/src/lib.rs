@@ -39,6 +39,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/orders"),
     ("GET", "/admin/orders/{id}"),
     ("POST", "/admin/orders/{id}/refunds"),
+    ("POST", "/admin/orders/{id}/cancel"),
+    ("POST", "/admin/orders/{id}/emails/{kind}"),
     ("GET", "/admin/discounts"),
     ("PUT", "/admin/discounts/{code}"),
     ("GET", "/cart"),

@@ -37,7 +37,58 @@ pub struct EmailRecord {
     pub message_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An admin's resend (`POST /admin/orders/{id}/emails/{kind}`): its id, from the request's
+    /// `Idempotency-Key`. `None` for the order's own email of this kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend: Option<String>,
     pub updated_at: String,
+}
+
+/// One email about an order: its own of a kind, or an admin's resend of it. Each goes out at
+/// most once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEmail {
+    pub order: OrderId,
+    pub kind: EmailKind,
+    pub resend: Option<String>,
+}
+
+/// Whether an order is (still) in a state its email of a kind is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relevance {
+    Send,
+    /// Not yet (a confirmation for an order not paid yet): a message is retried.
+    NotYet(String),
+    /// Never (a payment-failed email for an order paid meanwhile): recorded `skipped`.
+    Skip(String),
+}
+
+/// The one rule for when an order's email of `kind` may go out (the email consumer, and the
+/// admin's resend, which refuses what would not be sent).
+pub fn relevance(kind: EmailKind, d: &super::details::OrderDetails) -> Relevance {
+    let o = &d.order;
+    let not_yet = |what: &str| Relevance::NotYet(format!("order {} {what}", o.order_id));
+    match kind {
+        EmailKind::OrderConfirmation if o.paid_at.is_none() => not_yet("is not paid"),
+        EmailKind::Shipped if o.shipped_at.is_none() || d.shipments.is_empty() => {
+            not_yet("has not shipped")
+        }
+        EmailKind::OrderCancelled if o.status != crate::state::OrderStatus::Cancelled => {
+            not_yet("is not cancelled")
+        }
+        EmailKind::PaymentFailed if o.status != crate::state::OrderStatus::PendingPayment => {
+            Relevance::Skip(format!("order is {} now", o.status))
+        }
+        // A guest's email is an address nobody proved: it hears only of money that moved. An
+        // unpaid guest order that failed or lapsed sends nothing, or anyone could have the shop
+        // mail a stranger by checking out under their address and walking away.
+        EmailKind::PaymentFailed | EmailKind::OrderCancelled
+            if o.is_guest() && o.paid_at.is_none() =>
+        {
+            Relevance::Skip("an unpaid guest order: no email to an address nobody verified".into())
+        }
+        _ => Relevance::Send,
+    }
 }
 
 /// How a claimed email ended.
@@ -60,7 +111,7 @@ pub enum EmailOutcome {
 /// What an email record is about: an order's email of a kind, or the account email one request
 /// asked for.
 enum EmailAbout {
-    Order(OrderId, EmailKind),
+    Order(OrderEmail),
     Request(String, AccountEmailKind),
 }
 
@@ -68,11 +119,14 @@ impl EmailAbout {
     /// (key, subject attribute, subject, kind)
     fn parts(&self) -> (keys::Key, &'static str, String, &'static str) {
         match self {
-            EmailAbout::Order(o, k) => (
-                keys::order_email(o, k.as_str()),
+            EmailAbout::Order(e) => (
+                match &e.resend {
+                    None => keys::order_email(&e.order, e.kind.as_str()),
+                    Some(r) => keys::order_email_resend(&e.order, e.kind.as_str(), r),
+                },
                 "order_id",
-                o.to_string(),
-                k.as_str(),
+                e.order.to_string(),
+                e.kind.as_str(),
             ),
             EmailAbout::Request(r, k) => (
                 keys::account_email(r, k.as_str()),
@@ -87,14 +141,8 @@ impl EmailAbout {
 impl Store {
     /// Claims (order, kind) for sending. `Ok(false)` if it was sent, refused or skipped before, or
     /// another sender holds a live claim.
-    pub async fn claim_email(
-        &self,
-        order: &OrderId,
-        kind: EmailKind,
-        now: u64,
-    ) -> Result<bool, StoreError> {
-        self.claim(&EmailAbout::Order(order.clone(), kind), now)
-            .await
+    pub async fn claim_email(&self, email: &OrderEmail, now: u64) -> Result<bool, StoreError> {
+        self.claim(&EmailAbout::Order(email.clone()), now).await
     }
 
     /// Claims the one email a request asked for (as [`Store::claim_email`] does for an order's).
@@ -110,14 +158,27 @@ impl Store {
 
     async fn claim(&self, about: &EmailAbout, now: u64) -> Result<bool, StoreError> {
         let (key, subject_attr, subject, kind) = about.parts();
+        let resend = match about {
+            EmailAbout::Order(OrderEmail {
+                resend: Some(r), ..
+            }) => Some(r.clone()),
+            _ => None,
+        };
+        let update = if resend.is_some() {
+            "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
+             claimed_until = :until, updated_at = :at, resend = :resend ADD attempts :one"
+        } else {
+            "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
+             claimed_until = :until, updated_at = :at ADD attempts :one"
+        };
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&key)))
-            .update_expression(
-                "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
-                 claimed_until = :until, updated_at = :at ADD attempts :one",
+            .update_expression(update)
+            .set_expression_attribute_values(
+                resend.map(|r| std::collections::HashMap::from([(":resend".to_string(), s(r))])),
             )
             .expression_attribute_names("#subject", subject_attr)
             .condition_expression(
@@ -141,12 +202,11 @@ impl Store {
     /// Records how a claimed email ended (only while it is still `sending`).
     pub async fn finish_email(
         &self,
-        order: &OrderId,
-        kind: EmailKind,
+        email: &OrderEmail,
         outcome: &EmailOutcome,
         now: u64,
     ) -> Result<(), StoreError> {
-        self.finish(&EmailAbout::Order(order.clone(), kind), outcome, now)
+        self.finish(&EmailAbout::Order(email.clone()), outcome, now)
             .await
     }
 
@@ -217,8 +277,8 @@ impl Store {
     }
 
     /// Gives a claim back before its lease ends (the send failed and will be retried).
-    pub async fn release_email(&self, order: &OrderId, kind: EmailKind) -> Result<(), StoreError> {
-        self.release(&EmailAbout::Order(order.clone(), kind)).await
+    pub async fn release_email(&self, email: &OrderEmail) -> Result<(), StoreError> {
+        self.release(&EmailAbout::Order(email.clone())).await
     }
 
     /// As [`Store::release_email`], for a request's account email.

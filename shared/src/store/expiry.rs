@@ -2,8 +2,9 @@
 //! unpaid at its deadline with its reserved stock returned, exactly once.
 
 use super::orders::{OrderItem, OrderLineItem};
-use super::{Store, StoreError, s};
+use super::{Store, StoreError, n, s};
 use crate::ids::OrderId;
+use crate::keys;
 use crate::state::OrderStatus;
 
 impl Store {
@@ -33,8 +34,9 @@ impl Store {
         now_ms: u64,
     ) -> Result<bool, StoreError> {
         let at = crate::time::rfc3339(now_ms / 1000);
-        let [update, entry] = self.tx_status_change(
+        let [update, entry] = self.tx_status_move(
             &order.order_id,
+            &[OrderStatus::PendingPayment],
             OrderStatus::Cancelled,
             (now_ms, &at),
             reason,
@@ -47,6 +49,48 @@ impl Store {
         }
         actions.push(entry);
         actions.extend(self.tx_release_holds(order)?);
+        actions.extend(self.tx_release_discount(order)?);
+        match self.transact(actions).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.condition_failed_at(0) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Cancels a paid order that fulfilment has not taken yet (an admin's cancel): returns its
+    /// reserved stock and its use of a discount code, and records its payment `payment_intent`
+    /// as one to refund (`late_payment`, on the due index now, so the reconciler refunds it if
+    /// the caller does not get to), in one transaction conditioned on the order still being
+    /// `paid`. Its holds went back when it was paid. `Ok(false)` if it was not `paid`.
+    pub async fn cancel_paid_order(
+        &self,
+        order: &OrderItem,
+        lines: &[OrderLineItem],
+        (reason, by): (&str, &str),
+        payment_intent: &str,
+        now_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let at = crate::time::rfc3339(now_ms / 1000);
+        let [update, entry] = self.tx_status_move(
+            &order.order_id,
+            &[OrderStatus::Paid],
+            OrderStatus::Cancelled,
+            (now_ms, &at),
+            by,
+            &[
+                ("cancelled_at", s(&at)),
+                ("cancel_reason", s(reason)),
+                ("late_payment", s(payment_intent)),
+                (keys::DUE_PK, s(keys::due_partition(&order.order_id))),
+                (keys::DUE_AT, n(now_ms / 1000)),
+            ],
+        )?;
+        let mut actions = Vec::with_capacity(2 + lines.len());
+        actions.push(update);
+        for l in lines {
+            actions.push(self.tx_return_stock(l)?);
+        }
+        actions.push(entry);
         actions.extend(self.tx_release_discount(order)?);
         match self.transact(actions).await {
             Ok(_) => Ok(true),

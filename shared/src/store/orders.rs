@@ -14,7 +14,7 @@ use crate::ids::{OrderId, ProductId, UserId};
 use crate::keys;
 use crate::selling::quote::{LineTax, Quote};
 use crate::selling::tax::TaxClass;
-use crate::state::OrderStatus;
+use crate::state::{ORDER_TRANSITIONS, OrderStatus};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,9 @@ pub struct PaymentRef {
     pub provider: String,
     pub payment_intent_id: String,
 }
+
+/// The `cancel_reason` of an order an admin cancelled (`POST /admin/orders/{id}/cancel`).
+pub const CANCELLED_BY_ADMIN: &str = "cancelled_by_admin";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderItem {
@@ -683,14 +686,38 @@ impl Store {
         &self,
         order: &OrderId,
         to: OrderStatus,
+        when: (u64, &str),
+        by: &str,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        self.tx_status_move(order, &OrderStatus::predecessors(to), to, when, by, set)
+    }
+
+    /// As [`Store::tx_status_change`], from only the statuses in `from` (each of which the
+    /// table must let move to `to`): a cancel of an unpaid order must not also cancel a paid
+    /// one. The due index follows the new status unless `set` names its attributes itself (a
+    /// cancelled order with a payment to refund stays due).
+    pub fn tx_status_move(
+        &self,
+        order: &OrderId,
+        from: &[OrderStatus],
+        to: OrderStatus,
         (now_ms, at): (u64, &str),
         by: &str,
         set: &[(&str, AttributeValue)],
     ) -> Result<[TransactWriteItem; 2], StoreError> {
+        if from.is_empty() || from.iter().any(|f| !ORDER_TRANSITIONS.contains(&(*f, to))) {
+            return Err(StoreError::Dynamo {
+                operation: "status change",
+                source: format!("no move from {from:?} to {to} in the transition table").into(),
+            });
+        }
         // The due index follows the status: a look later if the new status expects more,
         // none if it is done.
         let mut set = set.to_vec();
+        let sets_due = set.iter().any(|(name, _)| *name == keys::DUE_PK);
         let remove: &[&str] = match to.follow_up_secs() {
+            _ if sets_due => &[],
             Some(secs) => {
                 set.push((keys::DUE_PK, s(keys::due_partition(order))));
                 set.push((
@@ -701,14 +728,7 @@ impl Store {
             }
             None => &[keys::DUE_PK, keys::DUE_AT],
         };
-        let update = self.order_update(
-            order,
-            &OrderStatus::predecessors(to),
-            Some(to),
-            at,
-            &set,
-            remove,
-        )?;
+        let update = self.order_update(order, from, Some(to), at, &set, remove)?;
         let entry = StatusEntry::new(order, now_ms, to, at, by);
         Ok([
             TransactWriteItem::builder().update(update).build(),

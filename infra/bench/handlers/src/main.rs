@@ -182,6 +182,8 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "admin-list-orders" => run(admin_list_orders::handle, event, requests).await,
         "admin-get-order" => run(admin_get_order::handle, event, requests).await,
         "create-refund" => run(create_refund::handle, event, requests).await,
+        "cancel-order" => run(cancel_order::handle, event, requests).await,
+        "resend-email" => run(resend_email::handle, event, requests).await,
         "remove-discount" => run(remove_discount::handle, event, requests).await,
         "put-discount" => run(put_discount::handle, event, requests).await,
         "list-discounts" => run(list_discounts::handle, event, requests).await,
