@@ -320,6 +320,43 @@ async fn an_admin_resends_an_email_once_per_key_and_only_what_applies() {
     assert_eq!(shipped, expected);
 }
 
+/// Every admin route (the API's route table) is 401 without a token and 403 for a customer,
+/// whatever the request carries, and changes nothing.
+#[tokio::test]
+async fn every_admin_route_is_401_without_a_token_and_403_for_a_customer() {
+    let (_, _, pair) = new_customer("not-admin").await;
+    let customer = pair["access_token"].as_str().unwrap().to_string();
+    let admin_routes: Vec<_> = route_fallback::ROUTES
+        .iter()
+        .filter(|(_, path)| path.starts_with("/admin/"))
+        .collect();
+    assert!(admin_routes.len() >= 14, "{admin_routes:?}");
+    for (method, path) in admin_routes {
+        let concrete = path
+            .replace("{id}", "0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74")
+            .replace("{code}", "WELCOME10")
+            .replace("{kind}", "shipped")
+            .replace("{image_id}", "0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f75");
+        assert!(
+            !concrete.contains('{'),
+            "a path parameter to fill in: {path}"
+        );
+        for (token, status) in [(None, 401), (Some(customer.as_str()), 403)] {
+            let mut req = client()
+                .request(method.parse().unwrap(), format!("{}{concrete}", api_url()))
+                .header("idempotency-key", "admin-sweep");
+            if *method != "GET" && *method != "DELETE" {
+                req = req.json(&json!({}));
+            }
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let r = send(req).await;
+            assert_eq!(r.status, status, "{method} {path}: {:?}", r.json);
+        }
+    }
+}
+
 async fn order_status(token: &str, id: &str) -> String {
     let r = call("GET", &format!("/orders/{id}"), Some(token), None).await;
     assert_eq!(r.status, 200, "{:?}", r.json);

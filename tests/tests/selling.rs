@@ -2,7 +2,7 @@
 //! (`infra/demo-shipping.json`; prices include tax, the default): the shipping options of a
 //! country, the cart's estimate at the free-shipping threshold and the weight bands' edges, and
 //! checkout charging items + shipping with the destination's tax per line, the option validated
-//! against the address. (Exclusive prices: tests/tests/tax_exclusive.rs, a binary of its own,
+//! against the address. (Exclusive prices: tests/tests/shop_settings.rs, a binary of its own,
 //! since the setting is the shop's.)
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
