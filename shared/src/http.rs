@@ -227,6 +227,37 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Resul
     parse_json_bytes(bytes)
 }
 
+/// [`parse_json`] for a body whose integers are read by types that know nothing of HTTP (the
+/// shop's shipping document, `crate::selling::shipping`): every whole number (`5.0`) is an
+/// integer first, as JSON Schema's `integer` says, so only `5.5` is 400 `invalid_type`.
+pub fn parse_json_whole<T: DeserializeOwned>(
+    req: &Request,
+    max_bytes: usize,
+) -> Result<T, ApiError> {
+    let value: serde_json::Value = parse_json(req, max_bytes)?;
+    let bytes = serde_json::to_vec(&integers_whole(value)).map_err(ApiError::internal)?;
+    parse_json_bytes(&bytes)
+}
+
+/// Every whole number within ±2^53 in `v` as an integer.
+fn integers_whole(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            #[allow(clippy::cast_possible_truncation)] // whole and within ±2^53: exact
+            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(integers_whole).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, integers_whole(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// The JSON part of [`parse_json`], for bodies that arrived some other way.
 pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -393,6 +424,19 @@ pub fn idempotency_key(req: &Request) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_integers_before_the_shape_is_read() {
+        let v = integers_whole(
+            serde_json::json!({"version": 7.0, "zones": [{"amount": 395.0,
+            "ratio": 0.5, "big": 1e300, "n": 3}]}),
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({"version": 7, "zones": [{"amount": 395, "ratio": 0.5, "big": 1e300, "n": 3}]})
+        );
+        assert!(v["version"].is_u64());
+    }
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]

@@ -125,6 +125,20 @@ pub fn product_image(id: &ProductId, image: &ImageId) -> Key {
     Key::new(format!("PRODUCT#{id}"), format!("IMAGE#{image}"))
 }
 
+/// GSI1 keys listing processed images by status (`ready`, `rejected`), by when they were
+/// processed: `CATALOG#IMAGES#<status>` / `<processed at>#<product id>#<image id>`.
+pub fn images_gsi1(status: &str, processed_at: &str, product: &ProductId, image: &ImageId) -> Key {
+    Key::new(
+        images_gsi1_partition(status),
+        format!("{processed_at}#{product}#{image}"),
+    )
+}
+
+/// GSI1's partition of the images in one status ([`images_gsi1`]).
+pub fn images_gsi1_partition(status: &str) -> String {
+    format!("CATALOG#IMAGES#{status}")
+}
+
 /// The sort key that orders products in every listing: name (case-folded, at most 64 characters;
 /// `#` is replaced so it cannot collide with the separator), then id for ties.
 pub fn product_sort(name: &str, id: &ProductId) -> String {
@@ -452,6 +466,16 @@ mod tests {
         assert_eq!(order_shipment(&o, "lon-1").pk, order(&o).pk);
         assert_eq!(order_email(&o, "shipped").sk, "EMAIL#shipped");
         assert_eq!(order_email(&o, "shipped").pk, order(&o).pk);
+        let (p, i) = (
+            ProductId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72").unwrap(),
+            ImageId::parse("0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73").unwrap(),
+        );
+        let k = images_gsi1("rejected", "2026-12-02T17:00:00Z", &p, &i);
+        assert_eq!(k.pk, "CATALOG#IMAGES#rejected");
+        assert_eq!(
+            k.sk,
+            "2026-12-02T17:00:00Z#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f72#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73"
+        );
         assert_eq!(
             order_email_resend(&o, "shipped", "ab12").sk,
             "EMAIL#shipped#RESEND#ab12"

@@ -124,6 +124,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("create-refund/no-token.json", 401, "missing_token"),
     ("cancel-order/no-token.json", 401, "missing_token"),
     ("resend-email/no-token.json", 401, "missing_token"),
+    ("list-images/no-token.json", 401, "missing_token"),
     ("put-tax-settings/no-token.json", 401, "missing_token"),
     ("put-shipping/no-token.json", 401, "missing_token"),
     ("get-selling-settings/no-token.json", 401, "missing_token"),

@@ -233,6 +233,50 @@ async fn bad_objects_are_recorded_as_rejected_and_not_retried() {
     }
     let p = call("GET", &format!("/products/{product}"), None, None).await;
     assert_eq!(p.json["images"], json!([]));
+    // The admin finds them, with why, among the rejected uploads, newest first, page by page.
+    let admin = admin_token().await;
+    let mut found = Vec::new();
+    let mut cursor = String::new();
+    let mut last_at = "9999".to_string();
+    for _ in 0..100 {
+        let r = call(
+            "GET",
+            &format!("/admin/images?status=rejected&limit=2&cursor={cursor}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        for item in r.json["items"].as_array().unwrap() {
+            assert_eq!(item["status"], "rejected");
+            let at = item["processed_at"].as_str().unwrap().to_string();
+            assert!(at <= last_at, "newest first: {at} after {last_at}");
+            last_at = at;
+            if item["product_id"] == product.as_str() {
+                found.push(item.clone());
+            }
+        }
+        match r.json["next_cursor"].as_str() {
+            Some(c) if found.len() < ids.len() => cursor = c.to_string(),
+            _ => break,
+        }
+    }
+    assert_eq!(found.len(), ids.len(), "{found:?}");
+    for ((_, _, code), image) in cases.iter().zip(&ids) {
+        let item = found
+            .iter()
+            .find(|i| i["image_id"] == image.as_str())
+            .unwrap();
+        assert!(item["reason"].as_str().unwrap().starts_with(code), "{item}");
+    }
+    for (query, status) in [
+        ("", 400),
+        ("?status=pending", 400),
+        ("?status=rejected&cursor=2026-12-02T17:00:00Z_x_y", 422),
+    ] {
+        let r = call("GET", &format!("/admin/images{query}"), Some(&admin), None).await;
+        assert_eq!(r.status, status, "{query}: {:?}", r.json);
+    }
     // Delivered again, a rejected object stays rejected and the message succeeds (no retry loop).
     let key = format!("uploads/{product}/{}", ids[0]);
     let resp = invoke(

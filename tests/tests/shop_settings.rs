@@ -141,8 +141,8 @@ async fn an_admin_edits_shipping_at_the_version_read() {
     assert_eq!(selling().await["shipping"], start["shipping"]);
     assert_eq!(kenya_options().await, json!([]));
 
-    // At the version read: stored, and shoppers see it.
-    let r = put_shipping(&with_kenya, version).await;
+    // At the version read (JSON's 3.0 is 3): stored, and shoppers see it.
+    let r = put_shipping(&with_kenya, &json!(version.as_f64().unwrap())).await;
     assert_eq!(r.status, 200, "{:?}", r.json);
     let next = json!(version.as_u64().unwrap() + 1);
     assert_eq!(r.json["version"], next);

@@ -56,7 +56,7 @@ const MAX_VERSION: u64 = 1 << 53;
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     require_admin(&principal)?;
-    let body: PutShipping = http::parse_json(&req, ctx.max_body_bytes)?;
+    let body: PutShipping = http::parse_json_whole(&req, ctx.max_body_bytes)?;
     let config = ShippingConfig { zones: body.zones };
     if let Err((field, message)) = config.check() {
         return Err(ApiError::unprocessable("invalid_shipping", &field, message));

@@ -53,7 +53,7 @@ const MAX_VERSION: u64 = 1 << 53;
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     require_admin(&principal)?;
-    let body: PutTax = http::parse_json(&req, ctx.max_body_bytes)?;
+    let body: PutTax = http::parse_json_whole(&req, ctx.max_body_bytes)?;
     let settings = TaxSettings {
         prices_include_tax: body.prices_include_tax,
     };

@@ -44,6 +44,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/admin/tax"),
     ("PUT", "/admin/shipping"),
     ("GET", "/admin/selling"),
+    ("GET", "/admin/images"),
     ("GET", "/admin/discounts"),
     ("PUT", "/admin/discounts/{code}"),
     ("GET", "/cart"),

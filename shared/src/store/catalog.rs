@@ -769,7 +769,7 @@ impl Store {
     pub async fn record_image(&self, record: &ImageRecord) -> Result<RecordImage, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(serde_dynamo::to_item(record)?))
+            .set_item(Some(super::images::indexed(record)?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(build_err)?;

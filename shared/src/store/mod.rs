@@ -12,6 +12,7 @@ pub mod expiry;
 pub mod fulfilment;
 pub mod holds;
 pub mod idempotency;
+pub mod images;
 pub mod orders;
 pub mod payments;
 pub mod reconcile;
