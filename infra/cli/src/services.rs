@@ -10,12 +10,18 @@ pub const DYNAMODB_PORT: u16 = 8000;
 pub const MOTO_PORT: u16 = 4566;
 pub const STRIPE_PORT: u16 = 8420;
 
-/// Fails fast, naming the port, if something already listens there.
+/// Fails, naming the port, if something still listens there after a few seconds (a stack that
+/// just stopped may take a moment to let go of it).
 pub async fn ensure_free(port: u16, what: &str) -> Result<()> {
-    if tokio::net::TcpStream::connect(("127.0.0.1", port))
+    let start = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .is_ok()
     {
+        if start.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
         bail!(
             "port {port} ({what}) is already in use: is another local stack running? Stop it first."
         );

@@ -254,7 +254,12 @@ impl Stack {
         for p in &self.pools {
             p.shutdown().await;
         }
-        drop(self._children); // kill_on_drop
+        // Killed and reaped before we return: a stack started right after this one (make test's
+        // contract stack) must find the ports free, not a DynamoDB Local still exiting.
+        for mut child in self._children {
+            let _ = child.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+        }
         crate::log::say!("[stack] stopped");
     }
 }
