@@ -183,6 +183,21 @@ async fn an_unpaid_order_is_cancelled_with_its_payment_intent_and_a_shipped_one_
     assert_eq!(r.json["status"], "cancelled");
     assert_eq!(stock_available(&product).await, 5);
     assert_eq!(order_status(&t, id).await, "cancelled");
+    // The history says who cancelled it (the admin, like a paid order's cancel), not why.
+    let oid = ferrocart::ids::OrderId::parse(id).unwrap();
+    let details = store()
+        .await
+        .get_order_details(&oid)
+        .await
+        .unwrap()
+        .unwrap();
+    let last = details.history.last().unwrap();
+    assert_eq!(last.status, ferrocart::state::OrderStatus::Cancelled);
+    assert!(
+        last.by.starts_with("admin:") && last.by.len() > 6,
+        "{}",
+        last.by
+    );
     // Nobody can pay it any more.
     let intent = stripe_get(&format!("/v1/payment_intents/{}", pi_of(&order))).await;
     assert_eq!(intent["status"], "canceled", "{intent}");

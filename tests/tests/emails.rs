@@ -91,7 +91,12 @@ async fn a_refused_address_is_recorded_not_retried_and_not_mailed_again() {
     // A later email to the same address is recorded, not sent.
     assert!(
         store
-            .cancel_unpaid_order(&d.order, &d.lines, "reservation_expired", 1_795_291_080_000)
+            .cancel_unpaid_order(
+                &d.order,
+                &d.lines,
+                ("reservation_expired", "order-expiry"),
+                1_795_291_080_000,
+            )
             .await
             .unwrap()
     );

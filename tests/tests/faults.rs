@@ -386,7 +386,7 @@ async fn a_payment_for_a_cancelled_order_is_refunded_once() {
         s.cancel_unpaid_order(
             &details.order,
             &details.lines,
-            "reservation_expired",
+            ("reservation_expired", "order-expiry"),
             ferrocart::time::now_unix_ms()
         )
         .await

@@ -22,6 +22,7 @@
 use ferrocart::auth::{TokenService, authenticate, require_admin};
 use ferrocart::ids::OrderId;
 use ferrocart::messages::{EmailKind, request_emails};
+use ferrocart::payments::keys;
 use ferrocart::payments::stripe::StripeClient;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
@@ -73,12 +74,6 @@ struct Cancelled {
     refund: Option<RefundState>,
 }
 
-/// The same key as the reconciler's refund of a cancelled order's payment: whichever asks
-/// first, Stripe refunds once.
-fn refund_key(payment_intent: &str) -> String {
-    format!("ferrocart-late-payment-{payment_intent}-refund")
-}
-
 pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = authenticate(&ctx.tokens, &ctx.store, &req).await?;
     require_admin(&principal)?;
@@ -102,7 +97,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             stop_payment(ctx, &order).await?;
             if !ctx
                 .store
-                .cancel_unpaid_order(&order, &lines, CANCELLED_BY_ADMIN, now_ms)
+                .cancel_unpaid_order(&order, &lines, (CANCELLED_BY_ADMIN, &by), now_ms)
                 .await?
             {
                 return Err(changed());
@@ -214,7 +209,7 @@ async fn stop_payment(ctx: &Context, order: &OrderItem) -> Result<(), ApiError> 
         "canceled" => return Ok(()),
         _ => {}
     }
-    let key = format!("ferrocart-order-{}-admin-cancel", order.order_id);
+    let key = keys::admin_cancel(&order.order_id);
     if let Err(e) = ctx.stripe.cancel_payment_intent(pi, &key).await {
         if e.is_transient() {
             return Err(provider_unavailable(e));
@@ -237,7 +232,11 @@ async fn stop_payment(ctx: &Context, order: &OrderItem) -> Result<(), ApiError> 
 /// The cancelled order's payment refunded in full and recorded; `pending` if Stripe cannot be
 /// asked now (the order stays on the due index: the reconciler asks).
 async fn refund(ctx: &Context, order: &OrderId, pi: &str) -> Result<RefundState, ApiError> {
-    let refund_id = match ctx.stripe.refund_payment_intent(pi, &refund_key(pi)).await {
+    let refund_id = match ctx
+        .stripe
+        .refund_payment_intent(pi, &keys::cancelled_payment_refund(pi))
+        .await
+    {
         Ok(r) => r.id,
         Err(e) if e.already_refunded() => "already_refunded".into(),
         Err(e) => {

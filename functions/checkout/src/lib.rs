@@ -697,7 +697,7 @@ async fn finish_payment(
                     &order.currency,
                     order_id.as_str(),
                     order.user_id.as_str(),
-                    &format!("ferrocart-order-{order_id}-payment"),
+                    &ferrocart::payments::keys::payment(order_id),
                 )
                 .await
         }
@@ -724,7 +724,7 @@ async fn finish_payment(
         Attached::OrderClosed(status) => {
             // Expiry cancelled the order while we created its PaymentIntent: make sure the
             // intent cannot be paid (if it was, the reconciler refunds it).
-            let cancel_key = format!("ferrocart-order-{order_id}-expire");
+            let cancel_key = ferrocart::payments::keys::expiry_cancel(order_id);
             if let Err(e) = stripe.cancel_payment_intent(&intent.id, &cancel_key).await {
                 tracing::warn!(order_id = %order_id, error = %e, "could not cancel the PaymentIntent of a closed order");
             }

@@ -186,7 +186,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .payment
         .as_ref()
         .ok_or_else(|| ApiError::internal("a refund request for an order without a payment"))?;
-    let stripe_key = format!("ferrocart-order-{id}-refund-{key_hash}");
+    let stripe_key = ferrocart::payments::keys::admin_refund(&id, &key_hash);
     let refund = match (&request.refund_id, &request.status) {
         (Some(rid), Some(st)) => ferrocart::payments::stripe::Refund {
             id: rid.clone(),

@@ -121,7 +121,7 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
             return Ok(Outcome::PaidMeanwhile);
         }
         if intent.status != "canceled" {
-            let key = format!("ferrocart-order-{}-expire", order.order_id);
+            let key = ferrocart::payments::keys::expiry_cancel(&order.order_id);
             if let Err(e) = ctx
                 .stripe
                 .cancel_payment_intent(&payment.payment_intent_id, &key)
@@ -144,7 +144,7 @@ pub async fn process(ctx: &ExpiryContext, body: &str) -> Result<Outcome, BoxErro
     let now_ms = ferrocart::time::now_unix_ms().max(now * 1000);
     if ctx
         .store
-        .cancel_unpaid_order(&order, &lines, EXPIRED, now_ms)
+        .cancel_unpaid_order(&order, &lines, (EXPIRED, "order-expiry"), now_ms)
         .await?
     {
         tracing::info!(order_id = %order.order_id, "unpaid order cancelled; stock returned");

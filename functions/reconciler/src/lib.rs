@@ -182,7 +182,7 @@ pub async fn reconcile(
             let refund = if intent.status != "succeeded" {
                 format!("not_charged: {}", intent.status)
             } else {
-                let key = format!("ferrocart-late-payment-{pi}-refund");
+                let key = ferrocart::payments::keys::cancelled_payment_refund(pi);
                 match ctx.stripe.refund_payment_intent(pi, &key).await {
                     Ok(r) => r.id,
                     Err(e) if e.already_refunded() => "already_refunded".into(),

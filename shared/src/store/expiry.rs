@@ -6,6 +6,7 @@ use super::{Store, StoreError, n, s};
 use crate::ids::OrderId;
 use crate::keys;
 use crate::state::OrderStatus;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 impl Store {
     /// Claims the right to schedule an order's expiry message (once). `Ok(false)` if claimed.
@@ -24,37 +25,25 @@ impl Store {
 
     /// Cancels an unpaid order and returns its reserved stock, its holds and its use of a
     /// discount code, in one transaction conditioned on the order still being `pending_payment`,
-    /// so each comes back exactly once.
+    /// so each comes back exactly once. `reason` is recorded on the order, `by` in its history
+    /// (`system:order-expiry`, `admin:<user id>`).
     /// `Ok(false)` if the order had already moved on (paid, or cancelled before).
     pub async fn cancel_unpaid_order(
         &self,
         order: &OrderItem,
         lines: &[OrderLineItem],
-        reason: &str,
+        (reason, by): (&str, &str),
         now_ms: u64,
     ) -> Result<bool, StoreError> {
-        let at = crate::time::rfc3339(now_ms / 1000);
-        let [update, entry] = self.tx_status_move(
-            &order.order_id,
-            &[OrderStatus::PendingPayment],
-            OrderStatus::Cancelled,
-            (now_ms, &at),
-            reason,
-            &[("cancelled_at", s(&at)), ("cancel_reason", s(reason))],
-        )?;
-        let mut actions = Vec::with_capacity(2 + lines.len());
-        actions.push(update);
-        for l in lines {
-            actions.push(self.tx_return_stock(l)?);
-        }
-        actions.push(entry);
-        actions.extend(self.tx_release_holds(order)?);
-        actions.extend(self.tx_release_discount(order)?);
-        match self.transact(actions).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.condition_failed_at(0) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.cancel_order(
+            order,
+            lines,
+            OrderStatus::PendingPayment,
+            (reason, by),
+            &[],
+            now_ms,
+        )
+        .await
     }
 
     /// Cancels a paid order that fulfilment has not taken yet (an admin's cancel): returns its
@@ -70,27 +59,54 @@ impl Store {
         payment_intent: &str,
         now_ms: u64,
     ) -> Result<bool, StoreError> {
+        let refund = [
+            ("late_payment", s(payment_intent)),
+            (keys::DUE_PK, s(keys::due_partition(&order.order_id))),
+            (keys::DUE_AT, n(now_ms / 1000)),
+        ];
+        self.cancel_order(
+            order,
+            lines,
+            OrderStatus::Paid,
+            (reason, by),
+            &refund,
+            now_ms,
+        )
+        .await
+    }
+
+    /// One transaction: the order `from` → `cancelled` (conditioned on `from`) with `extra`
+    /// set on it, every line's stock returned, the history entry, the holds (only an unpaid
+    /// order still has them) and the discount use given back.
+    async fn cancel_order(
+        &self,
+        order: &OrderItem,
+        lines: &[OrderLineItem],
+        from: OrderStatus,
+        (reason, by): (&str, &str),
+        extra: &[(&str, AttributeValue)],
+        now_ms: u64,
+    ) -> Result<bool, StoreError> {
         let at = crate::time::rfc3339(now_ms / 1000);
+        let mut set = vec![("cancelled_at", s(&at)), ("cancel_reason", s(reason))];
+        set.extend(extra.iter().cloned());
         let [update, entry] = self.tx_status_move(
             &order.order_id,
-            &[OrderStatus::Paid],
+            &[from],
             OrderStatus::Cancelled,
             (now_ms, &at),
             by,
-            &[
-                ("cancelled_at", s(&at)),
-                ("cancel_reason", s(reason)),
-                ("late_payment", s(payment_intent)),
-                (keys::DUE_PK, s(keys::due_partition(&order.order_id))),
-                (keys::DUE_AT, n(now_ms / 1000)),
-            ],
+            &set,
         )?;
-        let mut actions = Vec::with_capacity(2 + lines.len());
+        let mut actions = Vec::with_capacity(4 + lines.len());
         actions.push(update);
         for l in lines {
             actions.push(self.tx_return_stock(l)?);
         }
         actions.push(entry);
+        if from == OrderStatus::PendingPayment {
+            actions.extend(self.tx_release_holds(order)?);
+        }
         actions.extend(self.tx_release_discount(order)?);
         match self.transact(actions).await {
             Ok(_) => Ok(true),
