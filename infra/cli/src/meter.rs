@@ -1,9 +1,10 @@
 //! The local meter: the functions reach DynamoDB Local and SQS through a pass-through proxy that
 //! counts what they ask for, so a journey's cost is measured, not estimated.
 //!
-//! - DynamoDB: every request is forwarded with `ReturnConsumedCapacity: TOTAL` added when the
-//!   caller did not ask for it (DynamoDB Local then reports the units it charged), and the units in
-//!   each response are summed per operation, together with the number of items in transactions.
+//! - DynamoDB: every request is forwarded with `ReturnConsumedCapacity: INDEXES` (in place of
+//!   none or `TOTAL`: the answer has the same total, and says which part the indexes took), and
+//!   the units in each response are summed per operation, the indexes' part beside them, together
+//!   with the number of items in transactions.
 //! - SQS: requests are counted per action, and messages per batch.
 //!
 //! - Stripe: requests are counted per method and path (ids folded), only so that its faults
@@ -31,6 +32,8 @@ pub struct OpCount {
     pub requests: u64,
     /// Units DynamoDB Local reported (`ConsumedCapacity.CapacityUnits`).
     pub capacity_units: f64,
+    /// The part of `capacity_units` that went to writing or reading global secondary indexes.
+    pub index_units: f64,
     /// Items written in `TransactWriteItems` (each billed at 2 units per KB on AWS).
     pub transact_items: u64,
     /// Messages carried (SQS batches carry several).
@@ -40,6 +43,8 @@ pub struct OpCount {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Counters {
     pub dynamodb: BTreeMap<String, OpCount>,
+    /// Units each global secondary index took, over every operation (by index name).
+    pub dynamodb_indexes: BTreeMap<String, f64>,
     pub sqs: BTreeMap<String, OpCount>,
     pub stripe: BTreeMap<String, OpCount>,
 }
@@ -260,10 +265,28 @@ fn queue_name(request: &Value) -> &str {
         .unwrap_or_default()
 }
 
-fn units(v: &Value) -> f64 {
+/// The units of a `ConsumedCapacity` (one object, or a list for transactions and batches):
+/// (all, and the part each global secondary index took).
+fn units(v: &Value) -> (f64, BTreeMap<String, f64>) {
+    let mut indexes = BTreeMap::new();
+    let all = add_units(v, &mut indexes);
+    (all, indexes)
+}
+
+fn add_units(v: &Value, indexes: &mut BTreeMap<String, f64>) -> f64 {
     match v {
-        Value::Array(items) => items.iter().map(units).sum(),
-        Value::Object(_) => v["CapacityUnits"].as_f64().unwrap_or(0.0),
+        Value::Array(items) => items.iter().map(|i| add_units(i, indexes)).sum(),
+        Value::Object(_) => {
+            for (name, c) in v["GlobalSecondaryIndexes"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                *indexes.entry(name.clone()).or_default() +=
+                    c["CapacityUnits"].as_f64().unwrap_or(0.0);
+            }
+            v["CapacityUnits"].as_f64().unwrap_or(0.0)
+        }
         _ => 0.0,
     }
 }
@@ -287,8 +310,9 @@ async fn forward(
     if p.service == Service::DynamoDb
         && let Ok(mut v) = serde_json::from_slice::<Value>(&body)
     {
-        if CAPACITY_OPS.contains(&op.as_str()) && v.get("ReturnConsumedCapacity").is_none() {
-            v["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
+        let asked = v.get("ReturnConsumedCapacity").and_then(Value::as_str);
+        if CAPACITY_OPS.contains(&op.as_str()) && matches!(asked, None | Some("TOTAL")) {
+            v["ReturnConsumedCapacity"] = Value::String("INDEXES".into());
             body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
         }
         p.meter.check(Service::DynamoDb, &headers, &op, &v);
@@ -385,9 +409,9 @@ async fn forward(
                 .record(|c| c.stripe.entry(stripe_name).or_default().requests += 1);
         }
         Service::DynamoDb => {
-            let consumed = serde_json::from_slice::<Value>(&bytes)
+            let (consumed, indexes) = serde_json::from_slice::<Value>(&bytes)
                 .map(|v| units(&v["ConsumedCapacity"]))
-                .unwrap_or(0.0);
+                .unwrap_or_default();
             let transact_items = if op == "TransactWriteItems" && status.is_success() {
                 request_json
                     .as_ref()
@@ -400,6 +424,10 @@ async fn forward(
                 let e = c.dynamodb.entry(op.clone()).or_default();
                 e.requests += 1;
                 e.capacity_units += consumed;
+                e.index_units += indexes.values().sum::<f64>();
+                for (name, u) in indexes {
+                    *c.dynamodb_indexes.entry(name).or_default() += u;
+                }
                 e.transact_items += transact_items;
             });
         }
@@ -523,6 +551,8 @@ fn injected(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     #[test]
     fn a_query_answer_over_1_mb_is_cut_where_dynamodb_cuts_it() {
         let item = |i: usize| {
@@ -563,8 +593,24 @@ mod tests {
     fn consumed_capacity_is_summed_in_either_shape() {
         let one = serde_json::json!({"TableName": "t", "CapacityUnits": 2.0});
         let many = serde_json::json!([{"CapacityUnits": 1.0}, {"CapacityUnits": 0.5}]);
-        assert_eq!(super::units(&one), 2.0);
-        assert_eq!(super::units(&many), 1.5);
-        assert_eq!(super::units(&serde_json::Value::Null), 0.0);
+        assert_eq!(super::units(&one), (2.0, BTreeMap::new()));
+        assert_eq!(super::units(&many), (1.5, BTreeMap::new()));
+        assert_eq!(
+            super::units(&serde_json::Value::Null),
+            (0.0, BTreeMap::new())
+        );
+        // As DynamoDB Local answers `INDEXES` for a transaction that moved a row on an index.
+        let indexed = serde_json::json!([{"TableName": "t", "CapacityUnits": 6.0,
+            "Table": {"CapacityUnits": 2.0},
+            "GlobalSecondaryIndexes": {"stock": {"CapacityUnits": 4.0}}}]);
+        let both = serde_json::json!([indexed[0].clone(), {"CapacityUnits": 3.0,
+            "GlobalSecondaryIndexes": {"stock": {"CapacityUnits": 1.0}, "gsi1": {"CapacityUnits": 1.0}}}]);
+        assert_eq!(
+            super::units(&both),
+            (
+                9.0,
+                BTreeMap::from([("gsi1".to_string(), 1.0), ("stock".to_string(), 5.0)])
+            )
+        );
     }
 }

@@ -38,6 +38,7 @@ fn diff(after: &Value, before: &Value) -> Vec<(String, Value)> {
             let d = serde_json::json!({
                 "requests": num(a, "requests") - num(b, "requests"),
                 "capacity_units": num(a, "capacity_units") - num(b, "capacity_units"),
+                "index_units": num(a, "index_units") - num(b, "index_units"),
                 "transact_items": num(a, "transact_items") - num(b, "transact_items"),
                 "messages": num(a, "messages") - num(b, "messages"),
             });
@@ -84,6 +85,16 @@ async fn main() {
         );
         let ddb = diff(&meter1["dynamodb"], &meter0["dynamodb"]);
         let sqs = diff(&meter1["sqs"], &meter0["sqs"]);
+        let indexes: Vec<String> = meter1["dynamodb_indexes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, u)| {
+                let d = u.as_f64().unwrap_or(0.0)
+                    - meter0["dynamodb_indexes"][name].as_f64().unwrap_or(0.0);
+                format!("{name} {d:.1}")
+            })
+            .collect();
         println!(
             "\n== order {} ({} lines, {} shipment(s))",
             j.order_id,
@@ -94,15 +105,17 @@ async fn main() {
                 .unwrap_or(0)
         );
         println!(
-            "{:<20} {:>8} {:>10} {:>10}",
-            "DynamoDB op", "requests", "units", "tx items"
+            "{:<20} {:>8} {:>10} {:>14} {:>10}",
+            "DynamoDB op", "requests", "units", "of which index", "tx items"
         );
         let (mut read_units, mut write_units, mut tx_items, mut tx_units) = (0.0, 0.0, 0.0, 0.0);
+        let mut tx_index_units = 0.0;
         for (op, d) in &ddb {
             println!(
-                "{op:<20} {:>8} {:>10.1} {:>10}",
+                "{op:<20} {:>8} {:>10.1} {:>14.1} {:>10}",
                 num(d, "requests"),
                 num(d, "capacity_units"),
+                num(d, "index_units"),
                 num(d, "transact_items")
             );
             if READS.contains(&op.as_str()) {
@@ -113,8 +126,10 @@ async fn main() {
             if op == "TransactWriteItems" {
                 tx_items += num(d, "transact_items");
                 tx_units += num(d, "capacity_units");
+                tx_index_units += num(d, "index_units");
             }
         }
+        println!("index units (reads and writes): {}", indexes.join(", "));
         println!("{:<20} {:>8} {:>10}", "SQS action", "requests", "messages");
         let (mut sqs_requests, mut sqs_messages) = (0.0, 0.0);
         for (op, d) in &sqs {
@@ -149,8 +164,11 @@ async fn main() {
         }
         println!("invocations: {invocations} ({})", line.join(", "));
         // AWS bills a transactional write at 2 units per KB per item: count the transactional
-        // items at 2 units each (our items are under 1 KB) where DynamoDB Local reported fewer.
-        let aws_write = write_units - tx_units + tx_units.max(2.0 * tx_items);
+        // items at 2 units each (our items are under 1 KB) where DynamoDB Local reported fewer
+        // for the table, and the indexes' writes on top, as reported.
+        let tx_table_units = tx_units - tx_index_units;
+        let aws_write =
+            write_units - tx_units + tx_table_units.max(2.0 * tx_items) + tx_index_units;
         // Lambda's event source mapping receives and deletes each message (at least one receive
         // and one delete per message at low traffic; batches share them under load).
         let esm = 2.0 * sqs_messages;
@@ -160,7 +178,7 @@ async fn main() {
             + http * HTTP_API
             + invocations * LAMBDA_REQ;
         println!(
-            "DynamoDB: {read_units:.1} RCU, {write_units:.1} WCU reported ({aws_write:.1} WCU billed on AWS: {tx_items} transactional items at 2 each); \
+            "DynamoDB: {read_units:.1} RCU, {write_units:.1} WCU reported ({aws_write:.1} WCU billed on AWS: {tx_items} transactional items at 2 each, plus {tx_index_units:.1} of index writes in transactions); \
              SQS: {sqs_requests} requests by functions + {esm} by Lambda's pollers; HTTP API {http}; Lambda invocations {invocations}"
         );
         println!(
