@@ -64,7 +64,7 @@ run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrd
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
   updateCartItem createImageUpload listCategories listShippingOptions removeCartItem deleteAddress verifyEmail \
-  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings) & two=$!
+  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings listLowStock) & two=$!
 status=0
 wait "$one" || status=$?
 wait "$two" || status=$?

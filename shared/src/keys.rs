@@ -115,6 +115,11 @@ pub fn product_partition(id: &ProductId) -> String {
     format!("PRODUCT#{id}")
 }
 
+/// The product whose partition `pk` is (`PRODUCT#<id>`), or `None`.
+pub fn product_of_partition(pk: &str) -> Option<ProductId> {
+    pk.strip_prefix("PRODUCT#").and_then(ProductId::parse)
+}
+
 /// A product's stock in one warehouse: `PRODUCT#<id>` / `STOCK#<warehouse>`.
 pub fn product_stock(id: &ProductId, warehouse: &str) -> Key {
     Key::new(format!("PRODUCT#{id}"), format!("STOCK#{warehouse}"))
@@ -224,6 +229,16 @@ pub fn orders_by_day(created_at: u64, order: &OrderId) -> Key {
 /// One shard of one day's orders (`yyyy-mm-dd`).
 pub fn orders_day_partition(day: &str, shard: u32) -> String {
     format!("ORDERS#{day}#{shard}")
+}
+
+/// The keys-only index of stock rows by warehouse, sorted by the units on hand (`quantity`, a
+/// number, so fulfilment's `ADD quantity -q` keeps it current): the low-stock report.
+pub const STOCK_INDEX: &str = "stock";
+pub const STOCK_WH: &str = "stockwh";
+
+/// A warehouse's partition on the `stock` index: `STOCK#<warehouse>`.
+pub fn stock_by_warehouse(warehouse: &str) -> String {
+    format!("STOCK#{warehouse}")
 }
 
 /// The due-index partition number `n`.
@@ -443,6 +458,12 @@ mod tests {
         );
         assert_eq!(product(&p).sk, "PRODUCT");
         assert_eq!(product_stock(&p, "lon-1").sk, "STOCK#lon-1");
+        assert_eq!(stock_by_warehouse("lon-1"), "STOCK#lon-1");
+        assert_eq!(
+            product_of_partition(&product_partition(&p)),
+            Some(p.clone())
+        );
+        assert_eq!(product_of_partition("ORDER#x"), None);
         assert_eq!(
             product_image(&p, &i).sk,
             "IMAGE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73"

@@ -125,6 +125,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("cancel-order/no-token.json", 401, "missing_token"),
     ("resend-email/no-token.json", 401, "missing_token"),
     ("list-images/no-token.json", 401, "missing_token"),
+    ("list-low-stock/no-token.json", 401, "missing_token"),
     ("put-tax-settings/no-token.json", 401, "missing_token"),
     ("put-shipping/no-token.json", 401, "missing_token"),
     ("get-selling-settings/no-token.json", 401, "missing_token"),

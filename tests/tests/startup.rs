@@ -96,6 +96,7 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "CancelOrderFunction" => cancel_order::Context,
         "ResendEmailFunction" => resend_email::Context,
         "ListImagesFunction" => list_images::Context,
+        "ListLowStockFunction" => list_low_stock::Context,
         "PutTaxSettingsFunction" => put_tax_settings::Context,
         "PutShippingFunction" => put_shipping::Context,
         "GetSellingSettingsFunction" => get_selling_settings::Context,

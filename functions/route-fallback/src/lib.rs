@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/admin/shipping"),
     ("GET", "/admin/selling"),
     ("GET", "/admin/images"),
+    ("GET", "/admin/stock/low"),
     ("GET", "/admin/discounts"),
     ("PUT", "/admin/discounts/{code}"),
     ("GET", "/cart"),

@@ -134,7 +134,6 @@ pub async fn seed(store: &Store, accounts: bool) -> Result<()> {
 pub mod catalog {
     use anyhow::Result;
     use ferrocart::ids::ProductId;
-    use ferrocart::keys;
     use ferrocart::store::Store;
     use ferrocart::store::catalog::{
         BrandItem, CategoryItem, NewProduct, ProductItem, ProductStatus, StockItem, WarehouseItem,
@@ -395,17 +394,8 @@ pub mod catalog {
                     return Ok(false);
                 }
                 for ((wh, ..), qty) in WAREHOUSES.iter().zip(stock) {
-                    let k = keys::product_stock(&id, wh);
                     store
-                        .put_new(&StockItem {
-                            pk: k.pk,
-                            sk: k.sk,
-                            entity: "Stock".into(),
-                            product_id: id.clone(),
-                            warehouse_id: wh.to_string(),
-                            quantity: qty,
-                            updated_at: product.created_at.clone(),
-                        })
+                        .put_new(&StockItem::new(&id, wh, qty, &product.created_at))
                         .await?;
                 }
                 Ok(true)

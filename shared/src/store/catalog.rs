@@ -318,6 +318,27 @@ pub struct StockItem {
     /// Units on hand in this warehouse.
     pub quantity: i64,
     pub updated_at: String,
+    /// Its partition on the `stock` index (`STOCK#<warehouse>`, sorted by `quantity`), for the
+    /// low-stock report. Rows written before that index have none until their next set-stock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stockwh: Option<String>,
+}
+
+impl StockItem {
+    /// A product's stock row in one warehouse, with its keys and its `stock` index partition.
+    pub fn new(product: &ProductId, warehouse: &str, quantity: i64, updated_at: &str) -> Self {
+        let k = keys::product_stock(product, warehouse);
+        Self {
+            pk: k.pk,
+            sk: k.sk,
+            entity: "Stock".into(),
+            product_id: product.clone(),
+            warehouse_id: warehouse.into(),
+            quantity,
+            updated_at: updated_at.into(),
+            stockwh: Some(keys::stock_by_warehouse(warehouse)),
+        }
+    }
 }
 
 /// Outcome of processing one uploaded image; also the record that makes processing run once.
@@ -679,16 +700,7 @@ impl Store {
                 .find(|c| &c.warehouse_id == wh)
                 .map(|c| c.quantity);
             delta += qty - old.unwrap_or(0);
-            let k = keys::product_stock(id, wh);
-            let item = StockItem {
-                pk: k.pk,
-                sk: k.sk,
-                entity: "Stock".into(),
-                product_id: id.clone(),
-                warehouse_id: wh.clone(),
-                quantity: *qty,
-                updated_at: ts.clone(),
-            };
+            let item = StockItem::new(id, wh, *qty, &ts);
             let mut put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(serde_dynamo::to_item(&item)?));

@@ -19,6 +19,7 @@ pub mod reconcile;
 pub mod refunds;
 pub mod selling;
 pub mod sessions;
+pub mod stock;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -185,6 +185,7 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "cancel-order" => run(cancel_order::handle, event, requests).await,
         "resend-email" => run(resend_email::handle, event, requests).await,
         "list-images" => run(list_images::handle, event, requests).await,
+        "list-low-stock" => run(list_low_stock::handle, event, requests).await,
         "put-tax-settings" => run(put_tax_settings::handle, event, requests).await,
         "put-shipping" => run(put_shipping::handle, event, requests).await,
         "get-selling-settings" => run(get_selling_settings::handle, event, requests).await,
