@@ -25,9 +25,9 @@ build:
 dev: setup build  ## DynamoDB Local + moto + every function behind a local HTTP API, seeded
 	$(BIN)/ferrocart dev
 
-# make test's contract run asks 500 generated cases per operation (make contract: 1000), to keep
+# make test's contract run asks 300 generated cases per operation (make contract: 1000), to keep
 # the whole of CI within its 40 minutes on two cores. The stack's own lines go to target/logs/.
-TEST_CONTRACT_EXAMPLES ?= 500
+TEST_CONTRACT_EXAMPLES ?= 300
 
 test: setup       ## unit tests, integration tests against a fresh local stack, then the contract test against another
 	$(CARGO) build --workspace --all-targets
