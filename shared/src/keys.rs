@@ -292,6 +292,17 @@ pub fn order_email_resend(id: &OrderId, kind: &str, resend: &str) -> Key {
     )
 }
 
+/// The record of the refund email for one `charge.refunded` event (`event`: its Stripe id):
+/// `ORDER#<id>` / `EMAIL#refund#EVENT#<event>`.
+pub fn order_refund_email(id: &OrderId, event: &str) -> Key {
+    Key::new(format!("ORDER#{id}"), format!("EMAIL#refund#EVENT#{event}"))
+}
+
+/// The provider event a payment-log entry (`order_payment_log`'s sort key) records.
+pub fn payment_log_event(sk: &str) -> Option<&str> {
+    sk.strip_prefix("PAYLOG#")?.split_once('#').map(|(_, e)| e)
+}
+
 /// An admin's refund request of an order, by the SHA-256 of its `Idempotency-Key` (32 hex):
 /// `ORDER#<id>` / `REFUND#<key hash>`.
 pub fn order_refund(id: &OrderId, key_hash: &str) -> Key {
@@ -501,6 +512,14 @@ mod tests {
             order_email_resend(&o, "shipped", "ab12").sk,
             "EMAIL#shipped#RESEND#ab12"
         );
+        assert_eq!(
+            order_refund_email(&o, "evt_1").sk,
+            "EMAIL#refund#EVENT#evt_1"
+        );
+        let log = order_payment_log(&o, 1_795_291_080_000, "evt_1");
+        assert_eq!(log.sk, "PAYLOG#001795291080000#evt_1");
+        assert_eq!(payment_log_event(&log.sk), Some("evt_1"));
+        assert_eq!(payment_log_event("EMAIL#x"), None);
         assert_eq!(payment("stripe", "pi_1").pk, "PAYMENT#stripe#pi_1");
         assert_eq!(payment("stripe", "pi_1").sk, "PAYMENT");
         assert_eq!(

@@ -70,14 +70,17 @@ pub enum EmailKind {
     PaymentFailed,
     /// The reservation expired unpaid and the order was cancelled (order-expiry).
     OrderCancelled,
+    /// Money went back: one per refund Stripe reports (`charge.refunded`, payment-webhook).
+    Refund,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 4] = [
+    pub const ALL: [EmailKind; 5] = [
         EmailKind::OrderConfirmation,
         EmailKind::Shipped,
         EmailKind::PaymentFailed,
         EmailKind::OrderCancelled,
+        EmailKind::Refund,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl EmailKind {
             EmailKind::Shipped => "shipped",
             EmailKind::PaymentFailed => "payment_failed",
             EmailKind::OrderCancelled => "order_cancelled",
+            EmailKind::Refund => "refund",
         }
     }
 }
@@ -106,6 +110,10 @@ pub struct EmailRequest {
     /// own email of this kind went out before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
+    /// The refund email of one `charge.refunded` event (its Stripe event id): one email per
+    /// refund, however often the event is delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<String>,
 }
 
 /// The account emails: each carries a single-use link, or tells the owner of an address
@@ -193,6 +201,30 @@ pub async fn request_resend(
         kind,
         order_id: order_id.clone(),
         resend: Some(resend.to_string()),
+        refund: None,
+    })
+    .unwrap_or_default();
+    sqs.send_message()
+        .queue_url(queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(aws_sdk_sqs::Error::from)?;
+    Ok(())
+}
+
+/// Asks for the refund email of one `charge.refunded` event (`event`: its Stripe id).
+pub async fn request_refund_email(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    order_id: &OrderId,
+    event: &str,
+) -> Result<(), SendError> {
+    let body = serde_json::to_string(&EmailRequest {
+        kind: EmailKind::Refund,
+        order_id: order_id.clone(),
+        resend: None,
+        refund: Some(event.to_string()),
     })
     .unwrap_or_default();
     sqs.send_message()
@@ -219,6 +251,7 @@ pub async fn request_emails(
             kind: *kind,
             order_id: order_id.clone(),
             resend: None,
+            refund: None,
         })
         .unwrap_or_default();
         batch = batch.entries(
@@ -252,6 +285,7 @@ mod tests {
                 kind: EmailKind::OrderCancelled,
                 order_id: id.clone(),
                 resend: None,
+                refund: None,
             })
             .unwrap(),
             r#"{"kind":"order_cancelled","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74"}"#
@@ -259,11 +293,22 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&EmailRequest {
                 kind: EmailKind::Shipped,
-                order_id: id,
+                order_id: id.clone(),
                 resend: Some("ab12".into()),
+                refund: None,
             })
             .unwrap(),
             r#"{"kind":"shipped","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74","resend":"ab12"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&EmailRequest {
+                kind: EmailKind::Refund,
+                order_id: id,
+                resend: None,
+                refund: Some("evt_1".into()),
+            })
+            .unwrap(),
+            r#"{"kind":"refund","order_id":"0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f74","refund":"evt_1"}"#
         );
         for k in EmailKind::ALL {
             assert_eq!(

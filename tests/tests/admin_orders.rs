@@ -205,7 +205,7 @@ async fn refund(order_id: &str, key: &str, body: &Value) -> Resp {
 /// and status follow Stripe's webhooks; more than is left, an unpaid order, a customer: refused.
 #[tokio::test]
 async fn an_admin_refunds_in_part_then_in_full_and_the_order_follows_the_webhook() {
-    let (_, t, order) = placed_order("admin-refund").await;
+    let (email, t, order) = placed_order("admin-refund").await;
     let id = order["order_id"].as_str().unwrap();
     let total = order["total"].as_i64().unwrap();
     let pi = order["payment"]["payment_intent_id"].as_str().unwrap();
@@ -299,7 +299,27 @@ async fn an_admin_refunds_in_part_then_in_full_and_the_order_follows_the_webhook
         (o["amount_refunded"].as_i64(), o["status"].as_str()),
         (Some(0), Some("shipped"))
     );
-    charge_refunded(pi, total, 100).await;
+    let partial = charge_refunded(pi, total, 100).await;
+    // The customer hears of it once, however often Stripe delivers the event.
+    let mails = emails_to(&email, 3, 20).await;
+    assert_eq!(mails.len(), 3, "confirmation, shipped, refund: {mails:?}");
+    let mail = &mails[2];
+    assert!(
+        mail.subject.contains("a refund for order"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.body.contains("we have refunded £1.00")
+            && mail.body.contains(&format!(
+                "In all, £1.00 of the {} you paid",
+                ferrocart::money::format(total, "GBP")
+            ))
+            && mail.body.contains("Shipping"),
+        "{}",
+        mail.body
+    );
+    assert_eq!(deliver_signed(&partial).await.status, 200);
     let o = admin_get(&format!("/admin/orders/{id}")).await.json;
     assert_eq!(o["amount_refunded"], 100);
     assert_eq!(
@@ -321,7 +341,33 @@ async fn an_admin_refunds_in_part_then_in_full_and_the_order_follows_the_webhook
     assert_eq!(r.json["refund"]["amount"], total - 100);
     assert_eq!(stripe_refunds(pi).await, vec![100, total - 100]);
     charge_refunded(pi, total, total).await;
+    let mails = emails_to(&email, 4, 20).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let mails_now = emails_to(&email, 4, 0).await;
+    assert_eq!(mails_now.len(), 4, "one email per refund: {mails_now:?}");
+    let mail = &mails[3];
+    assert!(mail.subject.contains("was refunded"), "{}", mail.subject);
+    assert!(
+        mail.body.contains(&format!(
+            "we have refunded {}",
+            ferrocart::money::format(total - 100, "GBP")
+        )) && mail.body.contains("Everything you paid"),
+        "{}",
+        mail.body
+    );
     let o = admin_get(&format!("/admin/orders/{id}")).await.json;
+    let refund_emails: Vec<&Value> = o["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "refund")
+        .collect();
+    assert_eq!(refund_emails.len(), 2, "{:?}", o["emails"]);
+    assert!(
+        refund_emails
+            .iter()
+            .all(|e| e["status"] == "sent" && e["refund"].is_string())
+    );
     assert_eq!(
         (o["status"].as_str(), o["amount_refunded"].as_i64()),
         (Some("refunded"), Some(total))
@@ -355,7 +401,8 @@ async fn stripe_refunds(pi: &str) -> Vec<i64> {
 }
 
 /// Stripe's signed `charge.refunded` for the PaymentIntent's charge, `refunded` of `amount` so far.
-async fn charge_refunded(pi: &str, amount: i64, refunded: i64) {
+/// The event's body, to deliver it again.
+async fn charge_refunded(pi: &str, amount: i64, refunded: i64) -> String {
     let e = event(
         &evt_id(),
         "charge.refunded",
@@ -364,4 +411,5 @@ async fn charge_refunded(pi: &str, amount: i64, refunded: i64) {
     );
     let r = deliver_signed(&e).await;
     assert_eq!(r.status, 200, "{:?}", r.json);
+    e
 }

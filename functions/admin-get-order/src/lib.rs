@@ -49,6 +49,8 @@ struct EmailSent {
     subject: Option<String>,
     /// An admin's resend (its id); `null` for the order's own email.
     resend: Option<String>,
+    /// A refund email's `charge.refunded` event (one email per refund); `null` otherwise.
+    refund: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -132,6 +134,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 to: e.to.clone(),
                 subject: e.subject.clone(),
                 resend: e.resend.clone(),
+                refund: e.refund.clone(),
             })
             .collect(),
         refund_requests: details

@@ -3,7 +3,10 @@
 //! per (order, kind)**: a conditional claim on `ORDER#<id>/EMAIL#<kind>` decides who sends
 //! ([`ferrocart::store::emails`]), so duplicates, retries and concurrent deliveries send nothing more.
 //! An admin's resend (`{"kind", "order_id", "resend"}`) is its own record,
-//! `EMAIL#<kind>#RESEND#<id>`, sent once in the same way.
+//! `EMAIL#<kind>#RESEND#<id>`, sent once in the same way, and so is each refund's email
+//! (`{"kind": "refund", "order_id", "refund": <charge.refunded event id>}`,
+//! `EMAIL#refund#EVENT#<id>`): it says what that refund gave back (the event's running total
+//! less the one before it, from the order's payment log) and what was refunded in all.
 //!
 //! - Refused for good (invalid address, recipient not allowed): recorded as `undeliverable` on the
 //!   email and on the customer's profile, the message succeeds (never retried); later emails to
@@ -106,20 +109,28 @@ pub async fn process<M: Mailer>(ctx: &EmailContext<M>, body: &str) -> Result<Out
         order: req.order_id.clone(),
         kind,
         resend: req.resend.clone(),
+        refund: req.refund.clone(),
     };
     let details = ctx
         .store
         .get_order_details(&req.order_id)
         .await?
         .ok_or_else(|| format!("order {} does not exist", req.order_id))?;
-    if details
-        .emails
-        .iter()
-        .any(|e| e.kind == kind && e.resend == email.resend && e.status != "sending")
-    {
+    if details.emails.iter().any(|e| {
+        e.kind == kind
+            && e.resend == email.resend
+            && e.refund == email.refund
+            && e.status != "sending"
+    }) {
         return Ok(Outcome::AlreadyHandled);
     }
-    let skip = match relevance(kind, &details) {
+    let mut relevant = relevance(kind, &details);
+    if relevant == Relevance::Send
+        && let Some(event) = &email.refund
+    {
+        relevant = render::refund_event_relevance(&details, event);
+    }
+    let skip = match relevant {
         Relevance::Send => None,
         // The order's own email waits for the order; a resend was checked when it was asked
         // for, and is not sent if the order has moved on since.
@@ -173,12 +184,13 @@ async fn send_claimed<M: Mailer>(
         .as_deref()
         .filter(|_| order.is_guest())
         .map(|email| ctx.order_links.token(id, email));
-    let view = render::EmailView::new(
+    let mut view = render::EmailView::new(
         &ctx.shop_name,
         ctx.storefront_url.as_deref(),
         details,
         token.as_deref(),
     );
+    view.refund = render::RefundView::of(details, email.refund.as_deref());
     let rendered = render::render(kind, &view)?;
     let mail = Mail {
         from: ctx.sender.clone(),

@@ -5,6 +5,7 @@ use askama::Template;
 use ferrocart::messages::{AccountEmailKind, EmailKind};
 use ferrocart::money;
 use ferrocart::store::details::OrderDetails;
+use ferrocart::store::emails::Relevance;
 
 #[derive(Debug, Clone)]
 pub struct LineView {
@@ -94,6 +95,72 @@ pub struct EmailView {
     /// Why a cancelled order was cancelled: its reservation lapsed unpaid, or the shop
     /// cancelled it (and, if it was paid, refunds it in full).
     pub cancelled: Cancelled,
+    /// What was refunded (the refund email).
+    pub refund: RefundView,
+}
+
+/// The refund email's figures, formatted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundView {
+    /// This refund, when the email is about one (`None`: an admin's resend, which says only
+    /// what was refunded in all).
+    pub amount: Option<String>,
+    /// All refunded so far.
+    pub refunded: String,
+    /// Everything paid went back.
+    pub full: bool,
+}
+
+/// The payment-log entry of a `charge.refunded` event: its cumulative `amount_refunded` and
+/// whether it was applied to the order.
+fn refund_entry<'a>(
+    d: &'a OrderDetails,
+    event: &str,
+) -> Option<&'a ferrocart::store::payments::PaymentLogEntry> {
+    d.payment_log.iter().find(|e| {
+        e.kind == "charge.refunded" && ferrocart::keys::payment_log_event(&e.sk) == Some(event)
+    })
+}
+
+/// Whether the refund email of `event` can go out: its event must be on the order's payment
+/// log (written in the webhook's transaction, before the email is asked for) and applied.
+pub fn refund_event_relevance(d: &OrderDetails, event: &str) -> Relevance {
+    match refund_entry(d, event) {
+        None => Relevance::NotYet(format!("refund event {event} is not recorded yet")),
+        Some(e) if e.outcome != "applied" => Relevance::Skip(format!(
+            "refund event {event} was not applied: {}",
+            e.outcome
+        )),
+        Some(_) => Relevance::Send,
+    }
+}
+
+impl RefundView {
+    /// The figures of the refund `event` reported (Stripe's `charge.refunded` carries what was
+    /// refunded in all, so this refund is that less the largest total an earlier refund event
+    /// reported), or of everything refunded when there is no event (a resend).
+    pub fn of(d: &OrderDetails, event: Option<&str>) -> Self {
+        let o = &d.order;
+        let fmt = |minor: i64| money::format(minor, &o.currency);
+        let this_total = event.and_then(|e| refund_entry(d, e)).map(|e| e.amount);
+        let amount = this_total.map(|total| {
+            let before = d
+                .payment_log
+                .iter()
+                .filter(|e| e.kind == "charge.refunded" && e.outcome == "applied")
+                .map(|e| e.amount)
+                .filter(|a| *a < total)
+                .max()
+                .unwrap_or(0);
+            fmt(total - before)
+        });
+        let refunded = o.amount_refunded.unwrap_or(0).max(this_total.unwrap_or(0));
+        Self {
+            amount,
+            refunded: fmt(refunded),
+            full: refunded >= o.total,
+        }
+    }
 }
 
 /// Which cancellation email an order gets.
@@ -192,6 +259,7 @@ impl EmailView {
                 }
                 _ => Cancelled::Lapsed,
             },
+            refund: RefundView::of(d, None),
         }
     }
 }
@@ -217,6 +285,7 @@ templates! {
     ShippedHtml, ShippedText, "shipped.html", "shipped.txt";
     PaymentFailedHtml, PaymentFailedText, "payment_failed.html", "payment_failed.txt";
     CancelledHtml, CancelledText, "order_cancelled.html", "order_cancelled.txt";
+    RefundHtml, RefundText, "refund.html", "refund.txt";
 }
 
 /// What an account email shows: whom it greets, the single-use link and its code.
@@ -303,6 +372,8 @@ pub fn render(kind: EmailKind, v: &EmailView) -> Result<Rendered, askama::Error>
         EmailKind::Shipped => format!("{shop}: order {r} has shipped"),
         EmailKind::PaymentFailed => format!("{shop}: payment for order {r} did not go through"),
         EmailKind::OrderCancelled => format!("{shop}: order {r} was cancelled"),
+        EmailKind::Refund if v.refund.full => format!("{shop}: order {r} was refunded"),
+        EmailKind::Refund => format!("{shop}: a refund for order {r}"),
     };
     let s = subject.as_str();
     let (html, text) = match kind {
@@ -321,6 +392,10 @@ pub fn render(kind: EmailKind, v: &EmailView) -> Result<Rendered, askama::Error>
         EmailKind::OrderCancelled => (
             CancelledHtml { v, subject: s }.render()?,
             CancelledText { v }.render()?,
+        ),
+        EmailKind::Refund => (
+            RefundHtml { v, subject: s }.render()?,
+            RefundText { v }.render()?,
         ),
     };
     Ok(Rendered {
@@ -476,6 +551,92 @@ mod tests {
             "{}",
             confirmation.text
         );
+    }
+
+    fn refund_logged(d: &mut OrderDetails, event: &str, at_ms: u64, total: i64, outcome: &str) {
+        let k = ferrocart::keys::order_payment_log(&d.order.order_id, at_ms, event);
+        d.payment_log
+            .push(ferrocart::store::payments::PaymentLogEntry {
+                pk: k.pk,
+                sk: k.sk,
+                entity: "PaymentLog".into(),
+                provider: "stripe".into(),
+                reference: "pi_1".into(),
+                kind: "charge.refunded".into(),
+                amount: total,
+                currency: "eur".into(),
+                outcome: outcome.into(),
+                error_code: None,
+                at: "2026-12-03T10:00:00Z".into(),
+            });
+    }
+
+    #[test]
+    fn each_refund_email_says_what_that_refund_gave_back_and_what_in_all() {
+        let mut d = details("EUR");
+        // Two partial refunds (Stripe reports the running total), then the rest.
+        refund_logged(&mut d, "evt_a", 1, 30_000, "applied");
+        refund_logged(&mut d, "evt_b", 2, 50_000, "applied");
+        refund_logged(&mut d, "evt_c", 3, 123_945, "applied");
+        refund_logged(&mut d, "evt_x", 4, 10, "ignored: order is pending_payment");
+        d.order.amount_refunded = Some(50_000);
+        let view = |d: &OrderDetails, event: Option<&str>| {
+            let mut v = EmailView::new("Shop", None, d, None);
+            v.refund = RefundView::of(d, event);
+            render(EmailKind::Refund, &v).unwrap()
+        };
+        let second = view(&d, Some("evt_b"));
+        assert_eq!(second.subject, "Shop: a refund for order 4D5E6F74");
+        assert!(
+            second.text.contains("we have refunded €200.00 to the card")
+                && second
+                    .text
+                    .contains("In all, €500.00 of the €1,239.45 you paid"),
+            "{}",
+            second.text
+        );
+        assert!(
+            second.html.contains("we have refunded €200.00"),
+            "{}",
+            second.html
+        );
+        assert!(second.text.contains("Discount") || d.order.discount.is_none());
+        assert!(
+            second.text.contains("Tax 20% (included)"),
+            "{}",
+            second.text
+        );
+        let first = view(&d, Some("evt_a"));
+        assert!(first.text.contains("refunded €300.00 to"), "{}", first.text);
+        d.order.amount_refunded = Some(123_945);
+        let last = view(&d, Some("evt_c"));
+        assert_eq!(last.subject, "Shop: order 4D5E6F74 was refunded");
+        assert!(
+            last.text.contains("refunded €739.45 to")
+                && last
+                    .text
+                    .contains("Everything you paid, €1,239.45, has been refunded"),
+            "{}",
+            last.text
+        );
+        // An admin's resend names no event: what was refunded in all.
+        let resent = view(&d, None);
+        assert!(
+            resent.text.contains("this is a copy of your refund")
+                && resent.text.contains("Everything you paid, €1,239.45"),
+            "{}",
+            resent.text
+        );
+        // The event must be on the log, and applied.
+        assert_eq!(refund_event_relevance(&d, "evt_b"), Relevance::Send);
+        assert!(matches!(
+            refund_event_relevance(&d, "evt_unknown"),
+            Relevance::NotYet(_)
+        ));
+        assert!(matches!(
+            refund_event_relevance(&d, "evt_x"),
+            Relevance::Skip(_)
+        ));
     }
 
     #[test]

@@ -321,6 +321,18 @@ async fn follow_up(
     if event.kind == "payment_intent.succeeded" && applied != ApplyEvent::Applied {
         flag_late_payment(ctx, event, &order.order_id).await?;
     }
+    // One email per refund: keyed by the event, so a redelivery (a duplicate) asks again and the
+    // email consumer sends it once. An ignored refund event's email is recorded as skipped.
+    if event.kind == "charge.refunded" && applied != ApplyEvent::Ignored {
+        ferrocart::messages::request_refund_email(
+            &ctx.sqs,
+            &ctx.email_queue_url,
+            &order.order_id,
+            &event.id,
+        )
+        .await
+        .map_err(ApiError::unavailable)?;
+    }
     if event.kind == "payment_intent.payment_failed"
         && applied != ApplyEvent::Ignored
         && order.status == OrderStatus::PendingPayment

@@ -1,6 +1,7 @@
 //! `POST /admin/orders/{id}/emails/{kind}` (admin, `Idempotency-Key`) → 202 `{order_id, kind,
 //! resend_id}`: sends an order's email of `kind` (`order_confirmation`, `shipped`,
-//! `payment_failed`, `order_cancelled`) again, to the customer's address as it is now.
+//! `payment_failed`, `order_cancelled`, `refund`) again, to the customer's address as it is now
+//! (a resent refund email says what was refunded in all).
 //!
 //! The email consumer sends each (order, kind) once; a resend is its own record,
 //! `EMAIL#<kind>#RESEND#<resend id>`, the id derived from the `Idempotency-Key`

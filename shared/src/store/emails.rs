@@ -41,16 +41,21 @@ pub struct EmailRecord {
     /// `Idempotency-Key`. `None` for the order's own email of this kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
+    /// A refund email's `charge.refunded` event (its Stripe id); `None` for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<String>,
     pub updated_at: String,
 }
 
-/// One email about an order: its own of a kind, or an admin's resend of it. Each goes out at
-/// most once.
+/// One email about an order: its own of a kind, the refund email of one refund, or an admin's
+/// resend of it. Each goes out at most once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderEmail {
     pub order: OrderId,
     pub kind: EmailKind,
     pub resend: Option<String>,
+    /// The `charge.refunded` event a refund email is about.
+    pub refund: Option<String>,
 }
 
 /// Whether an order is (still) in a state its email of a kind is about.
@@ -76,6 +81,7 @@ pub fn relevance(kind: EmailKind, d: &super::details::OrderDetails) -> Relevance
         EmailKind::OrderCancelled if o.status != crate::state::OrderStatus::Cancelled => {
             not_yet("is not cancelled")
         }
+        EmailKind::Refund if o.amount_refunded.unwrap_or(0) <= 0 => not_yet("has no refund"),
         EmailKind::PaymentFailed if o.status != crate::state::OrderStatus::PendingPayment => {
             Relevance::Skip(format!("order is {} now", o.status))
         }
@@ -120,9 +126,10 @@ impl EmailAbout {
     fn parts(&self) -> (keys::Key, &'static str, String, &'static str) {
         match self {
             EmailAbout::Order(e) => (
-                match &e.resend {
-                    None => keys::order_email(&e.order, e.kind.as_str()),
-                    Some(r) => keys::order_email_resend(&e.order, e.kind.as_str(), r),
+                match (&e.resend, &e.refund) {
+                    (Some(r), _) => keys::order_email_resend(&e.order, e.kind.as_str(), r),
+                    (None, Some(event)) => keys::order_refund_email(&e.order, event),
+                    (None, None) => keys::order_email(&e.order, e.kind.as_str()),
                 },
                 "order_id",
                 e.order.to_string(),
@@ -158,28 +165,33 @@ impl Store {
 
     async fn claim(&self, about: &EmailAbout, now: u64) -> Result<bool, StoreError> {
         let (key, subject_attr, subject, kind) = about.parts();
-        let resend = match about {
-            EmailAbout::Order(OrderEmail {
-                resend: Some(r), ..
-            }) => Some(r.clone()),
-            _ => None,
+        // What the record says it is about, beside its order and kind.
+        let about_attrs: Vec<(&str, String)> = match about {
+            EmailAbout::Order(e) => [("resend", &e.resend), ("refund", &e.refund)]
+                .into_iter()
+                .filter_map(|(attr, v)| v.clone().map(|v| (attr, v)))
+                .collect(),
+            EmailAbout::Request(..) => Vec::new(),
         };
-        let update = if resend.is_some() {
-            "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
-             claimed_until = :until, updated_at = :at, resend = :resend ADD attempts :one"
-        } else {
-            "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
-             claimed_until = :until, updated_at = :at ADD attempts :one"
-        };
+        let mut update = "SET entity = :entity, #subject = :order, kind = :kind, #st = :sending, \
+             claimed_until = :until, updated_at = :at"
+            .to_string();
+        for (attr, _) in &about_attrs {
+            update.push_str(&format!(", {attr} = :{attr}"));
+        }
+        update.push_str(" ADD attempts :one");
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&key)))
             .update_expression(update)
-            .set_expression_attribute_values(
-                resend.map(|r| std::collections::HashMap::from([(":resend".to_string(), s(r))])),
-            )
+            .set_expression_attribute_values(Some(
+                about_attrs
+                    .into_iter()
+                    .map(|(attr, v)| (format!(":{attr}"), s(v)))
+                    .collect(),
+            ))
             .expression_attribute_names("#subject", subject_attr)
             .condition_expression(
                 "attribute_not_exists(pk) OR (#st = :sending AND claimed_until <= :now)",
