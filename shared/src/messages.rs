@@ -197,13 +197,26 @@ pub async fn request_resend(
     kind: EmailKind,
     resend: &str,
 ) -> Result<(), SendError> {
-    let body = serde_json::to_string(&EmailRequest {
-        kind,
-        order_id: order_id.clone(),
-        resend: Some(resend.to_string()),
-        refund: None,
-    })
-    .unwrap_or_default();
+    send_one(
+        sqs,
+        queue_url,
+        &EmailRequest {
+            kind,
+            order_id: order_id.clone(),
+            resend: Some(resend.to_string()),
+            refund: None,
+        },
+    )
+    .await
+}
+
+/// Sends one email request on its own.
+async fn send_one(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    req: &EmailRequest,
+) -> Result<(), SendError> {
+    let body = serde_json::to_string(req).unwrap_or_default();
     sqs.send_message()
         .queue_url(queue_url)
         .message_body(body)
@@ -220,20 +233,17 @@ pub async fn request_refund_email(
     order_id: &OrderId,
     event: &str,
 ) -> Result<(), SendError> {
-    let body = serde_json::to_string(&EmailRequest {
-        kind: EmailKind::Refund,
-        order_id: order_id.clone(),
-        resend: None,
-        refund: Some(event.to_string()),
-    })
-    .unwrap_or_default();
-    sqs.send_message()
-        .queue_url(queue_url)
-        .message_body(body)
-        .send()
-        .await
-        .map_err(aws_sdk_sqs::Error::from)?;
-    Ok(())
+    send_one(
+        sqs,
+        queue_url,
+        &EmailRequest {
+            kind: EmailKind::Refund,
+            order_id: order_id.clone(),
+            resend: None,
+            refund: Some(event.to_string()),
+        },
+    )
+    .await
 }
 
 pub async fn request_emails(
