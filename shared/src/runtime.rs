@@ -63,8 +63,9 @@ where
     serve_events(handler).await
 }
 
-/// Any event function: `handler(&Context, event)` per invocation, its answer the result.
-async fn serve_events<C, E, F, Fut, R>(handler: F) -> Result<(), lambda_runtime::Error>
+/// Any event function (a DynamoDB stream consumer, say): `handler(&Context, event)` per
+/// invocation, its answer the result.
+pub async fn serve_events<C, E, F, Fut, R>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     C: FunctionContext,
     E: serde::de::DeserializeOwned,

@@ -205,8 +205,16 @@ impl Pool {
         self.live.fetch_add(1, Ordering::SeqCst);
         let n = NEXT_SANDBOX.fetch_add(1, Ordering::SeqCst);
         let label = format!("{}-{n}", f.logical_id);
+        // Each sandbox has a /tmp of its own, as in Lambda (the search functions keep their index
+        // there): TMPDIR points at a fresh directory per sandbox.
+        let tmp = std::env::temp_dir()
+            .join("ferrocart-sandboxes")
+            .join(&label);
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let mut cmd = Command::new(&self.binary);
         cmd.env_clear()
+            .env("TMPDIR", &tmp)
             .envs(&self.base_env)
             .envs(&f.env)
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())

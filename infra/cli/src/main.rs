@@ -19,6 +19,7 @@ mod seed;
 mod services;
 mod sqs;
 mod stack;
+mod streams;
 mod template;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +56,8 @@ enum Command {
     Meter(commands::meter::Args),
     /// Inject DynamoDB, SQS and Stripe faults into the running stack
     Faults(commands::faults::Args),
+    /// Rebuild the running stack's search index from the active products
+    SearchRebuild,
     /// Print infra/sam-local-env.json (sam local's --env-vars for the local servers)
     SamEnv,
     /// Print the HTTP routes declared in template.yaml, as JSON
@@ -78,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Emails(a) => emails::run(a).await,
         Command::Meter(a) => commands::meter::run(a).await,
         Command::Faults(a) => commands::faults::run(a).await,
+        Command::SearchRebuild => commands::search_rebuild::run().await,
         Command::SamEnv => sam_env::run(),
         Command::Routes => routes::run(),
         Command::BenchPassword(a) => bench_password::run(a),

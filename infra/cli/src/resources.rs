@@ -82,6 +82,18 @@ pub async fn create_table(client: &Client, table: &Table) -> Result<()> {
                 .build()?,
         );
     }
+    if let Some(view) = p
+        .get("StreamSpecification")
+        .and_then(|v| v.get("StreamViewType"))
+        .and_then(Value::as_str)
+    {
+        req = req.stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(view))
+                .build()?,
+        );
+    }
     match req.send().await {
         Ok(_) => {}
         Err(e) if format!("{e:?}").contains("ResourceInUseException") => {}

@@ -2,7 +2,7 @@
 //! behind a local HTTP API, SQS pollers and a media CDN (`ferrocart dev` and `ferrocart run`).
 
 use crate::local::*;
-use crate::{gateway, iam, lambda, meter, resources, seed, services, sqs, template};
+use crate::{gateway, iam, lambda, meter, resources, seed, services, sqs, streams, template};
 use anyhow::{Result, anyhow};
 use ferrocart::store::Store;
 use std::collections::HashMap;
@@ -66,7 +66,8 @@ impl Stack {
                     format!("http://127.0.0.1:{METER_STRIPE_PORT}"),
                 );
             }
-            pools.push(lambda::Pool::new(f, &bins, base_env.clone(), 8)?);
+            let most = f.reserved_concurrency.unwrap_or(8).min(8);
+            pools.push(lambda::Pool::new(f, &bins, base_env.clone(), most)?);
         }
 
         let children = vec![
@@ -208,6 +209,35 @@ impl Stack {
                 pool.clone(),
             );
             crate::log::say!("[stack] queue {} -> {}", queue.local_name, source.function);
+        }
+
+        for source in &tpl.stream_sources {
+            let pool = pools
+                .iter()
+                .find(|p| p.function.logical_id == source.function)
+                .ok_or_else(|| anyhow!("no function {}", source.function))?
+                .clone();
+            let on_failure = match &source.on_failure_queue {
+                None => None,
+                Some(id) => Some(
+                    tpl.queues
+                        .iter()
+                        .find(|q| &q.logical_id == id)
+                        .map(|q| template::queue_url(&q.local_name))
+                        .ok_or_else(|| {
+                            anyhow!("{}: OnFailure names unknown queue {id}", source.function)
+                        })?,
+                ),
+            };
+            streams::spawn(streams::Feed {
+                ddb: ddb.clone(),
+                sqs: sqs.clone(),
+                table: table.clone(),
+                source: source.clone(),
+                on_failure,
+                pool,
+            });
+            crate::log::say!("[stack] table stream {table} -> {}", source.function);
         }
 
         for schedule in &tpl.schedules {

@@ -25,6 +25,9 @@ pub struct Function {
     pub env: BTreeMap<String, String>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
+    /// `ReservedConcurrentExecutions`: at most this many sandboxes at once (the search index's
+    /// one writer has 1).
+    pub reserved_concurrency: Option<usize>,
     /// The DynamoDB and SQS statements of its policy, for the local IAM check.
     pub grants: crate::iam::Grants,
 }
@@ -53,6 +56,22 @@ pub struct SqsSource {
     pub report_batch_item_failures: bool,
 }
 
+/// A DynamoDB stream feeding a function (a `DynamoDB` event on the table's `StreamArn`).
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub function: String,
+    pub batch_size: u32,
+    pub batching_window_secs: u64,
+    /// Retries of a failing batch before it is given up (AWS: -1 means until the records expire;
+    /// locally that is capped at 10).
+    pub max_retry_attempts: u32,
+    pub report_batch_item_failures: bool,
+    /// `FilterCriteria` patterns (Lambda event filtering): a record is delivered if any matches.
+    pub filters: Vec<Json>,
+    /// The queue (logical id) of `DestinationConfig.OnFailure`.
+    pub on_failure_queue: Option<String>,
+}
+
 /// A function run on a schedule (a `Schedule` or `ScheduleV2` event): `rate(...)` or `cron(...)`.
 #[derive(Debug, Clone)]
 pub struct ScheduleSource {
@@ -68,6 +87,7 @@ pub struct Template {
     pub buckets: Vec<Resource>,
     pub queues: Vec<Resource>,
     pub sqs_sources: Vec<SqsSource>,
+    pub stream_sources: Vec<StreamSource>,
     pub schedules: Vec<ScheduleSource>,
     /// Buckets served by a CloudFront distribution (an S3 origin), by local name.
     pub cdn_buckets: Vec<String>,
@@ -286,6 +306,7 @@ impl Template {
         let mut functions = Vec::new();
         let mut routes = Vec::new();
         let mut sqs_sources = Vec::new();
+        let mut stream_sources = Vec::new();
         let mut schedules = Vec::new();
         for (id, res) in resources {
             let id = id.as_str().unwrap_or_default().to_string();
@@ -385,6 +406,10 @@ impl Template {
                     });
                     continue;
                 }
+                if event.get("Type").and_then(Value::as_str) == Some("DynamoDB") {
+                    stream_sources.push(stream_source(&id, event.get("Properties"))?);
+                    continue;
+                }
                 if matches!(
                     event.get("Type").and_then(Value::as_str),
                     Some("Schedule" | "ScheduleV2")
@@ -425,6 +450,10 @@ impl Template {
                 binary,
                 env,
                 grants,
+                reserved_concurrency: props
+                    .get("ReservedConcurrentExecutions")
+                    .and_then(Value::as_u64)
+                    .map(|n| n as usize),
                 timeout_secs: props
                     .get("Timeout")
                     .and_then(Value::as_u64)
@@ -468,6 +497,7 @@ impl Template {
             buckets,
             queues,
             sqs_sources,
+            stream_sources,
             schedules,
             cdn_buckets,
             secrets,
@@ -488,6 +518,59 @@ impl Template {
         }
         out
     }
+}
+
+fn stream_source(function: &str, p: Option<&Value>) -> Result<StreamSource> {
+    let num = |key: &str, default: i64| {
+        p.and_then(|p| p.get(key))
+            .and_then(Value::as_i64)
+            .unwrap_or(default)
+    };
+    let mut filters = Vec::new();
+    for f in p
+        .and_then(|p| p.get("FilterCriteria"))
+        .and_then(|c| c.get("Filters"))
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let pattern = f
+            .get("Pattern")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("{function}: a filter needs a Pattern string"))?;
+        filters.push(
+            serde_json::from_str(pattern)
+                .with_context(|| format!("{function}: filter pattern {pattern}"))?,
+        );
+    }
+    let on_failure_queue = p
+        .and_then(|p| p.get("DestinationConfig"))
+        .and_then(|d| d.get("OnFailure"))
+        .and_then(|o| o.get("Destination"))
+        .and_then(|d| tag_name(d).map(|(_, a)| a.clone()))
+        .and_then(|a| match a {
+            Value::String(s) => s.split('.').next().map(str::to_string),
+            Value::Sequence(s) => s.first().and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        });
+    Ok(StreamSource {
+        function: function.to_string(),
+        batch_size: num("BatchSize", 100).clamp(1, 10_000) as u32,
+        batching_window_secs: num("MaximumBatchingWindowInSeconds", 0).clamp(0, 300) as u64,
+        max_retry_attempts: match num("MaximumRetryAttempts", -1) {
+            n if n < 0 => 10,
+            n => n.min(10) as u32,
+        },
+        report_batch_item_failures: p
+            .and_then(|p| p.get("FunctionResponseTypes"))
+            .and_then(Value::as_sequence)
+            .is_some_and(|s| {
+                s.iter()
+                    .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
+            }),
+        filters,
+        on_failure_queue,
+    })
 }
 
 /// `!GetAtt X.Attr` (or `[X, Attr]`) for the attributes the local stack can know.

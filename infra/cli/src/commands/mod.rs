@@ -12,6 +12,7 @@ pub mod pay;
 pub mod routes;
 pub mod run;
 pub mod sam_env;
+pub mod search_rebuild;
 pub mod seed;
 
 use crate::local::{load_template, local_dynamodb, project_root};
