@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions emails create-admin routes clean-local \
+.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -45,7 +45,7 @@ lint: setup
 
 ci: lint test
 
-bench: bench-password bench-resize bench-order bench-functions ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
+bench: bench-password bench-resize bench-order bench-functions bench-search ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
 
 bench-password:   ## Argon2id time at the parameters in use (release build)
 	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30
@@ -64,6 +64,9 @@ bench-order-guest: ## as bench-order, for a guest's order (no account; checkout 
 bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm request (whole process and in-process), size of every release binary
 	$(CARGO) build --release -p hello-bench -p handler-bench $(FUNCTIONS)
 	$(BIN)/ferrocart bench-functions --bin-dir $(RELEASE)
+
+bench-search:     ## the search index in-process: build, size, open and query p50/p99 at 10,000 and 100,000 products (release build)
+	$(CARGO) run --release -p search-bench -- 10000 100000
 
 deploy-tools:     ## install the SAM CLI, cargo-lambda and zig into .local/deploy, and the arm64 Rust target
 	bash infra/deploy/install.sh

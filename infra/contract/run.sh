@@ -60,11 +60,11 @@ phases=--phases=examples,coverage,fuzzing
 # shellcheck disable=SC2046
 run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct \
   getOrder addToCart getCart me listAddresses createAddress updateAddress requestPasswordReset \
-  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder createRefund resendEmail putShipping listImages) & one=$!
+  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder createRefund resendEmail putShipping listImages search) & one=$!
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
   updateCartItem createImageUpload listCategories listShippingOptions removeCartItem deleteAddress verifyEmail \
-  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings listLowStock) & two=$!
+  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings listLowStock searchSuggest) & two=$!
 status=0
 wait "$one" || status=$?
 wait "$two" || status=$?

@@ -46,6 +46,42 @@ pub async fn pick_products(skip: usize) -> Vec<Value> {
     picked
 }
 
+/// Search: the product found by its name with a letter dropped from its longest word (a typo
+/// search forgives), within the time a change takes to be searchable.
+pub async fn find_by_a_misspelling(product: &Value) {
+    let name = product["name"].as_str().unwrap_or_default();
+    let longest = name
+        .split_whitespace()
+        .filter(|w| w.chars().all(char::is_alphabetic))
+        .max_by_key(|w| w.chars().count())
+        .unwrap_or_default();
+    assert!(
+        longest.chars().count() >= 5,
+        "{name}: a word long enough to misspell"
+    );
+    let mut chars: Vec<char> = longest.chars().collect();
+    chars.remove(chars.len() / 2);
+    let typo: String = chars.into_iter().collect();
+    let q = name.replacen(longest, &typo, 1).replace(' ', "+");
+    let start = std::time::Instant::now();
+    loop {
+        let r = call("GET", &format!("/search?q={q}&limit=50"), None, None).await;
+        assert_eq!(r.status, 200, "{:?}", r.json);
+        let found = r.json["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|i| i["product_id"] == product["product_id"]));
+        if found {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{name} not found searching {q}: {:?}",
+            r.json
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 /// Runs the journey; panics (failing the caller) at the first step that does not do its job.
 /// `skip` picks a different trio of products per caller, so concurrent journeys do not compete.
 pub async fn shop_one_order(tag: &str, skip: usize) -> Journey {
@@ -80,6 +116,7 @@ async fn shop(tag: &str, skip: usize, guest: bool) -> Journey {
     };
 
     let picked = pick_products(skip).await;
+    find_by_a_misspelling(&picked[0]).await;
     let lines: Vec<(String, String, i64, i64)> = picked
         .iter()
         .zip([1, 2, 1])

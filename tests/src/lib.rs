@@ -274,14 +274,29 @@ pub struct SentEmail {
 
 /// Every email accepted by the local SES so far.
 pub async fn sent_emails() -> Vec<SentEmail> {
-    let v: Value = client()
-        .get("http://127.0.0.1:4566/moto-api/data.json")
-        .send()
-        .await
-        .expect("moto")
-        .json()
-        .await
-        .expect("JSON");
+    // moto builds the dump by walking every backend; while another function writes to S3 (the
+    // search indexer publishing) that walk can fail with a 500. Such a dump is asked for again.
+    let mut v = Value::Null;
+    for attempt in 0..10 {
+        let r = client()
+            .get("http://127.0.0.1:4566/moto-api/data.json")
+            .send()
+            .await
+            .expect("moto");
+        let status = r.status();
+        let text = r.text().await.expect("moto's dump");
+        match serde_json::from_str::<Value>(&text) {
+            Ok(json) if status.is_success() => {
+                v = json;
+                break;
+            }
+            _ if attempt < 9 => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            other => panic!(
+                "moto's dump ({status}): {other:?}: {}",
+                &text[..text.len().min(300)]
+            ),
+        }
+    }
     // moto's dump: `ses.Message` is a list of every message accepted, oldest first.
     v["ses"]["Message"]
         .as_array()

@@ -23,6 +23,21 @@ fn load(rel: &str) -> Value {
             "{rel} is not an EventBridge schedule"
         );
         assert_eq!(v["source"], "aws.events", "{rel}");
+    } else if STREAM_FUNCTIONS
+        .iter()
+        .any(|f| rel.starts_with(&format!("{f}/")))
+    {
+        let records = v["Records"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rel}: no Records"));
+        for r in records {
+            assert_eq!(
+                r["eventSource"], "aws:dynamodb",
+                "{rel} is not a DynamoDB stream event"
+            );
+            assert!(r["dynamodb"]["SequenceNumber"].is_string(), "{rel}");
+            assert!(r["dynamodb"]["Keys"].is_object(), "{rel}");
+        }
     } else if SQS_FUNCTIONS
         .iter()
         .any(|f| rel.starts_with(&format!("{f}/")))
@@ -42,6 +57,28 @@ fn body_of(resp: &Value) -> Value {
 
 /// Functions fed by SQS; their fixtures are SQS events.
 const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry", "order-fulfilment", "email"];
+
+/// Functions fed by the table's DynamoDB stream; their fixtures are stream events.
+const STREAM_FUNCTIONS: &[&str] = &["search-indexer"];
+
+/// Stream fixtures and the sequence numbers each must report failed (none: a stock row and a
+/// draft's edit are nothing search shows, so the index is not touched).
+const STREAM_CASES: &[(&str, &[&str])] = &[("search-indexer/stock-row-and-draft.json", &[])];
+
+#[tokio::test]
+async fn stream_fixtures_report_exactly_their_failed_records() {
+    for (rel, failed) in STREAM_CASES {
+        let function = rel.split('/').next().unwrap();
+        let resp = invoke(function, &load(rel)).await;
+        let got: Vec<&str> = resp["batchItemFailures"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rel}: {resp}"))
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, *failed, "{rel}");
+    }
+}
 
 /// Functions run on a schedule; their fixtures are EventBridge "Scheduled Event"s.
 const SCHEDULED_FUNCTIONS: &[&str] = &["reconciler"];
@@ -126,6 +163,9 @@ const CASES: &[(&str, u16, &str)] = &[
     ("resend-email/no-token.json", 401, "missing_token"),
     ("list-images/no-token.json", 401, "missing_token"),
     ("list-low-stock/no-token.json", 401, "missing_token"),
+    ("search/demo-misspelt.json", 200, ""),
+    ("search/bad-sort.json", 400, "invalid_sort"),
+    ("search-suggest/typing.json", 200, ""),
     ("put-tax-settings/no-token.json", 401, "missing_token"),
     ("put-shipping/no-token.json", 401, "missing_token"),
     ("get-selling-settings/no-token.json", 401, "missing_token"),
@@ -235,6 +275,7 @@ fn every_function_has_fixtures_and_every_fixture_a_function() {
         .iter()
         .map(|(rel, ..)| *rel)
         .chain(SQS_CASES.iter().map(|(rel, _)| *rel))
+        .chain(STREAM_CASES.iter().map(|(rel, _)| *rel))
         .chain(SCHEDULED_CASES.iter().copied())
         .collect();
     for f in &fixtures {

@@ -41,6 +41,10 @@ const EXPECTED: &[&[&str]] = &[
         r#""token_type":"Bearer""#,
         r#""slug":"kitchen""#,
         r#""next_cursor""#,
+        // search: the misspelt wheelbarrow found and highlighted, a suggestion, a sorted filter
+        "<b>Wheelbarrow</b>",
+        r#"{"type":"category","category":"kitchen","count":"#,
+        r#""sort":"price_asc""#,
     ],
     // the photo: uploaded, resized, the product lists its variants
     &[r#""variants""#, r#""width":1200"#, r#""format":"webp""#],

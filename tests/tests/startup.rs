@@ -97,6 +97,9 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "ResendEmailFunction" => resend_email::Context,
         "ListImagesFunction" => list_images::Context,
         "ListLowStockFunction" => list_low_stock::Context,
+        "SearchFunction" => search::Context,
+        "SearchSuggestFunction" => search_suggest::Context,
+        "SearchIndexerFunction" => search_indexer::Context,
         "PutTaxSettingsFunction" => put_tax_settings::Context,
         "PutShippingFunction" => put_shipping::Context,
         "GetSellingSettingsFunction" => get_selling_settings::Context,
@@ -129,8 +132,12 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
     // absence used to surface only inside a request).
     let has = |f: &str, v: &str| required[f].iter().any(|n| n == v);
     for f in functions {
-        // The $default route answers from its compiled-in route table alone.
-        let needs_table = f != "RouteFallbackFunction";
+        // The $default route answers from its compiled-in route table alone; search reads its
+        // index from S3.
+        let needs_table = !matches!(
+            f.as_str(),
+            "RouteFallbackFunction" | "SearchFunction" | "SearchSuggestFunction"
+        );
         assert_eq!(has(f, "TABLE_NAME"), needs_table, "{f} and TABLE_NAME");
     }
     assert!(has("CheckoutFunction", "ORDER_EXPIRY_QUEUE_URL"));
@@ -138,6 +145,18 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
     assert!(has("PaymentWebhookFunction", "FULFILMENT_QUEUE_URL"));
     assert!(has("PaymentWebhookFunction", "EMAIL_QUEUE_URL"));
     assert!(has("CreateImageUploadFunction", "UPLOAD_BUCKET"));
+    for f in [
+        "SearchFunction",
+        "SearchSuggestFunction",
+        "SearchIndexerFunction",
+    ] {
+        assert!(
+            has(f, "SEARCH_BUCKET") && has(f, "SEARCH_INDEX_PREFIX"),
+            "{f}"
+        );
+    }
+    assert!(has("SearchIndexerFunction", "SEARCH_LANGUAGE"));
+    assert!(has("SearchIndexerFunction", "SEARCH_DEAD_LETTER_QUEUE_URL"));
     assert!(has("CreateImageUploadFunction", "JWT_SECRET_ARN"));
     assert!(!has("ListProductsFunction", "JWT_SECRET_ARN"));
     assert!(has("EmailFunction", "EMAIL_SENDER"));

@@ -30,6 +30,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/me/addresses/{id}"),
     ("GET", "/products"),
     ("GET", "/products/{id}"),
+    ("GET", "/search"),
+    ("GET", "/search/suggest"),
     ("GET", "/categories"),
     ("GET", "/shipping-options"),
     ("POST", "/admin/products"),

@@ -38,7 +38,7 @@ pub struct ProductImage {
     pub variants: Vec<ImageVariant>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductItem {
     pub pk: String,
     pub sk: String,

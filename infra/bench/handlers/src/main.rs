@@ -186,6 +186,8 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "resend-email" => run(resend_email::handle, event, requests).await,
         "list-images" => run(list_images::handle, event, requests).await,
         "list-low-stock" => run(list_low_stock::handle, event, requests).await,
+        "search" => run(search::handle, event, requests).await,
+        "search-suggest" => run(search_suggest::handle, event, requests).await,
         "put-tax-settings" => run(put_tax_settings::handle, event, requests).await,
         "put-shipping" => run(put_shipping::handle, event, requests).await,
         "get-selling-settings" => run(get_selling_settings::handle, event, requests).await,
