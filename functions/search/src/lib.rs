@@ -41,6 +41,15 @@ pub const MAX_LIMIT: usize = 50;
 pub const MAX_OFFSET: usize = 1_000;
 pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_QUERY_WORDS: usize = 12;
+
+/// Words as openapi.yaml's pattern for `q` counts them: runs of anything but space, tab, line
+/// feed, vertical tab, form feed and carriage return (a schema's `\s` is not Rust's whitespace:
+/// U+0085 is one and not the other, so the pattern names its separators).
+pub fn word_count(text: &str) -> usize {
+    text.split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+        .filter(|w| !w.is_empty())
+        .count()
+}
 /// The largest price bound accepted (10^12 minor units).
 pub const MAX_PRICE: u64 = 1_000_000_000_000;
 /// Short: a product change is searchable within seconds, and caches must not hide it for long.
@@ -161,7 +170,7 @@ fn parse(req: &Request, now: u64) -> Result<SearchRequest, ApiError> {
             format!("q must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
-    if text.split_whitespace().count() > MAX_QUERY_WORDS {
+    if word_count(&text) > MAX_QUERY_WORDS {
         return Err(ApiError::validation(
             "too_many_words",
             "q",
@@ -355,6 +364,8 @@ mod tests {
             parse(&request(&format!("q={long}")), 0).unwrap_err().code(),
             "query_too_long"
         );
+        // U+0085 is whitespace to Rust, not to the schema: one word, as the schema counts.
+        assert_eq!(word_count("a\u{85}b \x0bc\td\u{a0}e\r\n"), 3);
         let words = vec!["w"; MAX_QUERY_WORDS + 1].join("+");
         assert_eq!(
             parse(&request(&format!("q={words}")), 0)
