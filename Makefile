@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search emails create-admin routes clean-local \
+.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search bench-recommend emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -45,7 +45,7 @@ lint: setup
 
 ci: lint test
 
-bench: bench-password bench-resize bench-order bench-functions bench-search ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
+bench: bench-password bench-resize bench-order bench-functions bench-search bench-recommend ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
 
 bench-password:   ## Argon2id time at the parameters in use (release build)
 	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30
@@ -67,6 +67,9 @@ bench-functions: build ## init time vs hello-world, peak RSS, CPU per warm reque
 
 bench-search:     ## the search index in-process: build, size, open and query p50/p99 at 10,000 and 100,000 products (release build)
 	$(CARGO) run --release -p search-bench -- 10000 100000
+
+bench-recommend:  ## the recommendations job in-process: read, count and rank 1,000,000 order lines (release build)
+	$(CARGO) run --release -p recommend-bench -- 1000000
 
 deploy-tools:     ## install the SAM CLI, cargo-lambda and zig into .local/deploy, and the arm64 Rust target
 	bash infra/deploy/install.sh

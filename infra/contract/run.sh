@@ -58,7 +58,7 @@ logout_session="$(login)"
 token="${main_session%% *}"
 phases=--phases=examples,coverage,fuzzing
 # shellcheck disable=SC2046
-run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct \
+run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct getRecommendations \
   getOrder addToCart getCart me listAddresses createAddress updateAddress requestPasswordReset \
   confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder createRefund resendEmail putShipping listImages search) & one=$!
 # shellcheck disable=SC2046

@@ -248,8 +248,14 @@ pub fn due_shard(n: u32) -> String {
 
 /// One line of an order: `ORDER#<id>` / `LINE#<product>`.
 pub fn order_line(id: &OrderId, product: &ProductId) -> Key {
-    Key::new(format!("ORDER#{id}"), format!("LINE#{product}"))
+    Key::new(
+        format!("ORDER#{id}"),
+        format!("{ORDER_LINE_PREFIX}{product}"),
+    )
 }
+
+/// The sort-key prefix of an order's lines ([`order_line`]).
+pub const ORDER_LINE_PREFIX: &str = "LINE#";
 
 /// A payment, findable from the provider's reference alone (webhook events about refunds carry
 /// only that): `PAYMENT#<provider>#<reference>` / `PAYMENT`.

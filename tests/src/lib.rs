@@ -552,6 +552,16 @@ pub fn sqs_event(queue: &str, records: &[(&str, &str)]) -> Value {
 }
 
 /// An SQS client on the local stack's endpoints.
+/// An S3 client for the local stack's S3 (moto, path-style).
+pub async fn s3_client() -> aws_sdk_s3::Client {
+    let conf = ferrocart::settings::sdk_config().await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 pub async fn sqs_client() -> aws_sdk_sqs::Client {
     let conf = ferrocart::settings::sdk_config().await;
     aws_sdk_sqs::Client::new(&conf)
@@ -604,6 +614,40 @@ pub async fn dead_letters(
         }
     }
     seen
+}
+
+/// Reads a stream consumer's dead-letter queue for up to `secs` until the letter (`{"reason",
+/// "record"}`) of a record whose partition key is `pk` arrives; deletes and returns it.
+pub async fn stream_dead_letter(queue: &str, pk: &str, secs: u64) -> Option<Value> {
+    let sqs = sqs_client().await;
+    let dlq = queue_url(&sqs, queue).await;
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs() < secs {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive from the DLQ");
+        for m in out.messages.unwrap_or_default() {
+            let body: Value =
+                serde_json::from_str(m.body().unwrap_or_default()).unwrap_or_default();
+            if body["record"]["dynamodb"]["Keys"]["pk"]["S"] == pk
+                && let Some(handle) = m.receipt_handle()
+            {
+                sqs.delete_message()
+                    .queue_url(&dlq)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete from the DLQ");
+                return Some(body);
+            }
+        }
+    }
+    None
 }
 
 // Stripe webhook events, signed with the local endpoint secret.

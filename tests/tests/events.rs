@@ -59,11 +59,16 @@ fn body_of(resp: &Value) -> Value {
 const SQS_FUNCTIONS: &[&str] = &["image-resize", "order-expiry", "order-fulfilment", "email"];
 
 /// Functions fed by the table's DynamoDB stream; their fixtures are stream events.
-const STREAM_FUNCTIONS: &[&str] = &["search-indexer"];
+const STREAM_FUNCTIONS: &[&str] = &["search-indexer", "order-archiver"];
 
 /// Stream fixtures and the sequence numbers each must report failed (none: a stock row and a
 /// draft's edit are nothing search shows, so the index is not touched).
-const STREAM_CASES: &[(&str, &[&str])] = &[("search-indexer/stock-row-and-draft.json", &[])];
+/// The archiver's: a paid order (archived, with no lines: it is not in the table), the same
+/// order moving on (nothing) and a poison (to the dead-letter queue): nothing to retry.
+const STREAM_CASES: &[(&str, &[&str])] = &[
+    ("search-indexer/stock-row-and-draft.json", &[]),
+    ("order-archiver/paid-order-and-poison.json", &[]),
+];
 
 #[tokio::test]
 async fn stream_fixtures_report_exactly_their_failed_records() {
@@ -81,23 +86,39 @@ async fn stream_fixtures_report_exactly_their_failed_records() {
 }
 
 /// Functions run on a schedule; their fixtures are EventBridge "Scheduled Event"s.
-const SCHEDULED_FUNCTIONS: &[&str] = &["reconciler"];
+const SCHEDULED_FUNCTIONS: &[&str] = &["reconciler", "recommendations"];
 
-/// Scheduled fixtures: each run answers its report (what it did, by kind).
-const SCHEDULED_CASES: &[&str] = &["reconciler/scheduled.json"];
-
-#[tokio::test]
-async fn scheduled_fixtures_run_and_report() {
-    for rel in SCHEDULED_CASES {
-        let function = rel.split('/').next().unwrap();
-        let resp = invoke(function, &load(rel)).await;
-        for field in [
+/// Scheduled fixtures: each run answers its report (what it did, by kind: these counts).
+const SCHEDULED_CASES: &[(&str, &[&str])] = &[
+    (
+        "reconciler/scheduled.json",
+        &[
             "due",
             "expiry_requested",
             "fulfilment_requested",
             "late_payments_refunded",
             "failed",
-        ] {
+        ],
+    ),
+    (
+        "recommendations/scheduled.json",
+        &[
+            "objects",
+            "orders",
+            "lines",
+            "products",
+            "written",
+            "unchanged",
+        ],
+    ),
+];
+
+#[tokio::test]
+async fn scheduled_fixtures_run_and_report() {
+    for (rel, fields) in SCHEDULED_CASES {
+        let function = rel.split('/').next().unwrap();
+        let resp = invoke(function, &load(rel)).await;
+        for field in *fields {
             assert!(resp[field].is_u64(), "{rel}: {field} in {resp}");
         }
     }
@@ -138,6 +159,8 @@ const CASES: &[(&str, u16, &str)] = &[
     ("list-products/bad-limit.json", 400, "invalid_limit"),
     ("get-product/unknown-id.json", 404, "not_found"),
     ("get-product/demo-product.json", 200, ""),
+    ("get-recommendations/unknown-id.json", 404, "not_found"),
+    ("get-recommendations/demo-product.json", 200, ""),
     ("list-categories/all.json", 200, ""),
     ("list-shipping-options/germany.json", 200, ""),
     (
@@ -276,7 +299,7 @@ fn every_function_has_fixtures_and_every_fixture_a_function() {
         .map(|(rel, ..)| *rel)
         .chain(SQS_CASES.iter().map(|(rel, _)| *rel))
         .chain(STREAM_CASES.iter().map(|(rel, _)| *rel))
-        .chain(SCHEDULED_CASES.iter().copied())
+        .chain(SCHEDULED_CASES.iter().map(|(rel, _)| *rel))
         .collect();
     for f in &fixtures {
         for e in std::fs::read_dir(repo_root().join("events").join(f)).unwrap() {

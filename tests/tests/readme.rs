@@ -68,6 +68,8 @@ const EXPECTED: &[&[&str]] = &[
         "To: grace@example.com",
         "?token=",
     ],
+    // the data lake and the recommendations job
+    &[r#""window":{"from":"#, r#""products":"#, r#""why":""#],
     // create an admin
     &["you@example.com as admin"],
 ];

@@ -56,6 +56,11 @@ async fn demo_catalog_indexed() {
 }
 
 /// Polls `query` until `done` holds for its answer, for at most [`SEARCHABLE_WITHIN`] from `since`.
+/// The table key of a product's item (`keys::product`), by its id as the API answers it.
+fn product_key(id: &str) -> ferrocart::keys::Key {
+    ferrocart::keys::product(&ferrocart::ids::ProductId::parse(id).unwrap())
+}
+
 async fn within_deadline(since: Instant, query: &str, done: impl Fn(&Resp) -> bool) -> Resp {
     loop {
         let r = search(query).await;
@@ -463,11 +468,11 @@ async fn product_image(id: &str) -> Value {
         .table_name(table_name())
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(id).pk),
         )
         .key(
             "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(id).sk),
         )
         .consistent_read(true)
         .send()
@@ -520,11 +525,11 @@ async fn the_indexer_is_safe_twice_and_sets_a_poison_record_aside_without_stoppi
         .table_name(table_name())
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).pk),
         )
         .key(
             "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).sk),
         )
         .send()
         .await
@@ -552,32 +557,7 @@ async fn the_indexer_is_safe_twice_and_sets_a_poison_record_aside_without_stoppi
     within_deadline(since, &format!("q={after}"), |r| total(r) == 1).await;
     within_deadline(since, &format!("q={other}"), |r| total(r) == 0).await;
 
-    let sqs = sqs_client().await;
-    let dlq = queue_url(&sqs, "ferrocart-searchindexerdlq").await;
-    let start = Instant::now();
-    let mut found = None;
-    while found.is_none() && start.elapsed() < Duration::from_secs(20) {
-        let out = sqs
-            .receive_message()
-            .queue_url(&dlq)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages.unwrap_or_default() {
-            let body: Value = serde_json::from_str(m.body().unwrap_or_default()).unwrap();
-            if body["record"]["dynamodb"]["Keys"]["pk"]["S"] == format!("PRODUCT#{id}") {
-                sqs.delete_message()
-                    .queue_url(&dlq)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                found = Some(body);
-            }
-        }
-    }
+    let found = stream_dead_letter("ferrocart-searchindexerdlq", &product_key(&id).pk, 20).await;
     let body = found.expect("the poison record reached the dead-letter queue");
     assert!(
         body["reason"]
@@ -592,11 +572,11 @@ async fn the_indexer_is_safe_twice_and_sets_a_poison_record_aside_without_stoppi
         .table_name(table_name())
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("PRODUCT#{id}")),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).pk),
         )
         .key(
             "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).sk),
         )
         .send()
         .await
@@ -633,12 +613,7 @@ async fn a_stale_writer_cannot_overwrite_the_index_and_readers_follow_each_versi
     use ferrocart_search::publish::IndexStore;
     use ferrocart_search::{Catalog, Change, Language, SearchDoc, SearchError};
 
-    let conf = ferrocart::settings::sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_client().await;
     let bucket = "ferrocart-searchindexbucket".to_string();
     let prefix = format!("test-{}/", uuid::Uuid::new_v4().simple());
     let store = IndexStore::new(s3.clone(), bucket.clone(), prefix.clone());

@@ -100,6 +100,9 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "SearchFunction" => search::Context,
         "SearchSuggestFunction" => search_suggest::Context,
         "SearchIndexerFunction" => search_indexer::Context,
+        "GetRecommendationsFunction" => get_recommendations::Context,
+        "OrderArchiverFunction" => order_archiver::Context,
+        "RecommendationsFunction" => recommendations::Context,
         "PutTaxSettingsFunction" => put_tax_settings::Context,
         "PutShippingFunction" => put_shipping::Context,
         "GetSellingSettingsFunction" => get_selling_settings::Context,
@@ -157,6 +160,14 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
     }
     assert!(has("SearchIndexerFunction", "SEARCH_LANGUAGE"));
     assert!(has("SearchIndexerFunction", "SEARCH_DEAD_LETTER_QUEUE_URL"));
+    for f in ["OrderArchiverFunction", "RecommendationsFunction"] {
+        assert!(has(f, "LAKE_BUCKET") && has(f, "LAKE_ORDERS_PREFIX"), "{f}");
+    }
+    assert!(has("OrderArchiverFunction", "LAKE_DEAD_LETTER_QUEUE_URL"));
+    assert!(has(
+        "RecommendationsFunction",
+        "RECOMMENDATIONS_WINDOW_DAYS"
+    ));
     assert!(has("CreateImageUploadFunction", "JWT_SECRET_ARN"));
     assert!(!has("ListProductsFunction", "JWT_SECRET_ARN"));
     assert!(has("EmailFunction", "EMAIL_SENDER"));

@@ -30,6 +30,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/me/addresses/{id}"),
     ("GET", "/products"),
     ("GET", "/products/{id}"),
+    ("GET", "/products/{id}/recommendations"),
     ("GET", "/search"),
     ("GET", "/search/suggest"),
     ("GET", "/categories"),

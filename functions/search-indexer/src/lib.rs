@@ -13,18 +13,18 @@
 //! - `{"rebuild": true}` (`ferrocart search-rebuild` locally, `aws lambda invoke` deployed)
 //!   builds a fresh index from the active products and publishes it: first deploys, recovery.
 
-use ferrocart::consumer::{BatchResponse, ItemFailure};
+use ferrocart::consumer::BatchResponse;
 use ferrocart::ids::ProductId;
 use ferrocart::keys;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::catalog::{ProductFilter, ProductItem};
+use ferrocart::store::catalog::ProductItem;
+use ferrocart::streams;
 use ferrocart_search::Language;
 use ferrocart_search::publish::{IndexStore, Published};
 use ferrocart_search::{Catalog, Change, SearchDoc, SearchError, doc};
 use lambda_runtime::LambdaEvent;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,28 +79,6 @@ impl FunctionContext for Context {
     }
 }
 
-/// The parts of a DynamoDB stream record this function reads.
-#[derive(Debug, Deserialize)]
-struct StreamRecord {
-    dynamodb: StreamData,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct StreamData {
-    keys: serde_dynamo::Item,
-    #[serde(default)]
-    new_image: Option<serde_dynamo::Item>,
-    #[serde(default)]
-    old_image: Option<serde_dynamo::Item>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RecordKeys {
-    pk: String,
-    sk: String,
-}
-
 /// What one record asks of the index.
 #[derive(Debug)]
 enum Decoded {
@@ -115,47 +93,22 @@ enum Decoded {
 }
 
 fn decode(record: &Value) -> Decoded {
-    let r: StreamRecord = match serde_json::from_value(record.clone()) {
+    let r = match streams::Record::read(record) {
         Ok(r) => r,
-        Err(e) => {
+        Err(reason) => {
             return Decoded::Poison {
                 product: None,
-                reason: format!("not a DynamoDB stream record: {e}"),
+                reason,
             };
         }
     };
-    let keys: RecordKeys = match serde_dynamo::from_item(r.dynamodb.keys) {
-        Ok(k) => k,
-        Err(e) => {
-            return Decoded::Poison {
-                product: None,
-                reason: format!("keys: {e}"),
-            };
-        }
-    };
-    let Some(product) = keys::product_of_partition(&keys.pk) else {
+    let Some(product) = keys::product_of_partition(&r.pk) else {
         return Decoded::Other;
     };
-    if keys.sk != keys::product(&product).sk {
+    if r.sk != keys::product(&product).sk {
         return Decoded::Other;
     }
-    let image = |item: Option<serde_dynamo::Item>, which: &str| match item {
-        None => Ok(None),
-        Some(i) => serde_path_to_error::deserialize::<_, ProductItem>(
-            serde_dynamo::Deserializer::from_attribute_value(serde_dynamo::AttributeValue::M(
-                i.into_inner(),
-            )),
-        )
-        .map(Some)
-        .map_err(|e| {
-            format!(
-                "{which} image is not a product: {}: {}",
-                e.path(),
-                e.inner()
-            )
-        }),
-    };
-    let new = match image(r.dynamodb.new_image, "new") {
+    let new = match streams::image::<ProductItem>(r.new_image, "new", "a product") {
         Ok(n) => n,
         Err(reason) => {
             return Decoded::Poison {
@@ -165,15 +118,10 @@ fn decode(record: &Value) -> Decoded {
         }
     };
     // An unreadable old image only costs the comparison: index the new one.
-    let old = image(r.dynamodb.old_image, "old").ok().flatten();
+    let old = streams::image::<ProductItem>(r.old_image, "old", "a product")
+        .ok()
+        .flatten();
     Decoded::Change(product, doc::change(old.as_ref(), new.as_ref()))
-}
-
-fn sequence_number(record: &Value) -> String {
-    record["dynamodb"]["SequenceNumber"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 pub async fn handle(
@@ -187,10 +135,7 @@ pub async fn handle(
         })?;
         return Ok(report);
     }
-    let records = event.payload["Records"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let records = streams::records(&event.payload);
     Ok(serde_json::to_value(process(ctx, &records).await)?)
 }
 
@@ -203,7 +148,6 @@ pub async fn process(ctx: &Context, records: &[Value]) -> BatchResponse {
             Decoded::Change(id, change) => changes.push((id, change)),
             Decoded::Other => {}
             Decoded::Poison { product, reason } => {
-                tracing::warn!(%reason, sequence = %sequence_number(record), "poison stream record");
                 if let Some(id) = product {
                     changes.push((id, Change::Remove));
                 }
@@ -211,15 +155,6 @@ pub async fn process(ctx: &Context, records: &[Value]) -> BatchResponse {
             }
         }
     }
-    let fail_all = || BatchResponse {
-        batch_item_failures: records
-            .first()
-            .map(|r| ItemFailure {
-                item_identifier: sequence_number(r),
-            })
-            .into_iter()
-            .collect(),
-    };
     if changes.iter().any(|(_, c)| *c != Change::Nothing) {
         match publish_changes(ctx, &changes).await {
             Ok(published) => tracing::info!(
@@ -229,31 +164,14 @@ pub async fn process(ctx: &Context, records: &[Value]) -> BatchResponse {
             ),
             Err(e) => {
                 tracing::error!(error = %e, "search index update failed; the batch will be retried");
-                return fail_all();
+                return streams::fail_from(records.first());
             }
         }
     }
-    for (record, reason) in poisons {
-        let body = json!({ "reason": reason, "record": record }).to_string();
-        if let Err(e) = ctx
-            .sqs
-            .send_message()
-            .queue_url(&ctx.dead_letter_queue)
-            .message_body(body)
-            .send()
-            .await
-        {
-            tracing::error!(error = ?e, "could not set a poison record aside; retrying from it");
-            return BatchResponse {
-                batch_item_failures: vec![ItemFailure {
-                    item_identifier: sequence_number(record),
-                }],
-            };
-        }
+    if let Err(retry) = streams::set_aside(&ctx.sqs, &ctx.dead_letter_queue, &poisons).await {
+        return retry;
     }
-    BatchResponse {
-        batch_item_failures: Vec::new(),
-    }
+    BatchResponse::default()
 }
 
 impl Context {
@@ -343,19 +261,13 @@ async fn publish_changes(
 
 /// Every active product, indexed afresh and published as the next version.
 pub async fn rebuild(ctx: &Context) -> Result<Value, lambda_runtime::Error> {
-    let mut docs = Vec::new();
-    let mut start = None;
-    loop {
-        let page = ctx
-            .store
-            .list_products(&ProductFilter::All, 100, start.as_ref())
-            .await?;
-        docs.extend(page.items.iter().filter_map(SearchDoc::of));
-        match page.next {
-            Some(next) => start = Some(next),
-            None => break,
-        }
-    }
+    let docs: Vec<SearchDoc> = ctx
+        .store
+        .all_active_products()
+        .await?
+        .iter()
+        .filter_map(SearchDoc::of)
+        .collect();
     let mut slot = ctx.writer.lock().await;
     let dir = ctx.fresh_dir();
     let mut catalog = Catalog::create(&dir, ctx.language)?;
@@ -439,6 +351,9 @@ mod tests {
             decode(&json!({"dynamodb": 7})),
             Decoded::Poison { product: None, .. }
         ));
-        assert_eq!(sequence_number(&record(&pk, "PRODUCT", None)), "100");
+        assert_eq!(
+            streams::sequence_number(&record(&pk, "PRODUCT", None)),
+            "100"
+        );
     }
 }

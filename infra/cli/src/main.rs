@@ -58,6 +58,8 @@ enum Command {
     Faults(commands::faults::Args),
     /// Rebuild the running stack's search index from the active products
     SearchRebuild,
+    /// Run the recommendations job now over the data lake's window (prints its report)
+    Recommend(commands::jobs::RecommendArgs),
     /// Print infra/sam-local-env.json (sam local's --env-vars for the local servers)
     SamEnv,
     /// Print the HTTP routes declared in template.yaml, as JSON
@@ -81,7 +83,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Emails(a) => emails::run(a).await,
         Command::Meter(a) => commands::meter::run(a).await,
         Command::Faults(a) => commands::faults::run(a).await,
-        Command::SearchRebuild => commands::search_rebuild::run().await,
+        Command::SearchRebuild => commands::jobs::search_rebuild().await,
+        Command::Recommend(a) => commands::jobs::recommend(a).await,
         Command::SamEnv => sam_env::run(),
         Command::Routes => routes::run(),
         Command::BenchPassword(a) => bench_password::run(a),

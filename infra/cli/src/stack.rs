@@ -246,7 +246,7 @@ impl Stack {
                 .find(|p| p.function.logical_id == schedule.function)
                 .ok_or_else(|| anyhow!("no function {}", schedule.function))?
                 .clone();
-            let every = local_schedule_period();
+            let every = local_period(&schedule.expression, local_schedule_period());
             crate::log::say!(
                 "[stack] {} on {} (locally every {}s)",
                 schedule.function,
@@ -303,6 +303,30 @@ fn local_schedule_period() -> Duration {
         .unwrap_or(5u64)
         .max(1);
     Duration::from_secs(secs)
+}
+
+/// A schedule's local period: its AWS period divided by 12, from `base` (what `rate(1 minute)`
+/// becomes) to at most a minute (a daily job still runs while someone looks). A `cron(...)`
+/// schedule runs every `base`.
+fn local_period(expression: &str, base: Duration) -> Duration {
+    let aws_secs = expression
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|r| r.split_once(' '))
+        .and_then(|(n, unit)| {
+            let n: u64 = n.trim().parse().ok()?;
+            let unit = match unit.trim().trim_end_matches('s') {
+                "minute" => 60,
+                "hour" => 3_600,
+                "day" => 86_400,
+                _ => return None,
+            };
+            Some(n * unit)
+        });
+    match aws_secs {
+        Some(secs) => Duration::from_secs(secs / 12).clamp(base, Duration::from_secs(60).max(base)),
+        None => base,
+    }
 }
 
 /// Invokes a scheduled function with an EventBridge "Scheduled Event", one run at a time.
@@ -416,4 +440,23 @@ pub async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use std::time::Duration;
+
+    #[test]
+    fn local_periods_scale_aws_schedules_into_a_minute() {
+        let base = Duration::from_secs(5);
+        let p = |e| super::local_period(e, base).as_secs();
+        assert_eq!(p("rate(1 minute)"), 5);
+        assert_eq!(p("rate(5 minutes)"), 25);
+        assert_eq!(p("rate(1 day)"), 60);
+        assert_eq!(p("cron(0 3 * * ? *)"), 5);
+        assert_eq!(
+            super::local_period("rate(1 day)", Duration::from_secs(90)).as_secs(),
+            90
+        );
+    }
 }

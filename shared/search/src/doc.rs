@@ -40,6 +40,9 @@ impl SearchDoc {
         card.gsi2sk = None;
         card.gsi3pk = None;
         card.gsi3sk = None;
+        // The job rewrites these daily: search shows neither, so they cost it no update.
+        card.recommended = Vec::new();
+        card.recommended_at = None;
         let availability = availability_level(p.stock_available);
         // The card says only how available it is (as the listings do), so that stock moves within
         // a level leave the document as it was.

@@ -351,6 +351,17 @@ fn changes_apply_once_and_only_when_search_shows_them() {
     fewer.stock_available = 9;
     fewer.version += 1;
     assert_eq!(doc::change(Some(&kettle), Some(&fewer)), Change::Nothing);
+    // nor is the recommendations job's daily write
+    let mut recommended = kettle.clone();
+    recommended.recommended = vec![ferrocart::store::catalog::Recommendation {
+        product_id: items[1].product_id.clone(),
+        why: ferrocart::store::catalog::RecommendedBecause::BoughtTogether,
+    }];
+    recommended.recommended_at = Some("2026-12-04T00:00:00Z".into());
+    assert_eq!(
+        doc::change(Some(&kettle), Some(&recommended)),
+        Change::Nothing
+    );
     // the card says how available, as the listings do
     let shown = |p: &ProductItem| {
         ferrocart::views::product_view::availability(SearchDoc::of(p).unwrap().card.stock_available)

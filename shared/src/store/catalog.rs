@@ -86,6 +86,28 @@ pub struct ProductItem {
     pub gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi3sk: Option<String>,
+    /// Up to 10 products to show beside it, best first, as the recommendations job last
+    /// computed them ([`Store::set_recommended`]); not part of `version`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recommended: Vec<Recommendation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_at: Option<String>,
+}
+
+/// One recommended product and why it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub product_id: ProductId,
+    pub why: RecommendedBecause,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecommendedBecause {
+    /// Bought in the same paid orders (damped by its own popularity).
+    BoughtTogether,
+    /// Among its category's bestsellers: the fill for products with little or no history.
+    CategoryBestseller,
 }
 
 /// The listing-index attributes of a product, present only while it is active.
@@ -208,6 +230,8 @@ impl ProductItem {
             gsi2sk: None,
             gsi3pk: None,
             gsi3sk: None,
+            recommended: Vec::new(),
+            recommended_at: None,
         };
         if item.status == ProductStatus::Active {
             let k =
@@ -671,6 +695,53 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e));
         condition_held(result)
+    }
+
+    /// Every active product, in name order (pages of 100 from the active listing): for jobs that
+    /// go over the whole catalog (the search rebuild, recommendations).
+    pub async fn all_active_products(&self) -> Result<Vec<ProductItem>, StoreError> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .list_products(&ProductFilter::All, 100, start.as_ref())
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => start = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Sets a product's recommendations (an empty list removes them), leaving its `version`:
+    /// they are not an edit. `Ok(false)` if the product no longer exists.
+    pub async fn set_recommended(
+        &self,
+        id: &ProductId,
+        recommended: &[Recommendation],
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::product(id))))
+            .condition_expression("attribute_exists(pk)");
+        let update = if recommended.is_empty() {
+            update.update_expression("REMOVE recommended, recommended_at")
+        } else {
+            update
+                .update_expression("SET recommended = :r, recommended_at = :at")
+                .expression_attribute_values(":r", serde_dynamo::to_attribute_value(recommended)?)
+                .expression_attribute_values(":at", s(at))
+        };
+        condition_held(
+            update
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("UpdateItem", e)),
+        )
     }
 
     /// Current per-warehouse stock of a product (strongly consistent).

@@ -377,6 +377,21 @@ impl Store {
         self.get(&keys::order(id), true).await
     }
 
+    /// An order's lines in product-id order (strongly consistent: an order read without its
+    /// lines has none).
+    pub async fn order_lines(&self, id: &OrderId) -> Result<Vec<OrderLineItem>, StoreError> {
+        self.query_partition(
+            None,
+            &keys::order(id).pk,
+            Some(keys::ORDER_LINE_PREFIX),
+            true,
+        )
+        .await?
+        .into_iter()
+        .map(|item| Ok(serde_dynamo::from_item(item)?))
+        .collect()
+    }
+
     /// The checkout transaction (see the module docs): the cart as priced (owner, version), the
     /// buyer's hold limits, the discount code as read. Actions: 1 + 2 per line + 4 (+ 2 with a
     /// code) ≤ 56 for the cart's 25-line cap (DynamoDB allows 100).

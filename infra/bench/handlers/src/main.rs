@@ -188,6 +188,7 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "list-low-stock" => run(list_low_stock::handle, event, requests).await,
         "search" => run(search::handle, event, requests).await,
         "search-suggest" => run(search_suggest::handle, event, requests).await,
+        "get-recommendations" => run(get_recommendations::handle, event, requests).await,
         "put-tax-settings" => run(put_tax_settings::handle, event, requests).await,
         "put-shipping" => run(put_shipping::handle, event, requests).await,
         "get-selling-settings" => run(get_selling_settings::handle, event, requests).await,

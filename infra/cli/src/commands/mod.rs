@@ -7,12 +7,12 @@ pub mod create_admin;
 pub mod dev;
 pub mod emails;
 pub mod faults;
+pub mod jobs;
 pub mod meter;
 pub mod pay;
 pub mod routes;
 pub mod run;
 pub mod sam_env;
-pub mod search_rebuild;
 pub mod seed;
 
 use crate::local::{load_template, local_dynamodb, project_root};
