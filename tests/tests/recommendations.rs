@@ -81,8 +81,9 @@ async fn archived(order: &str) -> Vec<(String, OrderPaid)> {
     }
 }
 
-/// A fresh customer buys one unit of each product in one order and pays: the order id.
-async fn paid_order(products: &[&str]) -> String {
+/// A fresh customer puts one unit of each product in the cart and checks out: (token, the
+/// checkout's answer).
+async fn placed(products: &[&str]) -> (String, Value) {
     let (_, _, pair) = new_customer("lake").await;
     let token = pair["access_token"].as_str().unwrap().to_string();
     for p in products {
@@ -97,11 +98,21 @@ async fn paid_order(products: &[&str]) -> String {
     }
     let r = checkout(&token, &format!("k-{}", uuid::Uuid::new_v4())).await;
     assert_eq!(r.status, 201, "{:?}", r.json);
-    let order = r.json["order_id"].as_str().unwrap().to_string();
-    let pi = r.json["payment"]["payment_intent_id"].as_str().unwrap();
+    (token, r.json)
+}
+
+/// Pays a placed order with the test card and waits until it is paid: its id.
+async fn pay((token, placed): &(String, Value)) -> String {
+    let order = placed["order_id"].as_str().unwrap().to_string();
+    let pi = placed["payment"]["payment_intent_id"].as_str().unwrap();
     assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
-    wait_for_order(&token, &order, 20, |o| o["status"] != "pending_payment").await;
+    wait_for_order(token, &order, 20, |o| o["status"] != "pending_payment").await;
     order
+}
+
+/// A fresh customer buys one unit of each product in one order and pays: the order id.
+async fn paid_order(products: &[&str]) -> String {
+    pay(&placed(products).await).await
 }
 
 /// Runs the job now over the last two days (so a run just after midnight still sees today's).
@@ -295,26 +306,14 @@ async fn a_failed_read_retries_the_batch_until_the_order_is_archived() {
     .await;
     // The archiver's reads of the order's lines fail five times: more than the SDK's own
     // retries, so the batch fails and the poller delivers it again.
-    let (_, _, pair) = new_customer("lake-fault").await;
-    let token = pair["access_token"].as_str().unwrap().to_string();
-    let r = call(
-        "POST",
-        "/cart/items",
-        Some(&token),
-        Some(&json!({"product_id": p, "quantity": 1})),
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    let r = checkout(&token, &format!("k-{}", uuid::Uuid::new_v4())).await;
-    assert_eq!(r.status, 201, "{:?}", r.json);
-    let order = r.json["order_id"].as_str().unwrap().to_string();
+    let order = placed(&[&p]).await;
+    let id = order.1["order_id"].as_str().unwrap().to_string();
     set_faults(
         &json!({"seed": 7, "rules": [{"target": "dynamodb", "kind": "server_error",
-        "op": "Query", "function": "OrderArchiverFunction", "matching": order, "times": 5}]}),
+        "op": "Query", "function": "OrderArchiverFunction", "matching": id, "times": 5}]}),
     )
     .await;
-    let pi = r.json["payment"]["payment_intent_id"].as_str().unwrap();
-    assert_eq!(pay_at_stripe_fake(pi, "4242424242424242").await, 200);
+    let order = pay(&order).await;
     let found = archived(&order).await;
     let report = faults_off().await;
     assert_eq!(report["injected"][0], 5, "{report}");

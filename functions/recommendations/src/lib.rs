@@ -15,12 +15,13 @@
 pub mod score;
 
 use ferrocart::ids::{OrderId, ProductId};
-use ferrocart::lake::{self, OrderPaid};
+use ferrocart::lake;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
 use ferrocart::store::catalog::Recommendation;
 use lambda_runtime::LambdaEvent;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
@@ -122,19 +123,42 @@ pub async fn handle(
 #[derive(Debug, Default)]
 pub struct Read {
     pub objects: usize,
-    pub orders: Vec<OrderPaid>,
+    pub orders: usize,
+    pub lines: usize,
     pub duplicates: usize,
     pub skipped_lines: usize,
 }
 
-/// Adds one object's lines to `read` (orders already seen are skipped).
-pub fn read_object(body: &str, seen: &mut HashSet<OrderId>, read: &mut Read) {
+/// The part of an [`OrderPaid`] line the job reads (the rest is skipped, not kept).
+#[derive(Deserialize)]
+struct Basket {
+    schema: u32,
+    #[serde(rename = "type")]
+    kind: String,
+    order_id: OrderId,
+    lines: Vec<BasketLine>,
+}
+
+#[derive(Deserialize)]
+struct BasketLine {
+    product_id: ProductId,
+}
+
+/// Counts one object's orders into `counts` (orders already seen are skipped).
+pub fn read_object(
+    body: &str,
+    seen: &mut HashSet<OrderId>,
+    read: &mut Read,
+    counts: &mut score::Counts,
+) {
     read.objects += 1;
     for line in body.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str::<OrderPaid>(line) {
+        match serde_json::from_str::<Basket>(line) {
             Ok(o) if o.schema == lake::SCHEMA_VERSION && o.kind == lake::ORDER_PAID => {
-                if seen.insert(o.order_id.clone()) {
-                    read.orders.push(o);
+                if seen.insert(o.order_id) {
+                    read.orders += 1;
+                    read.lines += o.lines.len();
+                    counts.add_order(o.lines.iter().map(|l| &l.product_id));
                 } else {
                     read.duplicates += 1;
                 }
@@ -178,7 +202,11 @@ async fn window_keys(ctx: &Context, window: &Window) -> Result<Vec<String>, BoxE
     Ok(keys)
 }
 
-async fn read_window(ctx: &Context, window: &Window) -> Result<Read, BoxError> {
+async fn read_window(
+    ctx: &Context,
+    window: &Window,
+    counts: &mut score::Counts,
+) -> Result<Read, BoxError> {
     let keys = window_keys(ctx, window).await?;
     let mut read = Read::default();
     let mut seen = HashSet::new();
@@ -196,7 +224,7 @@ async fn read_window(ctx: &Context, window: &Window) -> Result<Read, BoxError> {
         }))
         .await;
         for body in bodies {
-            read_object(&body?, &mut seen, &mut read);
+            read_object(&body?, &mut seen, &mut read, counts);
         }
     }
     Ok(read)
@@ -205,18 +233,13 @@ async fn read_window(ctx: &Context, window: &Window) -> Result<Read, BoxError> {
 /// One run over `window`: read, count, write what changed. Returns the report.
 pub async fn run(ctx: &Context, window: &Window) -> Result<Value, BoxError> {
     let catalog = ctx.store.all_active_products().await?;
-    let read = read_window(ctx, window).await?;
     let mut counts = score::Counts::new(
         catalog
             .iter()
             .map(|p| (p.product_id.clone(), p.category.clone()))
             .collect(),
     );
-    let mut lines = 0;
-    for order in &read.orders {
-        lines += order.lines.len();
-        counts.add_order(order.lines.iter().map(|l| &l.product_id));
-    }
+    let read = read_window(ctx, window, &mut counts).await?;
     let lists = counts.recommend();
     let current: HashMap<&ProductId, &Vec<Recommendation>> = catalog
         .iter()
@@ -244,10 +267,10 @@ pub async fn run(ctx: &Context, window: &Window) -> Result<Value, BoxError> {
     Ok(json!({
         "window": {"from": window.from, "until": window.until},
         "objects": read.objects,
-        "orders": read.orders.len(),
+        "orders": read.orders,
         "duplicate_orders": read.duplicates,
         "skipped_lines": read.skipped_lines,
-        "lines": lines,
+        "lines": read.lines,
         "products": lists.len(),
         "products_with_orders": with_history,
         "written": written,
@@ -309,12 +332,18 @@ mod tests {
         let future = a.replace("\"schema\":1", "\"schema\":2");
         let mut read = Read::default();
         let mut seen = HashSet::new();
-        read_object(&format!("{a}\n{b}\n\n"), &mut seen, &mut read);
-        read_object(&format!("{a}\nnot json\n{future}\n"), &mut seen, &mut read);
+        let mut counts = score::Counts::new(Vec::new());
+        read_object(&format!("{a}\n{b}\n\n"), &mut seen, &mut read, &mut counts);
+        read_object(
+            &format!("{a}\nnot json\n{future}\n"),
+            &mut seen,
+            &mut read,
+            &mut counts,
+        );
         assert_eq!(
             (
                 read.objects,
-                read.orders.len(),
+                read.orders,
                 read.duplicates,
                 read.skipped_lines
             ),

@@ -147,35 +147,46 @@ impl IndexStore {
     ) -> Result<(), SearchError> {
         std::fs::create_dir_all(files_dir)?;
         std::fs::create_dir_all(dir)?;
+        // The missing files at once: a cold start waits for the slowest GET, not their sum.
+        futures_util::future::try_join_all(
+            pointer
+                .files
+                .iter()
+                .filter(|name| !files_dir.join(name).exists())
+                .map(|name| self.fetch(name, files_dir)),
+        )
+        .await?;
         for name in &pointer.files {
-            let cached = files_dir.join(name);
-            if !cached.exists() {
-                let out = self
-                    .s3
-                    .get_object()
-                    .bucket(&self.bucket)
-                    .key(self.file_key(name))
-                    .send()
-                    .await
-                    .map_err(|e| storage(&format!("reading index file {name}"), e))?;
-                let bytes = out
-                    .body
-                    .collect()
-                    .await
-                    .map_err(|e| storage(&format!("reading index file {name}"), e))?
-                    .into_bytes();
-                // Written whole under a temporary name, then renamed: a crash never leaves a
-                // truncated file that a later run would take for the real one.
-                let partial = files_dir.join(format!("{name}.partial"));
-                std::fs::write(&partial, &bytes)?;
-                std::fs::rename(&partial, &cached)?;
-            }
             let linked = dir.join(name);
             if !linked.exists() && files_dir != dir {
-                std::fs::hard_link(&cached, &linked)?;
+                std::fs::hard_link(files_dir.join(name), &linked)?;
             }
         }
         std::fs::write(dir.join(META), &pointer.meta)?;
+        Ok(())
+    }
+
+    /// One index file from S3 into `files_dir`.
+    async fn fetch(&self, name: &str, files_dir: &Path) -> Result<(), SearchError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.file_key(name))
+            .send()
+            .await
+            .map_err(|e| storage(&format!("reading index file {name}"), e))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| storage(&format!("reading index file {name}"), e))?
+            .into_bytes();
+        // Written whole under a temporary name, then renamed: a crash never leaves a truncated
+        // file that a later run would take for the real one.
+        let partial = files_dir.join(format!("{name}.partial"));
+        std::fs::write(&partial, &bytes)?;
+        std::fs::rename(&partial, files_dir.join(name))?;
         Ok(())
     }
 

@@ -485,15 +485,19 @@ fn passes(filter: &Option<Option<u64>>, ord: Option<u64>) -> bool {
     }
 }
 
-impl SegmentCollector for SegmentGather {
-    type Fruit = Vec<SegmentFruit>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
+impl SegmentGather {
+    /// One matching document, its columns read: counted in the facets it passes the other
+    /// filters for, and ranked if it passes them all.
+    fn gather(
+        &mut self,
+        doc: DocId,
+        score: Score,
+        brand: Option<u64>,
+        category: Option<u64>,
+        price: u64,
+        stock_ok: bool,
+    ) {
         let f = &self.filters;
-        let brand = first_ord(&self.brand, doc);
-        let category = first_ord(&self.category, doc);
-        let price = self.price_now(doc);
-        let stock_ok = !f.in_stock || self.availability.first(doc).unwrap_or(0) > 0;
         let brand_ok = passes(&self.brand_filter, brand);
         let category_ok = passes(&self.category_filter, category);
         let price_ok =
@@ -530,6 +534,55 @@ impl SegmentCollector for SegmentGather {
             score,
             address: DocAddress::new(self.segment, doc),
         });
+    }
+}
+
+/// A block's values of one column, read in one call (`Column::first_vals`).
+fn block_of(column: &Column<u64>, docs: &[DocId], out: &mut [Option<u64>]) {
+    out[..docs.len()].fill(None);
+    column.first_vals(docs, &mut out[..docs.len()]);
+}
+
+impl SegmentCollector for SegmentGather {
+    type Fruit = Vec<SegmentFruit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let brand = first_ord(&self.brand, doc);
+        let category = first_ord(&self.category, doc);
+        let price = self.price_now(doc);
+        let stock_ok = !self.filters.in_stock || self.availability.first(doc).unwrap_or(0) > 0;
+        self.gather(doc, score, brand, category, price, stock_ok);
+    }
+
+    /// Unscored matches (every sort but relevance) come in blocks: each column is read for the
+    /// whole block at once, which is what makes a listing of the whole catalog cheap.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        const N: usize = tantivy::COLLECT_BLOCK_BUFFER_LEN;
+        for docs in docs.chunks(N) {
+            let (mut brands, mut categories) = ([None; N], [None; N]);
+            let (mut prices, mut available) = ([None; N], [None; N]);
+            if let Some(c) = &self.brand {
+                block_of(c.ords(), docs, &mut brands);
+            }
+            if let Some(c) = &self.category {
+                block_of(c.ords(), docs, &mut categories);
+            }
+            if self.no_sales {
+                block_of(&self.price, docs, &mut prices);
+            }
+            if self.filters.in_stock {
+                block_of(&self.availability, docs, &mut available);
+            }
+            for (i, &doc) in docs.iter().enumerate() {
+                let price = if self.no_sales {
+                    prices[i].unwrap_or(0)
+                } else {
+                    self.price_now(doc)
+                };
+                let stock_ok = !self.filters.in_stock || available[i].unwrap_or(0) > 0;
+                self.gather(doc, 0.0, brands[i], categories[i], price, stock_ok);
+            }
+        }
     }
 
     fn harvest(self) -> Vec<SegmentFruit> {

@@ -199,13 +199,132 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// `--s3`, against a running local stack (`ferrocart run -- ...`): the index published to S3 as
+/// the indexer publishes it, then loaded as a cold search function loads it (download into a
+/// fresh directory, open, first query), then the indexer's steady work: batches of 100 changed
+/// products applied and published, each a new version.
+fn s3_figures(n: usize, batches: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use ferrocart_search::Change;
+    use ferrocart_search::live::LiveIndex;
+    use ferrocart_search::publish::IndexStore;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let conf = ferrocart::settings::sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = "ferrocart-searchindexbucket".to_string();
+        let prefix = format!("bench-{}-{}/", n, ferrocart::time::now_unix_ms());
+        let store = IndexStore::new(s3, bucket, prefix);
+        let docs = catalog(n);
+        let dir = std::env::temp_dir().join(format!("bench-s3-{n}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut writer = Catalog::create(&dir, Language::English)?;
+        writer.fill(&docs)?;
+        let t = Instant::now();
+        let mut published = store
+            .publish(
+                &writer.index,
+                &dir,
+                "en",
+                None,
+                ferrocart::time::now_unix_ms(),
+            )
+            .await?;
+        let first_publish_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        // A cold search function: nothing in its /tmp.
+        let root = std::env::temp_dir().join(format!("bench-s3-live-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let live = LiveIndex::new(
+            store.clone(),
+            root.clone(),
+            std::time::Duration::from_secs(3600),
+        );
+        let t = Instant::now();
+        let loaded = live.current().await?;
+        let load_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let r = search(&loaded.catalog, &requests()[0])?;
+        let first_query_ms = t.elapsed().as_secs_f64() * 1e3;
+        assert!(r.total > 0);
+
+        // The indexer: batches of 100 renamed products, each applied and published.
+        let mut times = Vec::new();
+        for b in 0..batches {
+            let changes: Vec<_> = docs
+                .iter()
+                .skip((b * 100) % n.max(1))
+                .take(100)
+                .map(|d| {
+                    let mut next = d.card.clone();
+                    next.name = format!("{} mk{b}", next.name);
+                    let doc = SearchDoc::of(&ProductItem {
+                        description: d.description.clone(),
+                        ..next
+                    })
+                    .ok_or("an active product")?;
+                    Ok::<_, String>((doc.card.product_id.clone(), Change::Upsert(Box::new(doc))))
+                })
+                .collect::<Result<_, _>>()?;
+            let t = Instant::now();
+            writer.apply(&changes)?;
+            published = store
+                .publish(
+                    &writer.index,
+                    &dir,
+                    "en",
+                    Some(&published),
+                    ferrocart::time::now_unix_ms(),
+                )
+                .await?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        let total: f64 = times.iter().sum();
+        println!(
+            "{}",
+            serde_json::json!({
+                "products": n,
+                "index_bytes_on_s3": published_bytes(&dir, &published.pointer.files),
+                "files": published.pointer.files.len(),
+                "first_publish_ms": first_publish_ms.round(),
+                "cold_load_ms": (load_ms * 10.0).round() / 10.0,
+                "cold_first_query_ms": (first_query_ms * 100.0).round() / 100.0,
+                "indexer_batches": batches,
+                "indexer_batch_p50_ms": times.get(times.len() / 2).map(|v| v.round()),
+                "indexer_batch_max_ms": times.last().map(|v| v.round()),
+                "indexer_products_per_second": (batches as f64 * 100.0 / (total / 1e3)).round(),
+            })
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&root);
+        Ok(())
+    })
+}
+
+fn published_bytes(dir: &std::path::Path, files: &[String]) -> u64 {
+    files
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sizes = Vec::new();
     let mut rounds = 200usize;
     let mut detail = false;
+    let mut s3 = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--detail" {
+        if a == "--s3" {
+            s3 = true;
+        } else if a == "--detail" {
             detail = true;
         } else if a == "--rounds" {
             rounds = args.next().ok_or("--rounds N")?.parse()?;
@@ -215,6 +334,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if sizes.is_empty() {
         sizes = vec![10_000, 100_000];
+    }
+    if s3 {
+        for n in sizes {
+            s3_figures(n, 20)?;
+        }
+        return Ok(());
     }
     for n in sizes {
         let docs = catalog(n);
