@@ -93,6 +93,19 @@ pub fn phone(p: Option<&str>) -> Result<Option<String>, ApiError> {
     Ok(Some(format!("+{digits}")))
 }
 
+/// A search box's text (`q`): at most `max` characters, else 400 `query_too_long`.
+pub fn query_text(q: Option<&String>, max: usize) -> Result<String, ApiError> {
+    let text = q.cloned().unwrap_or_default();
+    if text.chars().count() > max {
+        return Err(ApiError::validation(
+            "query_too_long",
+            "q",
+            format!("q must be at most {max} characters"),
+        ));
+    }
+    Ok(text)
+}
+
 /// A slug (category, brand, warehouse id): 1-40 of `a-z`, `0-9`, `-`.
 pub fn slug(s: &str, field: &str) -> Result<String, ApiError> {
     let ok = (1..=40).contains(&s.len())

@@ -5,7 +5,7 @@
 
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
-use ferrocart::{ApiError, http};
+use ferrocart::{ApiError, http, validate};
 use ferrocart_search::live::LiveIndex;
 use ferrocart_search::suggest::{self, Suggestion};
 use lambda_http::{Body, Request, Response};
@@ -40,14 +40,7 @@ struct Suggestions {
 
 fn parse(req: &Request) -> Result<String, ApiError> {
     let q = http::query_params(req, &["q"])?;
-    let text = q.get("q").cloned().unwrap_or_default();
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::validation(
-            "query_too_long",
-            "q",
-            format!("q must be at most {MAX_QUERY_CHARS} characters"),
-        ));
-    }
+    let text = validate::query_text(q.get("q"), MAX_QUERY_CHARS)?;
     Ok(text)
 }
 

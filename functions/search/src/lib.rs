@@ -162,14 +162,7 @@ fn price_param(q: &HashMap<String, String>, name: &'static str) -> Result<Option
 /// The request's parameters, every one checked (400 naming it).
 fn parse(req: &Request, now: u64) -> Result<SearchRequest, ApiError> {
     let q = http::query_params(req, PARAMS)?;
-    let text = q.get("q").cloned().unwrap_or_default();
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::validation(
-            "query_too_long",
-            "q",
-            format!("q must be at most {MAX_QUERY_CHARS} characters"),
-        ));
-    }
+    let text = validate::query_text(q.get("q"), MAX_QUERY_CHARS)?;
     if word_count(&text) > MAX_QUERY_WORDS {
         return Err(ApiError::validation(
             "too_many_words",
