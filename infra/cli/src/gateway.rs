@@ -6,7 +6,7 @@
 //! `cargo lambda invoke` use it, and `GET /__local/routes`.
 
 use crate::lambda::{Outcome, Pool};
-use crate::template::{DEFAULT_ROUTE, Route};
+use crate::template::{Cors, DEFAULT_ROUTE, Route};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
@@ -38,6 +38,82 @@ pub struct Gateway {
     pub routes: Vec<Route>,
     pub pools: HashMap<String, Arc<Pool>>,
     pub domain: String,
+    /// The API's CORS configuration, applied as API Gateway applies it ([`preflight`],
+    /// [`add_cors`]).
+    pub cors: Option<Cors>,
+}
+
+/// API Gateway answers a CORS preflight (`OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`) itself, without a route: 204, with the allow headers only if
+/// the origin, the method and every requested header are allowed (else the browser refuses).
+fn preflight(cors: &Cors, origin: &str, headers: &HeaderMap) -> Response {
+    let requested_method = headers
+        .get("access-control-request-method")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let requested_headers: Vec<String> = headers
+        .get("access-control-request-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    let allowed = allows_origin(cors, origin)
+        && cors
+            .allow_methods
+            .iter()
+            .any(|m| m == "*" || m.eq_ignore_ascii_case(requested_method))
+        && requested_headers
+            .iter()
+            .all(|h| cors.allow_headers.iter().any(|a| a == "*" || a == h));
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    if allowed {
+        let h = resp.headers_mut();
+        let mut set = |name: &'static str, value: String| {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(HeaderName::from_static(name), v);
+            }
+        };
+        set("access-control-allow-origin", origin.to_string());
+        set("access-control-allow-methods", cors.allow_methods.join(","));
+        if !cors.allow_headers.is_empty() {
+            set("access-control-allow-headers", cors.allow_headers.join(","));
+        }
+        if let Some(age) = cors.max_age {
+            set("access-control-max-age", age.to_string());
+        }
+        if cors.allow_credentials {
+            set("access-control-allow-credentials", "true".into());
+        }
+    }
+    resp
+}
+
+fn allows_origin(cors: &Cors, origin: &str) -> bool {
+    cors.allow_origins.iter().any(|o| o == "*" || o == origin)
+}
+
+/// An allowed origin's answer carries `Access-Control-Allow-Origin` and the exposed headers.
+fn add_cors(cors: &Cors, origin: &str, resp: &mut Response) {
+    if !allows_origin(cors, origin) {
+        return;
+    }
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(HeaderName::from_static("access-control-allow-origin"), v);
+    }
+    if !cors.expose_headers.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&cors.expose_headers.join(","))
+    {
+        h.insert(HeaderName::from_static("access-control-expose-headers"), v);
+    }
+    if cors.allow_credentials {
+        h.insert(
+            HeaderName::from_static("access-control-allow-credentials"),
+            HeaderValue::from_static("true"),
+        );
+    }
 }
 
 /// A route pattern split into segments, `{name}` one segment, `{name+}` the rest.
@@ -365,6 +441,17 @@ async fn handle_api(
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let headers = req.headers().clone();
+    let origin = headers
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let (Some(cors), Some(o)) = (&gw.cors, &origin)
+        && method == "OPTIONS"
+        && headers.contains_key("access-control-request-method")
+    {
+        crate::log::say!("[gateway] OPTIONS {path} -> CORS preflight from {o}");
+        return preflight(cors, o, &headers);
+    }
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
@@ -386,7 +473,10 @@ async fn handle_api(
     };
     let event = gw.event(route, params, &incoming);
     let outcome = pool.invoke(Bytes::from(event.to_string())).await;
-    let resp = to_http(outcome);
+    let mut resp = to_http(outcome);
+    if let (Some(cors), Some(o)) = (&gw.cors, &origin) {
+        add_cors(cors, o, &mut resp);
+    }
     crate::log::say!(
         "[gateway] {method} {path} -> {} {} ({} ms)",
         route.function,

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub const API_PORT: u16 = 3000;
 pub const CONTROL_PORT: u16 = 9001;
 pub const CDN_PORT: u16 = 3001;
+/// The built storefront (`web/dist`), as its CloudFront distribution serves it.
+pub const STOREFRONT_PORT: u16 = 3002;
 /// The meter in front of DynamoDB Local and of moto's SQS, for the functions (see meter.rs).
 pub const METER_DYNAMODB_PORT: u16 = 8001;
 pub const METER_SQS_PORT: u16 = 4567;

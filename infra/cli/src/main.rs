@@ -19,6 +19,7 @@ mod seed;
 mod services;
 mod sqs;
 mod stack;
+mod storefront;
 mod streams;
 mod template;
 

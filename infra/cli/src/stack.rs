@@ -46,6 +46,7 @@ impl Stack {
             (API_PORT, "HTTP API"),
             (CONTROL_PORT, "Lambda invoke API"),
             (CDN_PORT, "media CDN"),
+            (STOREFRONT_PORT, "storefront"),
             (services::STRIPE_PORT, "Stripe stand-in"),
             (METER_DYNAMODB_PORT, "DynamoDB meter"),
             (METER_SQS_PORT, "SQS meter"),
@@ -124,6 +125,7 @@ impl Stack {
                 .map(|p| (p.function.logical_id.clone(), p.clone()))
                 .collect::<HashMap<_, _>>(),
             domain: format!("127.0.0.1:{API_PORT}"),
+            cors: tpl.cors.clone(),
         });
         let api = tokio::net::TcpListener::bind(("127.0.0.1", API_PORT)).await?;
         let control = tokio::net::TcpListener::bind(("127.0.0.1", CONTROL_PORT)).await?;
@@ -181,6 +183,13 @@ impl Stack {
             let cdn = tokio::net::TcpListener::bind(("127.0.0.1", CDN_PORT)).await?;
             let router = gateway::cdn_router(s3.clone(), bucket.clone());
             tokio::spawn(async move { axum::serve(cdn, router).await });
+        }
+        let dist = root.join("web/dist");
+        if dist.join("index.html").is_file() {
+            let web = tokio::net::TcpListener::bind(("127.0.0.1", STOREFRONT_PORT)).await?;
+            let router = crate::storefront::router(dist);
+            tokio::spawn(async move { axum::serve(web, router).await });
+            crate::log::say!("[stack] storefront      http://127.0.0.1:{STOREFRONT_PORT}");
         }
         // One warm sandbox per function, as after a first request.
         for p in &pools {

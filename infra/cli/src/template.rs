@@ -72,6 +72,62 @@ pub struct StreamSource {
     pub on_failure_queue: Option<String>,
 }
 
+/// Where `make dev` serves the storefront, and so the origin the local API's CORS allows (the
+/// template's `StorefrontOrigin` parameter, locally).
+pub const LOCAL_STOREFRONT_ORIGIN: &str = "http://127.0.0.1:3002";
+
+/// An HTTP API's `CorsConfiguration` (header names lower-cased).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u64>,
+    pub allow_credentials: bool,
+}
+
+/// The CORS configuration of the template's HTTP API: a `!If [condition, config, NoValue]` is
+/// read as its configured branch; `!Ref StorefrontOrigin` is the local storefront's origin.
+fn http_api_cors(resources: &serde_yaml_ng::Mapping) -> Option<Cors> {
+    let config = resources
+        .iter()
+        .map(|(_, r)| r)
+        .find(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))?
+        .get("Properties")?
+        .get("CorsConfiguration")?;
+    let config = match tag_name(config) {
+        Some((tag, Value::Sequence(branches))) if tag == "If" => branches.get(1)?.clone(),
+        _ => config.clone(),
+    };
+    let list = |key: &str, lower: bool| -> Vec<String> {
+        config
+            .get(key)
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| match tag_name(v) {
+                Some((tag, Value::String(name))) if tag == "Ref" && name == "StorefrontOrigin" => {
+                    Some(LOCAL_STOREFRONT_ORIGIN.to_string())
+                }
+                _ => scalar(v),
+            })
+            .map(|s| if lower { s.to_ascii_lowercase() } else { s })
+            .collect()
+    };
+    Some(Cors {
+        allow_origins: list("AllowOrigins", false),
+        allow_methods: list("AllowMethods", false),
+        allow_headers: list("AllowHeaders", true),
+        expose_headers: list("ExposeHeaders", true),
+        max_age: config.get("MaxAge").and_then(Value::as_u64),
+        allow_credentials: config
+            .get("AllowCredentials")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
 /// A function run on a schedule (a `Schedule` or `ScheduleV2` event): `rate(...)` or `cron(...)`.
 #[derive(Debug, Clone)]
 pub struct ScheduleSource {
@@ -91,6 +147,9 @@ pub struct Template {
     pub schedules: Vec<ScheduleSource>,
     /// Buckets served by a CloudFront distribution (an S3 origin), by local name.
     pub cdn_buckets: Vec<String>,
+    /// The HTTP API's CORS configuration as it is with a storefront origin, that origin being the
+    /// local storefront's ([`LOCAL_STOREFRONT_ORIGIN`]); `None` if the template has none.
+    pub cors: Option<Cors>,
     /// Secrets Manager secrets, with their local values (`infra/local-secrets.json`).
     pub secrets: Vec<Secret>,
 }
@@ -378,14 +437,7 @@ impl Template {
                     let p = event.get("Properties");
                     let queue = p
                         .and_then(|p| p.get("Queue"))
-                        .and_then(|q| tag_name(q).map(|(_, a)| a.clone()))
-                        .and_then(|a| match a {
-                            Value::String(s) => s.split('.').next().map(str::to_string),
-                            Value::Sequence(s) => {
-                                s.first().and_then(Value::as_str).map(str::to_string)
-                            }
-                            _ => None,
-                        })
+                        .and_then(get_att_resource)
                         .ok_or_else(|| {
                             anyhow!("{id}: SQS event needs Queue: !GetAtt <Queue>.Arn")
                         })?;
@@ -396,13 +448,7 @@ impl Template {
                             .and_then(|p| p.get("BatchSize"))
                             .and_then(Value::as_u64)
                             .unwrap_or(10) as u32,
-                        report_batch_item_failures: p
-                            .and_then(|p| p.get("FunctionResponseTypes"))
-                            .and_then(Value::as_sequence)
-                            .is_some_and(|s| {
-                                s.iter()
-                                    .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
-                            }),
+                        report_batch_item_failures: reports_item_failures(p),
                     });
                     continue;
                 }
@@ -501,6 +547,7 @@ impl Template {
             schedules,
             cdn_buckets,
             secrets,
+            cors: http_api_cors(resources),
         })
     }
 
@@ -518,6 +565,25 @@ impl Template {
         }
         out
     }
+}
+
+/// The resource a `!GetAtt <Resource>.Arn` (or `Fn::GetAtt: [Resource, Arn]`) names.
+fn get_att_resource(v: &Value) -> Option<String> {
+    match tag_name(v)?.1 {
+        Value::String(s) => s.split('.').next().map(str::to_string),
+        Value::Sequence(s) => s.first().and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// An event source's `FunctionResponseTypes` includes `ReportBatchItemFailures`.
+fn reports_item_failures(p: Option<&Value>) -> bool {
+    p.and_then(|p| p.get("FunctionResponseTypes"))
+        .and_then(Value::as_sequence)
+        .is_some_and(|s| {
+            s.iter()
+                .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
+        })
 }
 
 fn stream_source(function: &str, p: Option<&Value>) -> Result<StreamSource> {
@@ -547,12 +613,7 @@ fn stream_source(function: &str, p: Option<&Value>) -> Result<StreamSource> {
         .and_then(|p| p.get("DestinationConfig"))
         .and_then(|d| d.get("OnFailure"))
         .and_then(|o| o.get("Destination"))
-        .and_then(|d| tag_name(d).map(|(_, a)| a.clone()))
-        .and_then(|a| match a {
-            Value::String(s) => s.split('.').next().map(str::to_string),
-            Value::Sequence(s) => s.first().and_then(Value::as_str).map(str::to_string),
-            _ => None,
-        });
+        .and_then(get_att_resource);
     Ok(StreamSource {
         function: function.to_string(),
         batch_size: num("BatchSize", 100).clamp(1, 10_000) as u32,
@@ -561,13 +622,7 @@ fn stream_source(function: &str, p: Option<&Value>) -> Result<StreamSource> {
             n if n < 0 => 10,
             n => n.min(10) as u32,
         },
-        report_batch_item_failures: p
-            .and_then(|p| p.get("FunctionResponseTypes"))
-            .and_then(Value::as_sequence)
-            .is_some_and(|s| {
-                s.iter()
-                    .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
-            }),
+        report_batch_item_failures: reports_item_failures(p),
         filters,
         on_failure_queue,
     })
