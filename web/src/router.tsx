@@ -1,0 +1,47 @@
+// A small history router: the storefront has five kinds of page, each a stable, shareable URL.
+import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from "react";
+
+export type Route =
+  | { page: "home" }
+  | { page: "category"; slug: string }
+  | { page: "search"; q: string }
+  | { page: "product"; id: string }
+  | { page: "cart" }
+  | { page: "not-found" };
+
+export function parse(url: URL): Route {
+  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const [first, second] = parts;
+  if (parts.length === 0) return { page: "home" };
+  if (first === "c" && second && parts.length === 2) return { page: "category", slug: second };
+  if (first === "p" && second && parts.length === 2) return { page: "product", id: second };
+  if (first === "search" && parts.length === 1) return { page: "search", q: url.searchParams.get("q") ?? "" };
+  if (first === "cart" && parts.length === 1) return { page: "cart" };
+  return { page: "not-found" };
+}
+
+export function navigate(to: string) {
+  window.history.pushState(null, "", to);
+  window.dispatchEvent(new PopStateEvent("popstate"));
+  window.scrollTo(0, 0);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parse(new URL(window.location.href)));
+  useEffect(() => {
+    const on = () => setRoute(parse(new URL(window.location.href)));
+    window.addEventListener("popstate", on);
+    return () => window.removeEventListener("popstate", on);
+  }, []);
+  return route;
+}
+
+/** A link that changes the page without a reload (and still works as a plain link). */
+export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(props.href);
+  };
+  return <a {...props} onClick={onClick} />;
+}
