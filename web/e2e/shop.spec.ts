@@ -55,3 +55,30 @@ test("an unknown product says so", async ({ page }) => {
   await page.goto("/p/01900000-0000-7000-8000-00000000ffff");
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
 });
+
+test("a guest's cart is still there after registering", async ({ page }) => {
+  await page.goto("/search?q=kettle");
+  const first = page.getByRole("list").getByRole("link").filter({ hasText: /kettle/i }).first();
+  await first.click();
+  const name = (await page.getByRole("heading", { level: 1 }).textContent()) ?? "";
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByRole("status")).toHaveText(/Added to your cart/);
+
+  const account = page.getByRole("navigation", { name: "Account" });
+  await account.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  const email = `browser-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.getByLabel("Name (optional)").fill("Ada Browser");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(account.getByText(email)).toBeVisible();
+
+  await account.getByRole("link", { name: "Cart" }).click();
+  await expect(page.getByRole("link", { name })).toBeVisible();
+  // signed out, the account's cart is not shown to the browser any more
+  await account.getByRole("button", { name: "Sign out" }).click();
+  await expect(account.getByRole("link", { name: "Sign in" })).toBeVisible();
+});

@@ -1,3 +1,5 @@
+import { useSession } from "./features/account/session";
+import { SignIn, signOut } from "./features/account/SignIn";
 import { CartPage } from "./features/cart/CartPage";
 import { Category } from "./features/catalog/Category";
 import { Home } from "./features/catalog/Home";
@@ -8,6 +10,7 @@ import { Link, useRoute } from "./router";
 
 export function App() {
   const route = useRoute();
+  const signedIn = useSession();
   return (
     <>
       <a className="skip" href="#main">
@@ -19,7 +22,17 @@ export function App() {
         </Link>
         <SearchBox initial={route.page === "search" ? route.q : ""} />
         <nav aria-label="Account">
-          <Link href="/cart">Cart</Link>
+          <Link href="/cart">Cart</Link>{" "}
+          {signedIn ? (
+            <>
+              <span>{signedIn.email}</span>{" "}
+              <button type="button" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          ) : (
+            <Link href="/account/login">Sign in</Link>
+          )}
         </nav>
       </header>
       <main id="main">
@@ -33,6 +46,8 @@ export function App() {
         )}
         {route.page === "product" && <ProductPage id={route.id} />}
         {route.page === "cart" && <CartPage />}
+        {route.page === "login" && <SignIn mode="login" />}
+        {route.page === "register" && <SignIn mode="register" />}
         {route.page === "not-found" && (
           <>
             <h1>Not found</h1>

@@ -7,6 +7,8 @@ export type Route =
   | { page: "search"; q: string }
   | { page: "product"; id: string }
   | { page: "cart" }
+  | { page: "login" }
+  | { page: "register" }
   | { page: "not-found" };
 
 export function parse(url: URL): Route {
@@ -17,6 +19,8 @@ export function parse(url: URL): Route {
   if (first === "p" && second && parts.length === 2) return { page: "product", id: second };
   if (first === "search" && parts.length === 1) return { page: "search", q: url.searchParams.get("q") ?? "" };
   if (first === "cart" && parts.length === 1) return { page: "cart" };
+  if (first === "account" && second === "login" && parts.length === 2) return { page: "login" };
+  if (first === "account" && second === "register" && parts.length === 2) return { page: "register" };
   return { page: "not-found" };
 }
 

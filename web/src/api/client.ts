@@ -1,6 +1,7 @@
 // Every call to the API goes through this client, typed from ../openapi.yaml (npm run gen): a
 // contract change that breaks the storefront breaks its build.
 import createClient, { type Middleware } from "openapi-fetch";
+import { accessToken } from "../features/account/session";
 import type { components, paths } from "./schema";
 
 export type ProductSummary = components["schemas"]["ProductSummary"];
@@ -17,10 +18,14 @@ export const cartToken = {
   clear: () => localStorage.removeItem(CART_TOKEN),
 };
 
+// Signed in: the bearer token on every request but the token exchanges themselves. A guest: the
+// cart token, which login also takes (the guest cart is merged into the account's).
 const guestCart: Middleware = {
-  onRequest({ request }) {
+  async onRequest({ request, schemaPath }) {
+    const bearer = schemaPath.startsWith("/auth/") ? null : await accessToken(API_URL);
+    if (bearer) request.headers.set("authorization", `Bearer ${bearer}`);
     const token = cartToken.get();
-    if (token && !request.headers.has("authorization")) request.headers.set("x-cart-token", token);
+    if (token && !bearer) request.headers.set("x-cart-token", token);
     return request;
   },
   onResponse({ response }) {
