@@ -82,3 +82,49 @@ test("a guest's cart is still there after registering", async ({ page }) => {
   await account.getByRole("button", { name: "Sign out" }).click();
   await expect(account.getByRole("link", { name: "Sign in" })).toBeVisible();
 });
+
+const API = process.env.API_URL ?? "http://127.0.0.1:3000";
+const STRIPE = "http://127.0.0.1:8420";
+const STRIPE_AUTH = { Authorization: `Basic ${Buffer.from("sk_test_ferrocart_local:").toString("base64")}` };
+
+test("a customer's paid order shows in their orders, shipped, with its tracking and history", async ({ page, request }) => {
+  // Set up through the API: an account, a paid order for the first demo product.
+  const email = `orders-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  const password = "correct horse battery";
+  expect((await request.post(`${API}/auth/register`, { data: { email, password } })).status()).toBe(202);
+  const tokens = await (await request.post(`${API}/auth/login`, { data: { email, password } })).json();
+  const auth = { Authorization: `Bearer ${tokens.access_token}` };
+  const add = await request.post(`${API}/cart/items`, {
+    headers: auth,
+    data: { product_id: "01900000-0000-7000-8000-000000000002", quantity: 1 },
+  });
+  expect(add.status()).toBe(200);
+  const placed = await request.post(`${API}/checkout`, {
+    headers: { ...auth, "Idempotency-Key": crypto.randomUUID() },
+    data: { shipping_address: { name: "Ada", line1: "Damrak 1", city: "Amsterdam", postal_code: "1012 LG", country: "NL" } },
+  });
+  expect(placed.status()).toBe(201);
+  const order = await placed.json();
+  const pm = await (
+    await request.post(`${STRIPE}/v1/payment_methods`, {
+      headers: STRIPE_AUTH,
+      form: { type: "card", "card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2034", "card[cvc]": "123" },
+    })
+  ).json();
+  const pi = order.payment.payment_intent_id;
+  await request.post(`${STRIPE}/v1/payment_intents/${pi}`, { headers: STRIPE_AUTH, form: { payment_method: pm.id } });
+  expect((await request.post(`${STRIPE}/v1/payment_intents/${pi}/confirm`, { headers: STRIPE_AUTH })).status()).toBe(200);
+
+  // The customer signs in and finds it.
+  await page.goto("/account/login?next=/account/orders");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Your orders" })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await page.getByRole("link", { name: /Order of/ }).click();
+  await expect(page.getByText("Shipped", { exact: true })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Shipments" })).toContainText("FC-");
+  await expect(page.getByRole("region", { name: "History" })).toContainText("Awaiting payment");
+  await noSeriousA11yViolations(page);
+});

@@ -1,6 +1,7 @@
 import { useSession } from "./features/account/session";
 import { SignIn, signOut } from "./features/account/SignIn";
 import { CartPage } from "./features/cart/CartPage";
+import { OrderList, OrderPage } from "./features/orders/Orders";
 import { Category } from "./features/catalog/Category";
 import { Home } from "./features/catalog/Home";
 import { ProductPage } from "./features/products/ProductPage";
@@ -25,7 +26,7 @@ export function App() {
           <Link href="/cart">Cart</Link>{" "}
           {signedIn ? (
             <>
-              <span>{signedIn.email}</span>{" "}
+              <Link href="/account/orders">Orders</Link> <span>{signedIn.email}</span>{" "}
               <button type="button" onClick={signOut}>
                 Sign out
               </button>
@@ -48,6 +49,8 @@ export function App() {
         {route.page === "cart" && <CartPage />}
         {route.page === "login" && <SignIn mode="login" />}
         {route.page === "register" && <SignIn mode="register" />}
+        {route.page === "orders" && <OrderList />}
+        {route.page === "order" && <OrderPage id={route.id} token={route.token} />}
         {route.page === "not-found" && (
           <>
             <h1>Not found</h1>

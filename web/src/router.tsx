@@ -9,6 +9,8 @@ export type Route =
   | { page: "cart" }
   | { page: "login" }
   | { page: "register" }
+  | { page: "orders" }
+  | { page: "order"; id: string; token: string | null }
   | { page: "not-found" };
 
 export function parse(url: URL): Route {
@@ -21,6 +23,9 @@ export function parse(url: URL): Route {
   if (first === "cart" && parts.length === 1) return { page: "cart" };
   if (first === "account" && second === "login" && parts.length === 2) return { page: "login" };
   if (first === "account" && second === "register" && parts.length === 2) return { page: "register" };
+  if (first === "account" && second === "orders" && parts.length === 2) return { page: "orders" };
+  if (first === "orders" && second && parts.length === 2)
+    return { page: "order", id: second, token: url.searchParams.get("token") };
   return { page: "not-found" };
 }
 
