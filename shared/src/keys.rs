@@ -190,6 +190,11 @@ pub fn guest_cart(token_hash: &str) -> Key {
     Key::new(format!("GUESTCART#{token_hash}"), "CART")
 }
 
+/// The order whose partition `pk` is (`ORDER#<id>`), or `None`.
+pub fn order_of_partition(pk: &str) -> Option<OrderId> {
+    pk.strip_prefix("ORDER#").and_then(OrderId::parse)
+}
+
 /// An order: `ORDER#<id>` / `ORDER`.
 pub fn order(id: &OrderId) -> Key {
     Key::new(format!("ORDER#{id}"), "ORDER")
@@ -481,6 +486,9 @@ mod tests {
             Some(p.clone())
         );
         assert_eq!(product_of_partition("ORDER#x"), None);
+        let o = OrderId::generate();
+        assert_eq!(order_of_partition(&order(&o).pk), Some(o.clone()));
+        assert_eq!(order_of_partition(&product_partition(&p)), None);
         assert_eq!(
             product_image(&p, &i).sk,
             "IMAGE#0191f2a4-8f5e-7c3a-9d1e-2b3c4d5e6f73"

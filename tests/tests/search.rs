@@ -466,14 +466,7 @@ async fn product_image(id: &str) -> Value {
         .await
         .get_item()
         .table_name(table_name())
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(id).pk),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(id).sk),
-        )
+        .set_key(Some(ferrocart::store::key_item(&product_key(id))))
         .consistent_read(true)
         .send()
         .await
@@ -523,14 +516,7 @@ async fn the_indexer_is_safe_twice_and_sets_a_poison_record_aside_without_stoppi
     let client = ddb().await;
     let mut bad = aws_sdk_dynamodb::Client::get_item(&client)
         .table_name(table_name())
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).pk),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).sk),
-        )
+        .set_key(Some(ferrocart::store::key_item(&product_key(&id))))
         .send()
         .await
         .unwrap()
@@ -570,14 +556,7 @@ async fn the_indexer_is_safe_twice_and_sets_a_poison_record_aside_without_stoppi
     client
         .delete_item()
         .table_name(table_name())
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).pk),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S(product_key(&id).sk),
-        )
+        .set_key(Some(ferrocart::store::key_item(&product_key(&id))))
         .send()
         .await
         .unwrap();

@@ -5,7 +5,6 @@ use ferrocart::ids::ProductId;
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
 use ferrocart::store::Store;
-use ferrocart::store::catalog::ProductStatus;
 use ferrocart::views::product_view::CACHE_CONTROL;
 use ferrocart::views::product_view::ProductDetail;
 use ferrocart::{ApiError, http};
@@ -31,9 +30,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let id = http::path_id(&req, "id", ProductId::parse, "product")?;
     let product = ctx
         .store
-        .get_product(&id, false)
+        .get_active_product(&id)
         .await?
-        .filter(|p| p.status == ProductStatus::Active)
         .ok_or(ApiError::NotFound("product"))?;
     Ok(http::cacheable_json(
         &req,

@@ -51,9 +51,8 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
     let id = http::path_id(&req, "id", ProductId::parse, "product")?;
     let product = ctx
         .store
-        .get_product(&id, false)
+        .get_active_product(&id)
         .await?
-        .filter(|p| p.status == ProductStatus::Active)
         .ok_or(ApiError::NotFound("product"))?;
     let ids: Vec<ProductId> = product
         .recommended

@@ -11,7 +11,6 @@
 //!   reason and does not hold the stream up.
 
 use ferrocart::consumer::BatchResponse;
-use ferrocart::ids::OrderId;
 use ferrocart::lake::{self, OrderPaid};
 use ferrocart::settings::ConfigError;
 use ferrocart::startup::{FunctionContext, Startup};
@@ -64,10 +63,10 @@ fn decode(record: &Value) -> Decoded {
         Ok(r) => r,
         Err(reason) => return Decoded::Poison(reason),
     };
-    let Some(id) = r.pk.strip_prefix("ORDER#").and_then(OrderId::parse) else {
+    let Some(id) = keys::order_of_partition(&r.pk) else {
         return Decoded::Other;
     };
-    if r.pk != keys::order(&id).pk || r.sk != keys::order(&id).sk {
+    if r.sk != keys::order(&id).sk {
         return Decoded::Other;
     }
     let new = match streams::image::<OrderItem>(r.new_image, "new", "an order") {

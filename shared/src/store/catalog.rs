@@ -549,6 +549,18 @@ impl Store {
         self.get(&keys::product(id), consistent).await
     }
 
+    /// A product the public may see (active), eventually consistent; `None` for an unknown one
+    /// and for drafts and archived ones.
+    pub async fn get_active_product(
+        &self,
+        id: &ProductId,
+    ) -> Result<Option<ProductItem>, StoreError> {
+        Ok(self
+            .get_product(id, false)
+            .await?
+            .filter(|p| p.status == ProductStatus::Active))
+    }
+
     pub async fn list_categories(&self) -> Result<Vec<CategoryItem>, StoreError> {
         self.query_gsi1_all(keys::CATEGORIES_GSI1).await
     }
