@@ -8,7 +8,28 @@ async function noSeriousA11yViolations(page: Page) {
   expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 }
 
-test("browse, search with a typo, open the product, add it to the cart as a guest; the cart survives a reload", async ({ page }) => {
+const PASSWORD = "correct horse battery";
+const uniqueEmail = (who: string) => `${who}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/** Types a card into the card element (Stripe's; locally the Stripe stand-in's). */
+async function fillCard(page: Page, number: string) {
+  await page.getByLabel("Card number").fill(number);
+  await page.getByLabel("Expiry month (MM)").fill("12");
+  await page.getByLabel("Expiry year (YY)").fill("34");
+  await page.getByLabel("CVC").fill("123");
+  await page.getByLabel("Card postcode").fill("SW1A 1AA");
+}
+
+/** Fills the address form (checkout's new address, or the address book's). */
+async function fillAddress(page: Page, scope: Page | ReturnType<Page["locator"]> = page) {
+  await scope.getByLabel("Full name").fill("Ada Lovelace");
+  await scope.getByLabel("Address line 1").fill("10 Downing Street");
+  await scope.getByLabel("Town or city").fill("London");
+  await scope.getByLabel("Postcode", { exact: true }).fill("SW1A 2AA");
+  await scope.getByLabel("Country").selectOption("GB");
+}
+
+test("browse, search with a typo, add to the cart as a guest, register (the cart stays), save an address, check out with it and a discount code, pay: the order ships with tracking", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Shop by category" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Garden" })).toBeVisible();
@@ -34,12 +55,154 @@ test("browse, search with a typo, open the product, add it to the cart as a gues
   await page.getByRole("button", { name: "Add to cart" }).click();
   await expect(page.getByRole("status")).toHaveText(/Added to your cart/);
 
-  await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Cart" }).click();
+  const account = page.getByRole("navigation", { name: "Account" });
+  await account.getByRole("link", { name: "Cart" }).click();
   await expect(page.getByRole("heading", { name: "Your cart" })).toBeVisible();
   await expect(page.getByRole("link", { name })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Shipping estimate" })).toContainText("Standard");
   await noSeriousA11yViolations(page);
   await page.reload();
   await expect(page.getByRole("link", { name })).toBeVisible();
+
+  // Register: the guest cart becomes the account's.
+  await account.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  const email = uniqueEmail("browser");
+  await page.getByLabel("Name (optional)").fill("Ada Browser");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(account.getByText(email)).toBeVisible();
+  await account.getByRole("link", { name: "Cart" }).click();
+  await expect(page.getByRole("link", { name })).toBeVisible();
+
+  // The address book.
+  await account.getByRole("link", { name: /Account/ }).click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByText("(not verified yet)")).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await page.getByRole("link", { name: "Your addresses" }).click();
+  await expect(page.getByText("No saved addresses yet.")).toBeVisible();
+  await fillAddress(page);
+  await page.getByRole("button", { name: "Save address" }).click();
+  await expect(page.getByRole("status")).toHaveText("Address saved.");
+  await expect(page.getByText(/10 Downing Street, London, SW1A 2AA, United Kingdom/)).toBeVisible();
+  await noSeriousA11yViolations(page);
+
+  // The discount code, in the cart; then checkout with the saved address.
+  await account.getByRole("link", { name: "Cart" }).click();
+  await page.getByRole("textbox", { name: "Discount code" }).fill("welcome10");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByRole("region", { name: "Discount" })).toContainText("WELCOME10");
+  await expect(page.getByRole("row", { name: /Discount/ })).toBeVisible();
+  await page.getByRole("link", { name: "Check out" }).click();
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+  await expect(page.getByRole("radio", { name: /10 Downing Street/ })).toBeChecked();
+  await expect(page.getByRole("table", { name: "Summary" })).toContainText("Discount");
+  await expect(page.getByLabel("Card number")).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await fillCard(page, "4242424242424242");
+  await page.getByRole("button", { name: /^Pay / }).click();
+
+  await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
+  await expect(page.getByText(name)).toBeVisible();
+  await expect(page.getByRole("row", { name: /Discount/ })).toBeVisible();
+  await expect(page.getByText("Shipped", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("region", { name: "Shipments" })).toContainText("FC-");
+  await noSeriousA11yViolations(page);
+
+  // The cart is empty now; signed out, the account's cart is not shown to the browser any more.
+  await account.getByRole("link", { name: "Cart" }).click();
+  await expect(page.getByText("Your cart is empty.")).toBeVisible();
+  await account.getByRole("button", { name: "Sign out" }).click();
+  await expect(account.getByRole("link", { name: "Sign in" })).toBeVisible();
+});
+
+test("a declined card says so; the order stays reserved and shown, and another card pays it (a guest)", async ({ page }) => {
+  await page.goto("/search?q=kettle");
+  await page.getByRole("list").getByRole("link").filter({ hasText: /kettle/i }).first().click();
+  const name = (await page.getByRole("heading", { level: 1 }).textContent()) ?? "";
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByRole("status")).toHaveText(/Added to your cart/);
+  await page.goto("/cart");
+  await page.getByRole("link", { name: "Check out" }).click();
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+  await page.getByLabel(/^Email/).fill(uniqueEmail("guest"));
+  await fillAddress(page);
+  await expect(page.getByRole("radio", { name: /Standard/ })).toBeChecked();
+  await noSeriousA11yViolations(page);
+  await fillCard(page, "4000000000000341");
+  await page.getByRole("button", { name: /^Pay / }).click();
+
+  await expect(page.getByRole("alert")).toContainText("Your card was declined.");
+  await expect(page.getByRole("alert")).toContainText("Nothing was charged. Your order is kept for you");
+  const held = page.getByRole("region", { name: "Your order" });
+  await expect(held).toContainText(`1 × ${name}`);
+  await noSeriousA11yViolations(page);
+
+  // Away and back: the cart says the order waits, and checkout still holds it.
+  await page.goto("/cart");
+  await expect(page.getByRole("note").filter({ hasText: "waiting for its payment" })).toBeVisible();
+  await page.getByRole("link", { name: "Pay for it" }).click();
+  await expect(held).toContainText(`1 × ${name}`);
+  await fillCard(page, "4242424242424242");
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
+  await expect(page).toHaveURL(/\/orders\/[0-9a-f-]+\?token=[A-Za-z0-9_-]{43}&placed=1$/);
+  await expect(page.getByText(/^(Paid|Being packed|Shipped)$/)).toBeVisible({ timeout: 30_000 });
+  await page.goto("/cart");
+  await expect(page.getByRole("note").filter({ hasText: "waiting for its payment" })).toHaveCount(0);
+});
+
+/** Presses Tab until the focused element's accessible name matches (and no further). */
+async function tabTo(page: Page, name: RegExp) {
+  for (let i = 0; i < 80; i++) {
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return "";
+      const labelled = (el as HTMLInputElement).labels?.[0]?.textContent;
+      return el.getAttribute("aria-label") ?? labelled ?? el.textContent ?? "";
+    });
+    if (name.test(focused.trim())) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`nothing named ${name} took the focus`);
+}
+
+test("the whole checkout with the keyboard only", async ({ page }) => {
+  await page.goto("/search?q=kettle");
+  await tabTo(page, /kettle/i);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { level: 1, name: /kettle/i })).toBeVisible();
+  await tabTo(page, /^Add to cart$/);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText(/Added to your cart/);
+  await tabTo(page, /^Cart$/);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Your cart" })).toBeVisible();
+  await tabTo(page, /^Check out$/);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+
+  const type = async (label: RegExp, text: string) => {
+    await tabTo(page, label);
+    await page.keyboard.type(text);
+  };
+  await type(/^Email/, uniqueEmail("keyboard"));
+  await type(/^Full name/, "Grace Hopper");
+  await type(/^Address line 1/, "1 Keyboard Lane");
+  await type(/^Town or city/, "Leeds");
+  await type(/^Postcode/, "LS1 4AP");
+  await type(/^Card number/, "4242424242424242");
+  await type(/^Expiry month/, "12");
+  await type(/^Expiry year/, "34");
+  await type(/^CVC/, "123");
+  await type(/^Card postcode/, "LS1 4AP");
+  await tabTo(page, /^Pay /);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Thank you: your order is placed" })).toBeVisible();
 });
 
 test("typing shows suggestions, and a suggestion opens its page", async ({ page }) => {
@@ -54,33 +217,6 @@ test("typing shows suggestions, and a suggestion opens its page", async ({ page 
 test("an unknown product says so", async ({ page }) => {
   await page.goto("/p/01900000-0000-7000-8000-00000000ffff");
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
-});
-
-test("a guest's cart is still there after registering", async ({ page }) => {
-  await page.goto("/search?q=kettle");
-  const first = page.getByRole("list").getByRole("link").filter({ hasText: /kettle/i }).first();
-  await first.click();
-  const name = (await page.getByRole("heading", { level: 1 }).textContent()) ?? "";
-  await page.getByRole("button", { name: "Add to cart" }).click();
-  await expect(page.getByRole("status")).toHaveText(/Added to your cart/);
-
-  const account = page.getByRole("navigation", { name: "Account" });
-  await account.getByRole("link", { name: "Sign in" }).click();
-  await page.getByRole("link", { name: "Create an account" }).click();
-  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
-  await noSeriousA11yViolations(page);
-  const email = `browser-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-  await page.getByLabel("Name (optional)").fill("Ada Browser");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(account.getByText(email)).toBeVisible();
-
-  await account.getByRole("link", { name: "Cart" }).click();
-  await expect(page.getByRole("link", { name })).toBeVisible();
-  // signed out, the account's cart is not shown to the browser any more
-  await account.getByRole("button", { name: "Sign out" }).click();
-  await expect(account.getByRole("link", { name: "Sign in" })).toBeVisible();
 });
 
 const API = process.env.API_URL ?? "http://127.0.0.1:3000";

@@ -1,13 +1,26 @@
+import { lazy, Suspense } from "react";
 import { useSession } from "./features/account/session";
 import { SignIn, signOut } from "./features/account/SignIn";
 import { CartPage } from "./features/cart/CartPage";
-import { OrderList, OrderPage } from "./features/orders/Orders";
 import { Category } from "./features/catalog/Category";
 import { Home } from "./features/catalog/Home";
 import { ProductPage } from "./features/products/ProductPage";
 import { Results } from "./features/search/Results";
 import { SearchBox } from "./features/search/SearchBox";
 import { Link, useRoute } from "./router";
+
+// Pages a shopper reaches after browsing load on demand: the first load (home, a category, a
+// product, search, the cart) carries only what those need (the 80 KB budget, docs/storefront.md).
+const account = () => import("./features/account/Account");
+const AccountPage = lazy(() => account().then((m) => ({ default: m.AccountPage })));
+const Addresses = lazy(() => account().then((m) => ({ default: m.Addresses })));
+const ForgotPassword = lazy(() => account().then((m) => ({ default: m.ForgotPassword })));
+const ResetPassword = lazy(() => account().then((m) => ({ default: m.ResetPassword })));
+const VerifyEmail = lazy(() => account().then((m) => ({ default: m.VerifyEmail })));
+const Checkout = lazy(() => import("./features/checkout/Checkout").then((m) => ({ default: m.Checkout })));
+const orders = () => import("./features/orders/Orders");
+const OrderList = lazy(() => orders().then((m) => ({ default: m.OrderList })));
+const OrderPage = lazy(() => orders().then((m) => ({ default: m.OrderPage })));
 
 export function App() {
   const route = useRoute();
@@ -26,7 +39,10 @@ export function App() {
           <Link href="/cart">Cart</Link>{" "}
           {signedIn ? (
             <>
-              <Link href="/account/orders">Orders</Link> <span>{signedIn.email}</span>{" "}
+              <Link href="/account/orders">Orders</Link>{" "}
+              <Link href="/account">
+                Account<span className="visually-hidden">: </span> <span>{signedIn.email}</span>
+              </Link>{" "}
               <button type="button" onClick={signOut}>
                 Sign out
               </button>
@@ -37,6 +53,7 @@ export function App() {
         </nav>
       </header>
       <main id="main">
+        <Suspense fallback={<p aria-busy="true">Loading…</p>}>
         {route.page === "home" && <Home />}
         {route.page === "category" && <Category slug={route.slug} />}
         {route.page === "search" && (
@@ -47,10 +64,16 @@ export function App() {
         )}
         {route.page === "product" && <ProductPage id={route.id} />}
         {route.page === "cart" && <CartPage />}
+        {route.page === "checkout" && <Checkout />}
         {route.page === "login" && <SignIn mode="login" />}
         {route.page === "register" && <SignIn mode="register" />}
         {route.page === "orders" && <OrderList />}
-        {route.page === "order" && <OrderPage id={route.id} token={route.token} />}
+        {route.page === "account" && <AccountPage />}
+        {route.page === "addresses" && <Addresses />}
+        {route.page === "forgot-password" && <ForgotPassword />}
+        {route.page === "reset-password" && <ResetPassword token={route.token} />}
+        {route.page === "verify-email" && <VerifyEmail token={route.token} />}
+        {route.page === "order" && <OrderPage id={route.id} token={route.token} placed={route.placed} />}
         {route.page === "not-found" && (
           <>
             <h1>Not found</h1>
@@ -59,6 +82,7 @@ export function App() {
             </p>
           </>
         )}
+        </Suspense>
       </main>
     </>
   );

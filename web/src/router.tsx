@@ -1,4 +1,4 @@
-// A small history router: the storefront has five kinds of page, each a stable, shareable URL.
+// A small history router: every kind of page, each a stable, shareable URL.
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from "react";
 
 export type Route =
@@ -7,10 +7,16 @@ export type Route =
   | { page: "search"; q: string }
   | { page: "product"; id: string }
   | { page: "cart" }
+  | { page: "checkout" }
   | { page: "login" }
   | { page: "register" }
   | { page: "orders" }
-  | { page: "order"; id: string; token: string | null }
+  | { page: "account" }
+  | { page: "addresses" }
+  | { page: "forgot-password" }
+  | { page: "reset-password"; token: string }
+  | { page: "verify-email"; token: string }
+  | { page: "order"; id: string; token: string | null; placed: boolean }
   | { page: "not-found" };
 
 export function parse(url: URL): Route {
@@ -21,11 +27,20 @@ export function parse(url: URL): Route {
   if (first === "p" && second && parts.length === 2) return { page: "product", id: second };
   if (first === "search" && parts.length === 1) return { page: "search", q: url.searchParams.get("q") ?? "" };
   if (first === "cart" && parts.length === 1) return { page: "cart" };
+  if (first === "checkout" && parts.length === 1) return { page: "checkout" };
   if (first === "account" && second === "login" && parts.length === 2) return { page: "login" };
   if (first === "account" && second === "register" && parts.length === 2) return { page: "register" };
   if (first === "account" && second === "orders" && parts.length === 2) return { page: "orders" };
+  if (first === "account" && parts.length === 1) return { page: "account" };
+  if (first === "account" && second === "addresses" && parts.length === 2) return { page: "addresses" };
+  if (first === "account" && second === "forgot-password" && parts.length === 2) return { page: "forgot-password" };
+  // The links the account emails carry.
+  if (first === "reset-password" && parts.length === 1)
+    return { page: "reset-password", token: url.searchParams.get("token") ?? "" };
+  if (first === "verify-email" && parts.length === 1)
+    return { page: "verify-email", token: url.searchParams.get("token") ?? "" };
   if (first === "orders" && second && parts.length === 2)
-    return { page: "order", id: second, token: url.searchParams.get("token") };
+    return { page: "order", id: second, token: url.searchParams.get("token"), placed: url.searchParams.has("placed") };
   return { page: "not-found" };
 }
 

@@ -189,6 +189,45 @@ fn tag_arg(v: &Value) -> Option<&Value> {
     }
 }
 
+/// A bucket's `CorsConfiguration` as it is with the storefront's origin (the local one), so the
+/// storefront's browser uploads meet the same rules they do in AWS.
+fn bucket_cors(props: &Value) -> Result<Option<aws_sdk_s3::types::CorsConfiguration>> {
+    use crate::template::{storefront_list, with_storefront};
+    use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+    let Some(config) = props.get("CorsConfiguration").map(with_storefront) else {
+        return Ok(None);
+    };
+    let mut rules = Vec::new();
+    for r in config
+        .get("CorsRules")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        rules.push(
+            CorsRule::builder()
+                .set_allowed_methods(Some(storefront_list(r, "AllowedMethods")))
+                .set_allowed_origins(Some(storefront_list(r, "AllowedOrigins")))
+                .set_allowed_headers(Some(storefront_list(r, "AllowedHeaders")))
+                .set_expose_headers(Some(storefront_list(r, "ExposedHeaders")))
+                .set_max_age_seconds(
+                    r.get("MaxAge")
+                        .and_then(Value::as_i64)
+                        .and_then(|n| i32::try_from(n).ok()),
+                )
+                .build()?,
+        );
+    }
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        CorsConfiguration::builder()
+            .set_cors_rules(Some(rules))
+            .build()?,
+    ))
+}
+
 /// Creates the template's buckets in moto and wires their queue notifications (event types and
 /// key-prefix filters as declared), so uploads reach the queue as they do in AWS.
 pub async fn create_buckets(
@@ -259,6 +298,14 @@ pub async fn create_buckets(
                 .send()
                 .await
                 .with_context(|| format!("notification configuration of {}", b.local_name))?;
+        }
+        if let Some(cors) = bucket_cors(&b.properties)? {
+            s3.put_bucket_cors()
+                .bucket(&b.local_name)
+                .cors_configuration(cors)
+                .send()
+                .await
+                .with_context(|| format!("CORS configuration of {}", b.local_name))?;
         }
         crate::log::say!(
             "[stack] bucket {} created from template resource {}",

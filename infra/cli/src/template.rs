@@ -87,31 +87,47 @@ pub struct Cors {
     pub allow_credentials: bool,
 }
 
-/// The CORS configuration of the template's HTTP API: a `!If [condition, config, NoValue]` is
-/// read as its configured branch; `!Ref StorefrontOrigin` is the local storefront's origin.
-fn http_api_cors(resources: &serde_yaml_ng::Mapping) -> Option<Cors> {
-    let config = resources
-        .iter()
-        .map(|(_, r)| r)
-        .find(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))?
-        .get("Properties")?
-        .get("CorsConfiguration")?;
-    let config = match tag_name(config) {
-        Some((tag, Value::Sequence(branches))) if tag == "If" => branches.get(1)?.clone(),
+/// A storefront-dependent setting as it is locally: `!If [condition, config, NoValue]` read as
+/// its configured branch.
+pub fn with_storefront(config: &Value) -> Value {
+    match tag_name(config) {
+        Some((tag, Value::Sequence(branches))) if tag == "If" => {
+            branches.get(1).cloned().unwrap_or(Value::Null)
+        }
         _ => config.clone(),
-    };
+    }
+}
+
+/// A list of a storefront-dependent setting's strings, `!Ref StorefrontOrigin` being the local
+/// storefront's origin.
+pub fn storefront_list(config: &Value, key: &str) -> Vec<String> {
+    config
+        .get(key)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| match tag_name(v) {
+            Some((tag, Value::String(name))) if tag == "Ref" && name == "StorefrontOrigin" => {
+                Some(LOCAL_STOREFRONT_ORIGIN.to_string())
+            }
+            _ => scalar(v),
+        })
+        .collect()
+}
+
+/// The CORS configuration of the template's HTTP API, as it is with a storefront origin.
+fn http_api_cors(resources: &serde_yaml_ng::Mapping) -> Option<Cors> {
+    let config = with_storefront(
+        resources
+            .iter()
+            .map(|(_, r)| r)
+            .find(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))?
+            .get("Properties")?
+            .get("CorsConfiguration")?,
+    );
     let list = |key: &str, lower: bool| -> Vec<String> {
-        config
-            .get(key)
-            .and_then(Value::as_sequence)
+        storefront_list(&config, key)
             .into_iter()
-            .flatten()
-            .filter_map(|v| match tag_name(v) {
-                Some((tag, Value::String(name))) if tag == "Ref" && name == "StorefrontOrigin" => {
-                    Some(LOCAL_STOREFRONT_ORIGIN.to_string())
-                }
-                _ => scalar(v),
-            })
             .map(|s| if lower { s.to_ascii_lowercase() } else { s })
             .collect()
     };

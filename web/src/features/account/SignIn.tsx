@@ -69,7 +69,8 @@ export function SignIn({ mode }: { mode: "login" | "register" }) {
       <p>
         {mode === "login" ? (
           <>
-            New here? <Link href="/account/register">Create an account</Link>
+            New here? <Link href="/account/register">Create an account</Link> ·{" "}
+            <Link href="/account/forgot-password">Forgot your password?</Link>
           </>
         ) : (
           <>

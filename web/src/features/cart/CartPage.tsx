@@ -2,19 +2,27 @@ import { useEffect, useState } from "react";
 import { api, errorMessage } from "../../api/client";
 import type { components } from "../../api/schema";
 import { Link } from "../../router";
+import { countries } from "../../ui/AddressFields";
 import { money } from "../../ui/money";
+import { pending } from "../checkout/pending";
+import { Discount } from "./Discount";
 
 type Cart = components["schemas"]["Cart"];
 
 export function CartPage() {
   const [cart, setCart] = useState<Cart | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () =>
-    api.GET("/cart").then(({ data, error }) => (data ? setCart(data) : setError(errorMessage(error))));
+  const [country, setCountry] = useState("GB");
+  const waiting = pending.get()?.placed;
   useEffect(() => {
     document.title = "Your cart · Ferrocart";
-    load();
   }, []);
+  // Priced with the shipping to the chosen country: the same figures checkout will charge.
+  useEffect(() => {
+    api
+      .GET("/cart", { params: { query: { country } } })
+      .then(({ data, error }) => (data ? setCart(data) : setError(errorMessage(error))));
+  }, [country]);
   const change = async (product_id: string, quantity: number) => {
     const { data, error } = await api.PATCH("/cart/items/{product_id}", {
       params: { path: { product_id } },
@@ -30,10 +38,18 @@ export function CartPage() {
   };
   if (!cart) return <p aria-busy="true">{error ?? "Loading…"}</p>;
   const currency = cart.currency ?? "GBP";
+  const estimate = cart.shipping_estimate;
+  const blocked = cart.lines.some((l) => !l.purchasable || l.short_of_stock) || cart.discount?.applies === false;
   return (
     <>
       <h1>Your cart</h1>
       {error && <p role="alert">{error}</p>}
+      {waiting && (
+        <p role="note">
+          An order of yours is waiting for its payment, its items kept for you.{" "}
+          <Link href="/checkout">Pay for it</Link>
+        </p>
+      )}
       {cart.lines.length === 0 ? (
         <p>
           Your cart is empty. <Link href="/">Find something</Link>
@@ -90,8 +106,55 @@ export function CartPage() {
               <td>{money(cart.subtotal, currency)}</td>
               <td />
             </tr>
+            {(cart.discount_total ?? 0) > 0 && (
+              <tr>
+                <th scope="row" colSpan={2}>
+                  Discount
+                </th>
+                <td>−{money(cart.discount_total ?? 0, currency)}</td>
+                <td />
+              </tr>
+            )}
           </tfoot>
         </table>
+      )}
+      {cart.lines.length > 0 && (
+        <>
+          <Discount cart={cart} onCart={setCart} />
+          <section aria-label="Shipping estimate">
+            <h2>Delivery</h2>
+            <label>
+              Deliver to{" "}
+              <select value={country} onChange={(e) => setCountry(e.target.value)}>
+                {countries.map((c) => (
+                  <option key={c.code} value={c.code}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {estimate && estimate.options.length === 0 && <p role="note">We do not ship this cart there.</p>}
+            <ul>
+              {estimate?.options.map((o) => (
+                <li key={o.option_id}>
+                  {o.name}
+                  {o.delivery_days ? ` (${o.delivery_days[0]}-${o.delivery_days[1]} days)` : ""}:{" "}
+                  {o.free ? "free" : money(o.amount, currency)}; total {money(o.total, currency)}, of which tax{" "}
+                  {money(o.tax_total, currency)}
+                </li>
+              ))}
+            </ul>
+          </section>
+          {blocked ? (
+            <p role="note">Fix the lines marked above (or the discount code) to check out.</p>
+          ) : (
+            <p>
+              <Link href="/checkout" className="button">
+                Check out
+              </Link>
+            </p>
+          )}
+        </>
       )}
       <p className="limits">
         Up to {cart.max_lines} products, {cart.max_quantity_per_line} of each.

@@ -57,7 +57,7 @@ export function OrderList() {
   );
 }
 
-export function OrderPage({ id, token }: { id: string; token: string | null }) {
+export function OrderPage({ id, token, placed }: { id: string; token: string | null; placed: boolean }) {
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -86,7 +86,12 @@ export function OrderPage({ id, token }: { id: string; token: string | null }) {
   const c = order.currency;
   return (
     <article>
-      <h1>Your order</h1>
+      <h1>{placed ? "Thank you: your order is placed" : "Your order"}</h1>
+      {placed && (
+        <p role="status">
+          We email your receipt as soon as the payment is confirmed.{token ? " Keep this page's address: it is your link to the order." : ""}
+        </p>
+      )}
       <p>
         Status: <strong>{STATUS[order.status] ?? order.status}</strong>
       </p>
