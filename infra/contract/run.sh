@@ -60,7 +60,7 @@ phases=--phases=examples,coverage,fuzzing
 # shellcheck disable=SC2046
 run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct getRecommendations \
   getOrder addToCart getCart me listAddresses createAddress updateAddress requestPasswordReset \
-  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder createRefund resendEmail putShipping listImages search) & one=$!
+  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder adminGetProduct createRefund resendEmail putShipping listImages search) & one=$!
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
   updateCartItem createImageUpload listCategories listShippingOptions removeCartItem deleteAddress verifyEmail \

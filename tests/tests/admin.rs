@@ -445,3 +445,95 @@ async fn create_admin_never_hands_a_squatted_account_the_admin_role() {
     let me = get_auth("/me", operator.json["access_token"].as_str().unwrap()).await;
     assert_eq!(me.json["role"], "admin");
 }
+
+#[tokio::test]
+async fn the_editor_reads_any_product_with_its_stock_in_every_warehouse() {
+    let admin = admin_token().await;
+    let mut body = product_body("Editor Draft");
+    body["status"] = json!("draft");
+    let r = call("POST", "/admin/products", Some(&admin), Some(&body)).await;
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let pid = r.json["product_id"].as_str().unwrap().to_string();
+    let path = format!("/admin/products/{pid}");
+
+    // A draft: hidden from the shop, read whole by the admin, never stocked anywhere.
+    assert_eq!(
+        call("GET", &format!("/products/{pid}"), None, None)
+            .await
+            .status,
+        404
+    );
+    let r = call("GET", &path, Some(&admin), None).await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    assert_eq!(r.json["status"], "draft");
+    assert_eq!(r.json["name"], "Editor Draft");
+    assert_eq!(r.json["stock_available"], 0);
+    let quantities = |v: &Value| -> Vec<(String, i64)> {
+        v["warehouses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["warehouse_id"].as_str().unwrap().to_string(),
+                    w["quantity"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        quantities(&r.json),
+        vec![
+            ("ams-1".into(), 0),
+            ("lon-1".into(), 0),
+            ("ber-1".into(), 0)
+        ]
+    );
+
+    // Stock set in one warehouse and the product archived: the editor reads both at once.
+    let r = call(
+        "PUT",
+        &format!("{path}/stock"),
+        Some(&admin),
+        Some(&json!({"warehouses": [{"warehouse_id": "lon-1", "quantity": 7}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let r = call(
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(&json!({"status": "archived"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json);
+    let r = call("GET", &path, Some(&admin), None).await;
+    assert_eq!(r.json["status"], "archived");
+    assert_eq!(r.json["stock_available"], 7);
+    assert_eq!(
+        quantities(&r.json),
+        vec![
+            ("ams-1".into(), 0),
+            ("lon-1".into(), 7),
+            ("ber-1".into(), 0)
+        ]
+    );
+
+    // Only an admin; an unknown product is 404; a query is refused.
+    let (_, _, customer) = new_customer("editor-probe").await;
+    let customer = customer["access_token"].as_str().unwrap().to_string();
+    let r = call("GET", &path, Some(&customer), None).await;
+    assert_eq!((r.status, r.code()), (403, "forbidden"));
+    let r = call("GET", &path, None, None).await;
+    assert_eq!((r.status, r.code()), (401, "missing_token"));
+    let r = call(
+        "GET",
+        "/admin/products/01900000-0000-7000-8000-00000000ffff",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = call("GET", &format!("{path}?x=1"), Some(&admin), None).await;
+    assert_eq!(r.status, 400, "{:?}", r.json);
+}

@@ -186,6 +186,7 @@ const CASES: &[(&str, u16, &str)] = &[
     ("list-discounts/no-token.json", 401, "missing_token"),
     ("admin-list-orders/no-token.json", 401, "missing_token"),
     ("admin-get-order/no-token.json", 401, "missing_token"),
+    ("admin-get-product/no-token.json", 401, "missing_token"),
     ("create-refund/no-token.json", 401, "missing_token"),
     ("cancel-order/no-token.json", 401, "missing_token"),
     ("resend-email/no-token.json", 401, "missing_token"),

@@ -264,3 +264,78 @@ test("a customer's paid order shows in their orders, shipped, with its tracking 
   await expect(page.getByRole("region", { name: "History" })).toContainText("Awaiting payment");
   await noSeriousA11yViolations(page);
 });
+
+/** A real JPEG photo, drawn in the browser's canvas (no image file in the repository). */
+async function photo(page: Page, width: number, height: number): Promise<Buffer> {
+  const data = await page.evaluate(
+    ({ w, h }) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = w;
+      canvas.height = h;
+      const g = canvas.getContext("2d")!;
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, "#0b4f9c");
+      grad.addColorStop(1, "#f3c623");
+      g.fillStyle = grad;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = "#fff";
+      g.font = `${Math.floor(h / 6)}px sans-serif`;
+      g.fillText("Ferrocart", w / 10, h / 2);
+      return canvas.toDataURL("image/jpeg", 0.9).split(",")[1]!;
+    },
+    { w: width, h: height },
+  );
+  return Buffer.from(data, "base64");
+}
+
+test("an admin creates a product, uploads a photo, sets stock and puts it on sale; a shopper finds it by search", async ({ page, browser }) => {
+  await page.goto("/account/login?next=/admin");
+  await page.getByLabel("Email").fill("admin@ferrocart.local");
+  await page.getByLabel("Password").fill("ferrocart-admin-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Admin", exact: true })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Admin", exact: true })).toBeVisible();
+  await noSeriousA11yViolations(page);
+
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Products" }).click();
+  await expect(page.getByRole("heading", { name: "Products" })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  await page.getByRole("link", { name: "New product" }).click();
+  const word = `zq${Date.now().toString(36)}`;
+  const name = `Storm Lantern ${word}`;
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Description").fill("A hurricane lantern for the garden, made in the browser test.");
+  await page.getByLabel("Category").selectOption("garden");
+  await page.getByLabel(/^Brand/).fill("northwind");
+  await page.getByLabel(/^Price/).fill("24.99");
+  await noSeriousA11yViolations(page);
+  await page.getByRole("button", { name: "Create product" }).click();
+
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page).toHaveURL(/\/admin\/products\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("region", { name: "Status" })).toContainText("Draft");
+  const photos = page.getByRole("region", { name: "Photos" });
+  await photos.getByLabel(/^Add a photo/).setInputFiles({ name: "lantern.jpg", mimeType: "image/jpeg", buffer: await photo(page, 1600, 1200) });
+  await expect(photos.getByRole("status")).toHaveText("Photo ready.", { timeout: 60_000 });
+  await expect(photos.getByRole("img", { name: /1200×900 webp/ })).toBeVisible();
+  await expect(photos.getByRole("img", { name: /160×120 jpeg/ })).toBeVisible();
+
+  const stock = page.getByRole("form", { name: "Stock" });
+  await stock.getByLabel(/^London/).fill("12");
+  await stock.getByRole("button", { name: "Save stock" }).click();
+  await expect(stock.getByRole("status")).toHaveText("Stock saved: 12 available to sell.");
+  await page.getByRole("button", { name: "Put on sale" }).click();
+  await expect(page.getByRole("region", { name: "Status" })).toContainText("On sale");
+  await noSeriousA11yViolations(page);
+
+  // A shopper (another browser, signed out) finds it by search once the index has it.
+  const shopper = await (await browser.newContext()).newPage();
+  await expect(async () => {
+    await shopper.goto(`/search?q=${word}`);
+    await expect(shopper.getByRole("link", { name: new RegExp(name) }).first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await shopper.getByRole("link", { name: new RegExp(name) }).first().click();
+  await expect(shopper.getByRole("heading", { level: 1, name })).toBeVisible();
+  await expect(shopper.getByText("£24.99").first()).toBeVisible();
+  await expect(shopper.locator("picture img").first()).toBeVisible();
+});

@@ -18,6 +18,18 @@ const ForgotPassword = lazy(() => account().then((m) => ({ default: m.ForgotPass
 const ResetPassword = lazy(() => account().then((m) => ({ default: m.ResetPassword })));
 const VerifyEmail = lazy(() => account().then((m) => ({ default: m.VerifyEmail })));
 const Checkout = lazy(() => import("./features/checkout/Checkout").then((m) => ({ default: m.Checkout })));
+const admin = () => import("./features/admin/Admin");
+const adminProducts = () => import("./features/admin/Products");
+const adminOrders = () => import("./features/admin/Orders");
+const selling = () => import("./features/admin/Selling");
+const AdminHome = lazy(() => admin().then((m) => ({ default: m.AdminHome })));
+const AdminProducts = lazy(() => adminProducts().then((m) => ({ default: m.AdminProducts })));
+const NewProduct = lazy(() => adminProducts().then((m) => ({ default: m.NewProduct })));
+const ProductEditor = lazy(() => adminProducts().then((m) => ({ default: m.ProductEditor })));
+const AdminOrders = lazy(() => adminOrders().then((m) => ({ default: m.AdminOrders })));
+const AdminOrder = lazy(() => adminOrders().then((m) => ({ default: m.AdminOrder })));
+const AdminDiscounts = lazy(() => selling().then((m) => ({ default: m.AdminDiscounts })));
+const AdminShipping = lazy(() => selling().then((m) => ({ default: m.AdminShipping })));
 const orders = () => import("./features/orders/Orders");
 const OrderList = lazy(() => orders().then((m) => ({ default: m.OrderList })));
 const OrderPage = lazy(() => orders().then((m) => ({ default: m.OrderPage })));
@@ -39,6 +51,11 @@ export function App() {
           <Link href="/cart">Cart</Link>{" "}
           {signedIn ? (
             <>
+              {signedIn.role === "admin" && (
+                <>
+                  <Link href="/admin">Admin</Link>{" "}
+                </>
+              )}
               <Link href="/account/orders">Orders</Link>{" "}
               <Link href="/account">
                 Account<span className="visually-hidden">: </span> <span>{signedIn.email}</span>
@@ -74,6 +91,14 @@ export function App() {
         {route.page === "reset-password" && <ResetPassword token={route.token} />}
         {route.page === "verify-email" && <VerifyEmail token={route.token} />}
         {route.page === "order" && <OrderPage id={route.id} token={route.token} placed={route.placed} />}
+        {route.page === "admin" && <AdminHome />}
+        {route.page === "admin-products" && <AdminProducts />}
+        {route.page === "admin-new-product" && <NewProduct />}
+        {route.page === "admin-product" && <ProductEditor id={route.id} />}
+        {route.page === "admin-orders" && <AdminOrders />}
+        {route.page === "admin-order" && <AdminOrder id={route.id} />}
+        {route.page === "admin-discounts" && <AdminDiscounts />}
+        {route.page === "admin-shipping" && <AdminShipping />}
         {route.page === "not-found" && (
           <>
             <h1>Not found</h1>

@@ -17,6 +17,14 @@ export type Route =
   | { page: "reset-password"; token: string }
   | { page: "verify-email"; token: string }
   | { page: "order"; id: string; token: string | null; placed: boolean }
+  | { page: "admin" }
+  | { page: "admin-products" }
+  | { page: "admin-new-product" }
+  | { page: "admin-product"; id: string }
+  | { page: "admin-orders" }
+  | { page: "admin-order"; id: string }
+  | { page: "admin-discounts" }
+  | { page: "admin-shipping" }
   | { page: "not-found" };
 
 export function parse(url: URL): Route {
@@ -41,6 +49,20 @@ export function parse(url: URL): Route {
     return { page: "verify-email", token: url.searchParams.get("token") ?? "" };
   if (first === "orders" && second && parts.length === 2)
     return { page: "order", id: second, token: url.searchParams.get("token"), placed: url.searchParams.has("placed") };
+  if (first === "admin") return admin(parts.slice(1));
+  return { page: "not-found" };
+}
+
+function admin(parts: string[]): Route {
+  const [first, second] = parts;
+  if (parts.length === 0) return { page: "admin" };
+  if (first === "products" && parts.length === 1) return { page: "admin-products" };
+  if (first === "products" && second === "new" && parts.length === 2) return { page: "admin-new-product" };
+  if (first === "products" && second && parts.length === 2) return { page: "admin-product", id: second };
+  if (first === "orders" && parts.length === 1) return { page: "admin-orders" };
+  if (first === "orders" && second && parts.length === 2) return { page: "admin-order", id: second };
+  if (first === "discounts" && parts.length === 1) return { page: "admin-discounts" };
+  if (first === "shipping" && parts.length === 1) return { page: "admin-shipping" };
   return { page: "not-found" };
 }
 

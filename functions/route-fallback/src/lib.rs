@@ -36,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/categories"),
     ("GET", "/shipping-options"),
     ("POST", "/admin/products"),
+    ("GET", "/admin/products/{id}"),
     ("PATCH", "/admin/products/{id}"),
     ("PUT", "/admin/products/{id}/stock"),
     ("POST", "/admin/products/{id}/images"),

@@ -197,6 +197,7 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "list-discounts" => run(list_discounts::handle, event, requests).await,
         "route-fallback" => run(route_fallback::handle, event, requests).await,
         "create-product" => run(create_product::handle, event, requests).await,
+        "admin-get-product" => run(admin_get_product::handle, event, requests).await,
         "update-product" => run(update_product::handle, event, requests).await,
         "set-stock" => run(set_stock::handle, event, requests).await,
         "create-image-upload" => run(create_image_upload::handle, event, requests).await,

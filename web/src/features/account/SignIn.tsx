@@ -7,7 +7,9 @@ import { session } from "./session";
 async function logIn(email: string, password: string): Promise<string | null> {
   const { data, error } = await api.POST("/auth/login", { body: { email, password } });
   if (!data) return errorMessage(error);
-  session.start(data, email);
+  session.start(data, email, undefined);
+  const me = await api.GET("/me");
+  if (me.data) session.setRole(me.data.role);
   // The guest cart is the account's now.
   cartToken.clear();
   return null;

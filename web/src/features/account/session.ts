@@ -5,7 +5,7 @@ import { useSyncExternalStore } from "react";
 
 const KEY = "ferrocart.session";
 
-export type Session = { access: string; expiresAt: number; refresh: string; email: string };
+export type Session = { access: string; expiresAt: number; refresh: string; email: string; role?: "customer" | "admin" };
 
 type TokenPair = { access_token: string; expires_in: number; refresh_token: string };
 
@@ -27,8 +27,12 @@ function set(s: Session | null) {
 
 export const session = {
   get: () => current,
-  start(pair: TokenPair, email: string) {
-    set({ access: pair.access_token, expiresAt: Date.now() + pair.expires_in * 1000, refresh: pair.refresh_token, email });
+  start(pair: TokenPair, email: string, role = current?.role) {
+    set({ access: pair.access_token, expiresAt: Date.now() + pair.expires_in * 1000, refresh: pair.refresh_token, email, role });
+  },
+  /** What the account may do (GET /me's role): only shows or hides the admin's pages' link. */
+  setRole(role: "customer" | "admin") {
+    if (current) set({ ...current, role });
   },
   end: () => set(null),
 };
