@@ -60,11 +60,11 @@ phases=--phases=examples,coverage,fuzzing
 # shellcheck disable=SC2046
 run half-1 "$token" $phases $(only setStock updateProduct paymentWebhook listOrders getProduct getRecommendations \
   getOrder addToCart getCart me listAddresses createAddress updateAddress requestPasswordReset \
-  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder adminGetProduct createRefund resendEmail putShipping listImages search) & one=$!
+  confirmPasswordReset applyCartDiscount listDiscounts adminGetOrder adminGetProduct createRefund resendEmail putShipping listImages search productPage) & one=$!
 # shellcheck disable=SC2046
 run half-2 "$token" $phases $(only listProducts checkout register createProduct login refresh \
   updateCartItem createImageUpload listCategories listShippingOptions removeCartItem deleteAddress verifyEmail \
-  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings listLowStock searchSuggest) & two=$!
+  requestEmailVerification removeCartDiscount putDiscount adminListOrders cancelOrder getSellingSettings putTaxSettings listLowStock searchSuggest categoryPage) & two=$!
 status=0
 wait "$one" || status=$?
 wait "$two" || status=$?

@@ -83,6 +83,8 @@ async fn every_function_starts_on_its_template_environment_and_requires_what_it_
         "ListShippingOptionsFunction" => list_shipping_options::Context,
         "CreateProductFunction" => create_product::Context,
         "AdminGetProductFunction" => admin_get_product::Context,
+        "ProductPageFunction" => product_page::Context,
+        "CategoryPageFunction" => category_page::Context,
         "UpdateProductFunction" => update_product::Context,
         "SetStockFunction" => set_stock::Context,
         "CreateImageUploadFunction" => create_image_upload::Context,

@@ -339,3 +339,46 @@ test("an admin creates a product, uploads a photo, sets stock and puts it on sal
   await expect(shopper.getByText("£24.99").first()).toBeVisible();
   await expect(shopper.locator("picture img").first()).toBeVisible();
 });
+
+test("product and category pages carry their title, description, canonical link and JSON-LD for crawlers that run no JavaScript", async ({ request, page }) => {
+  const id = "01900000-0000-7000-8000-000000000002";
+  const product = await (await request.get(`${API}/products/${id}`)).json();
+  const r = await request.get(`/p/${id}`);
+  expect(r.status()).toBe(200);
+  expect(r.headers()["content-type"]).toContain("text/html");
+  const html = await r.text();
+  const escaped = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  expect(html).toContain(`<title>${escaped(product.name)} · `);
+  expect(html).toMatch(/<meta name="description" content="[^"]{20,}" \/>/);
+  expect(html).toContain(`<link rel="canonical" href="http://127.0.0.1:3002/p/${id}" />`);
+  expect(html.match(/<title>/g)).toHaveLength(1);
+  expect(html).toMatch(/<script type="module"[^>]+src="\/assets\/index-[^"]+\.js"/);
+  const ld = JSON.parse(html.match(/<script type="application\/ld\+json">(.*?)<\/script>/s)![1]!);
+  expect(ld["@type"]).toBe("Product");
+  expect(ld.name).toBe(product.name);
+  expect(ld.offers.priceCurrency).toBe(product.currency);
+  expect(Number(ld.offers.price) * 100).toBeCloseTo(product.price, 5);
+  expect(ld.offers.availability).toMatch(/^https:\/\/schema\.org\/(InStock|LimitedAvailability|OutOfStock)$/);
+  expect(ld.brand.name).toBeTruthy();
+  // The same URL in a browser is the app's product page.
+  await page.goto(`/p/${id}`);
+  await expect(page.getByRole("heading", { level: 1, name: product.name })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add to cart" })).toBeVisible();
+
+  const c = await request.get("/c/garden");
+  expect(c.status()).toBe(200);
+  const chtml = await c.text();
+  expect(chtml).toContain('<link rel="canonical" href="http://127.0.0.1:3002/c/garden" />');
+  const cld = JSON.parse(chtml.match(/<script type="application\/ld\+json">(.*?)<\/script>/s)![1]!);
+  expect(cld["@type"]).toBe("CollectionPage");
+  expect(cld.mainEntity.itemListElement.length).toBeGreaterThan(0);
+  expect(chtml).toMatch(/<a href="\/p\/[0-9a-f-]{36}">/);
+
+  for (const missing of ["/p/01900000-0000-7000-8000-00000000ffff", "/p/nonsense", "/c/no-such-category"]) {
+    const m = await request.get(missing);
+    expect(m.status(), missing).toBe(404);
+    const body = await m.text();
+    expect(body).toContain('<meta name="robots" content="noindex" />');
+    expect(body).not.toContain("ld+json");
+  }
+});

@@ -33,6 +33,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/products/{id}/recommendations"),
     ("GET", "/search"),
     ("GET", "/search/suggest"),
+    ("GET", "/p/{id}"),
+    ("GET", "/c/{slug}"),
     ("GET", "/categories"),
     ("GET", "/shipping-options"),
     ("POST", "/admin/products"),

@@ -187,7 +187,22 @@ impl Stack {
         let dist = root.join("web/dist");
         if dist.join("index.html").is_file() {
             let web = tokio::net::TcpListener::bind(("127.0.0.1", STOREFRONT_PORT)).await?;
-            let router = crate::storefront::router(dist);
+            let pages = tpl
+                .buckets
+                .iter()
+                .find(|b| b.logical_id == "StorefrontBucket")
+                .map(|b| crate::storefront::Pages {
+                    s3: s3.clone(),
+                    bucket: b.local_name.clone(),
+                    api: format!("http://127.0.0.1:{API_PORT}"),
+                    http: crate::local::http(),
+                    synced: Default::default(),
+                });
+            // Published as a deploy publishes it, before the first page is asked for.
+            if let Some(p) = &pages {
+                crate::storefront::sync_index(p, &dist).await?;
+            }
+            let router = crate::storefront::router(dist, pages);
             tokio::spawn(async move { axum::serve(web, router).await });
             crate::log::say!("[stack] storefront      http://127.0.0.1:{STOREFRONT_PORT}");
         }

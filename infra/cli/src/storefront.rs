@@ -2,6 +2,10 @@
 //! storefront, `npm run build` in `web/`) served on 127.0.0.1:3002 with the SPA fallback (a path
 //! that is no file answers `index.html`, as the distribution's 404 → `/index.html` rule does).
 //! Nothing is served if the storefront was not built.
+//!
+//! As the distribution sends `/p/*` and `/c/*` to the API (the product-page and category-page
+//! functions), so does this: those paths go to the local API, and the built `index.html` is put in
+//! the local storefront bucket first (as `aws s3 sync` does at deploy), whenever it changed.
 
 use axum::Router;
 use axum::body::Body;
@@ -9,6 +13,82 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Where the indexable pages come from: the local API, and the bucket their functions read
+/// `index.html` from.
+#[derive(Clone)]
+pub struct Pages {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub api: String,
+    pub http: reqwest::Client,
+    /// The (modified time, length) of the `index.html` last put in the bucket.
+    pub synced: Arc<Mutex<Option<(std::time::SystemTime, u64)>>>,
+}
+
+/// `/p/<id>` and `/c/<slug>`: the paths the distribution sends to the page functions.
+fn is_page(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(parts.as_slice(), ["p" | "c", seg] if !seg.is_empty())
+}
+
+/// Puts `dist/index.html` in the storefront bucket unless the copy there is already it.
+pub async fn sync_index(pages: &Pages, dist: &Path) -> anyhow::Result<()> {
+    let file = dist.join("index.html");
+    let meta = tokio::fs::metadata(&file).await?;
+    let stamp = (meta.modified()?, meta.len());
+    let mut synced = pages.synced.lock().await;
+    if *synced == Some(stamp) {
+        return Ok(());
+    }
+    pages
+        .s3
+        .put_object()
+        .bucket(&pages.bucket)
+        .key("index.html")
+        .content_type("text/html; charset=utf-8")
+        .body(tokio::fs::read(&file).await?.into())
+        .send()
+        .await?;
+    *synced = Some(stamp);
+    Ok(())
+}
+
+async fn page(pages: Pages, dist: PathBuf, req: Request) -> Response {
+    if let Err(e) = sync_index(&pages, &dist).await {
+        return (
+            StatusCode::BAD_GATEWAY,
+            format!("putting index.html in the storefront bucket: {e}"),
+        )
+            .into_response();
+    }
+    let target = format!(
+        "{}{}",
+        pages.api,
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let upstream = match pages.http.get(&target).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return (StatusCode::BAD_GATEWAY, format!("the local API: {e}")).into_response();
+        }
+    };
+    let status = upstream.status();
+    let mut resp = Response::builder().status(status.as_u16());
+    for name in [header::CONTENT_TYPE, header::CACHE_CONTROL] {
+        if let Some(v) = upstream.headers().get(name.as_str()) {
+            resp = resp.header(name.as_str(), v.as_bytes());
+        }
+    }
+    let body = upstream.bytes().await.unwrap_or_default();
+    resp.body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
 
 fn content_type(path: &Path) -> &'static str {
     match path
@@ -72,8 +152,19 @@ async fn serve(dist: PathBuf, req: Request) -> Response {
     }
 }
 
-pub fn router(dist: PathBuf) -> Router {
-    Router::new().fallback(move |req: Request| serve(dist.clone(), req))
+pub fn router(dist: PathBuf, pages: Option<Pages>) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let dist = dist.clone();
+        let pages = pages.clone();
+        async move {
+            match pages {
+                Some(p) if req.method() == axum::http::Method::GET && is_page(req.uri().path()) => {
+                    page(p, dist, req).await
+                }
+                _ => serve(dist, req).await,
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -90,6 +181,8 @@ mod tests {
             Some(dist.join("assets/a.js"))
         );
         assert_eq!(file_for(&dist, "/p/123"), None);
+        assert!(is_page("/p/123") && is_page("/c/garden"));
+        assert!(!is_page("/p/") && !is_page("/p/1/2") && !is_page("/cart") && !is_page("/"));
         assert_eq!(file_for(&dist, "/../etc/passwd"), None);
         assert_eq!(file_for(&dist, "/assets/../assets/a.js"), None);
         assert_eq!(

@@ -561,6 +561,11 @@ impl Store {
             .filter(|p| p.status == ProductStatus::Active))
     }
 
+    /// A brand by its slug (its name as the shop shows it).
+    pub async fn get_brand(&self, slug: &str) -> Result<Option<BrandItem>, StoreError> {
+        self.get(&keys::brand(slug), false).await
+    }
+
     pub async fn list_categories(&self) -> Result<Vec<CategoryItem>, StoreError> {
         self.query_gsi1_all(keys::CATEGORIES_GSI1).await
     }

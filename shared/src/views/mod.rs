@@ -5,4 +5,5 @@ pub mod address_view;
 pub mod cart_view;
 pub mod discount_view;
 pub mod order_view;
+pub mod page;
 pub mod product_view;

@@ -198,6 +198,8 @@ async fn bench(name: &str, requests: usize, event: &str) -> Result<serde_json::V
         "route-fallback" => run(route_fallback::handle, event, requests).await,
         "create-product" => run(create_product::handle, event, requests).await,
         "admin-get-product" => run(admin_get_product::handle, event, requests).await,
+        "product-page" => run(product_page::handle, event, requests).await,
+        "category-page" => run(category_page::handle, event, requests).await,
         "update-product" => run(update_product::handle, event, requests).await,
         "set-stock" => run(set_stock::handle, event, requests).await,
         "create-image-upload" => run(create_image_upload::handle, event, requests).await,

@@ -1,0 +1,77 @@
+//! `GET /c/{slug}` (the storefront's category page, served through its CDN) → 200 the
+//! storefront's `index.html` with the category's title, meta description, canonical link and a
+//! schema.org `CollectionPage` JSON-LD listing its first products, which the page also lists as
+//! links: what a crawler that runs no JavaScript indexes and follows. An unknown category is the
+//! same page, 404 and `noindex`.
+
+use ferrocart::ApiError;
+use ferrocart::settings::ConfigError;
+use ferrocart::startup::{FunctionContext, Startup};
+use ferrocart::store::Store;
+use ferrocart::store::catalog::ProductFilter;
+use ferrocart::views::page;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+/// Products the page lists (and its JSON-LD): the first page of the category's listing.
+pub const LISTED: usize = 24;
+
+/// Built once per cold start ([`FunctionContext`]): every setting this function needs.
+pub struct Context {
+    pub store: Store,
+    pub s3: aws_sdk_s3::Client,
+    /// Where the storefront's `index.html` is (`STOREFRONT_BUCKET`).
+    pub bucket: String,
+    /// The storefront's origin, for canonical links (`STOREFRONT_URL`; unset, they are paths on
+    /// whichever origin served the page).
+    pub storefront: String,
+    pub shop_name: String,
+}
+
+impl FunctionContext for Context {
+    fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: startup.store()?,
+            s3: startup.s3(),
+            bucket: startup.required("STOREFRONT_BUCKET")?,
+            storefront: startup
+                .settings()
+                .get("STOREFRONT_URL")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            shop_name: startup
+                .settings()
+                .get("SHOP_NAME")
+                .unwrap_or_else(|| "Ferrocart".into()),
+        })
+    }
+}
+
+pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiError> {
+    let slug = req
+        .path_parameters()
+        .first("slug")
+        .unwrap_or_default()
+        .to_string();
+    let (categories, shell) = tokio::try_join!(
+        async { Ok::<_, ApiError>(ctx.store.list_categories().await?) },
+        page::shell(&ctx.s3, &ctx.bucket),
+    )?;
+    let head = match categories.into_iter().find(|c| c.slug == slug) {
+        Some(c) => {
+            let first = ctx
+                .store
+                .list_products(&ProductFilter::Category(c.slug.clone()), LISTED, None)
+                .await?;
+            page::category_head(
+                &c.slug,
+                &c.name,
+                &first.items,
+                &ctx.storefront,
+                &ctx.shop_name,
+            )
+        }
+        None => page::missing_head(&format!("/c/{slug}"), &ctx.storefront, &ctx.shop_name),
+    };
+    page::response(page::render(&shell, &head), head.missing)
+}
