@@ -13,7 +13,7 @@ DUMMY_AWS := AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=none AWS_SECRET_ACCESS_KEY=n
 # cargo-lambda and zig first on PATH.
 DEPLOY_ENV := PATH="$(CURDIR)/.local/deploy/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: setup build dev web test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search bench-recommend emails create-admin routes clean-local \
+.PHONY: setup build dev web test contract lint ci bench bench-password bench-resize bench-order bench-order-guest bench-functions bench-search bench-recommend bench-storefront screenshots emails create-admin routes clean-local \
         deploy-tools sam-validate sam-build lambda-build
 
 setup:            ## install the local stand-ins for AWS into .local/ (idempotent)
@@ -49,7 +49,13 @@ lint: setup
 
 ci: lint test
 
-bench: bench-password bench-resize bench-order bench-functions bench-search bench-recommend ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
+bench: bench-password bench-resize bench-order bench-functions bench-search bench-recommend bench-storefront ## every PERFORMANCE.md figure (~30 min; figures in docs/performance.md)
+
+bench-storefront: build web ## the storefront's budgets: Lighthouse (mobile) on home, category, product, cart, search; first-load JS; product image bytes
+	target/debug/ferrocart run -- bash infra/bench/storefront.sh
+
+screenshots: build web ## README's storefront screenshots (docs/images/*.png), in Debian's Chromium against a fresh stack
+	target/debug/ferrocart run -- bash -c 'cd web && node scripts/screenshots.mjs'
 
 bench-password:   ## Argon2id time at the parameters in use (release build)
 	$(CARGO) run --release -p ferrocart-cli -- bench-password --iterations 30

@@ -152,8 +152,9 @@ async fn serve(dist: PathBuf, req: Request) -> Response {
     }
 }
 
+/// Compressed (gzip or brotli, as the browser asks) like the distribution's `Compress: true`.
 pub fn router(dist: PathBuf, pages: Option<Pages>) -> Router {
-    Router::new().fallback(move |req: Request| {
+    let router = Router::new().fallback(move |req: Request| {
         let dist = dist.clone();
         let pages = pages.clone();
         async move {
@@ -164,7 +165,8 @@ pub fn router(dist: PathBuf, pages: Option<Pages>) -> Router {
                 _ => serve(dist, req).await,
             }
         }
-    })
+    });
+    router.layer(tower_http::compression::CompressionLayer::new())
 }
 
 #[cfg(test)]

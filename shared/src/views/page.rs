@@ -224,7 +224,12 @@ pub fn category_head(
         canonical,
         image: None,
         json_ld: Some(ld),
-        body: format!("<h1>{}</h1><ul>{list}</ul>", escape(name)),
+        // The list for crawlers without JavaScript only: the app's grid takes its place, and a
+        // list shown first and then replaced would shift the page.
+        body: format!(
+            "<h1>{}</h1><noscript><ul>{list}</ul></noscript>",
+            escape(name)
+        ),
         missing: false,
         og_type: "website",
     }

@@ -25,3 +25,10 @@ export function fromMinor(minor: number, currency: string): string {
   const d = digits(currency);
   return d === 0 ? String(minor) : (minor / 10 ** d).toFixed(d);
 }
+
+/** [min, max] business days as a shopper reads them: "1 day", "2-4 days". */
+export function deliveryDays(days: number[] | null | undefined): string {
+  if (!days || days.length !== 2) return "";
+  const [min, max] = days;
+  return min === max ? ` (${min} ${min === 1 ? "day" : "days"})` : ` (${min}-${max} days)`;
+}

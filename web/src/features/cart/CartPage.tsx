@@ -3,7 +3,7 @@ import { api, errorMessage } from "../../api/client";
 import type { components } from "../../api/schema";
 import { Link } from "../../router";
 import { countries } from "../../ui/AddressFields";
-import { money } from "../../ui/money";
+import { deliveryDays, money } from "../../ui/money";
 import { pending } from "../checkout/pending";
 import { Discount } from "./Discount";
 
@@ -138,7 +138,7 @@ export function CartPage() {
               {estimate?.options.map((o) => (
                 <li key={o.option_id}>
                   {o.name}
-                  {o.delivery_days ? ` (${o.delivery_days[0]}-${o.delivery_days[1]} days)` : ""}:{" "}
+                  {deliveryDays(o.delivery_days)}:{" "}
                   {o.free ? "free" : money(o.amount, currency)}; total {money(o.total, currency)}, of which tax{" "}
                   {money(o.tax_total, currency)}
                 </li>

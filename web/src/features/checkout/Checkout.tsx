@@ -8,7 +8,7 @@ import { api, errorMessage } from "../../api/client";
 import type { components } from "../../api/schema";
 import { navigate } from "../../router";
 import { AddressFields, cleanAddress, emptyAddress, type AddressInput } from "../../ui/AddressFields";
-import { money } from "../../ui/money";
+import { deliveryDays, money } from "../../ui/money";
 import { useSession } from "../account/session";
 import { Discount } from "../cart/Discount";
 import { orderUrl, pending, type CheckoutBody, type Pending, type Placed } from "./pending";
@@ -263,7 +263,7 @@ export function Checkout() {
                       onChange={() => setOption(o.option_id)}
                     />
                     {o.name}
-                    {o.delivery_days ? ` (${o.delivery_days[0]}-${o.delivery_days[1]} days)` : ""}:{" "}
+                    {deliveryDays(o.delivery_days)}:{" "}
                     {o.free ? "free" : money(o.amount, currency)}
                   </label>
                 ))

@@ -54,44 +54,47 @@ export function Results({ q, category }: { q: string; category?: string }) {
   const currency = items[0]?.currency ?? "GBP";
   return (
     <div className="results">
-      <aside aria-label="Filters">
-        <fieldset>
-          <legend>Brand</legend>
-          <label>
-            <input type="radio" name="brand" checked={!brand} onChange={() => setBrand(undefined)} /> Any
-          </label>
-          {answer?.facets.brands.map((b) => (
-            <label key={b.value}>
-              <input type="radio" name="brand" checked={brand === b.value} onChange={() => setBrand(b.value)} /> {b.value} ({b.count})
+      {/* Shown with the first answer: filters drawn before the products arrive would move. */}
+      {answer && (
+        <aside aria-label="Filters">
+          <fieldset>
+            <legend>Brand</legend>
+            <label>
+              <input type="radio" name="brand" checked={!brand} onChange={() => setBrand(undefined)} /> Any
             </label>
-          ))}
-        </fieldset>
-        <fieldset>
-          <legend>Price</legend>
-          <label>
-            <input type="radio" name="band" checked={band.min == null && band.max == null} onChange={() => setBand({})} /> Any
-          </label>
-          {answer?.facets.price_bands
-            .filter((p) => p.count > 0)
-            .map((p) => (
-              <label key={p.min}>
-                <input
-                  type="radio"
-                  name="band"
-                  checked={band.min === p.min}
-                  onChange={() => setBand({ min: p.min, ...(p.max != null ? { max: p.max - 1 } : {}) })}
-                />{" "}
-                {p.max != null ? `${money(p.min, currency)} – ${money(p.max, currency)}` : `${money(p.min, currency)} and up`} ({p.count})
+            {answer?.facets.brands.map((b) => (
+              <label key={b.value}>
+                <input type="radio" name="brand" checked={brand === b.value} onChange={() => setBrand(b.value)} /> {b.value} ({b.count})
               </label>
             ))}
-        </fieldset>
-      </aside>
+          </fieldset>
+          <fieldset>
+            <legend>Price</legend>
+            <label>
+              <input type="radio" name="band" checked={band.min == null && band.max == null} onChange={() => setBand({})} /> Any
+            </label>
+            {answer?.facets.price_bands
+              .filter((p) => p.count > 0)
+              .map((p) => (
+                <label key={p.min}>
+                  <input
+                    type="radio"
+                    name="band"
+                    checked={band.min === p.min}
+                    onChange={() => setBand({ min: p.min, ...(p.max != null ? { max: p.max - 1 } : {}) })}
+                  />{" "}
+                  {p.max != null ? `${money(p.min, currency)} – ${money(p.max, currency)}` : `${money(p.min, currency)} and up`} ({p.count})
+                </label>
+              ))}
+          </fieldset>
+        </aside>
+      )}
       <section aria-label="Products">
         {error && <p role="alert">{error}</p>}
         {answer && (
-          <p aria-live="polite">
-            {answer.total} {answer.total === 1 ? "product" : "products"}
-          </p>
+            <p aria-live="polite">
+              {answer.total} {answer.total === 1 ? "product" : "products"}
+            </p>
         )}
         <ul className="grid">
           {items.map((p) => (
