@@ -1,6 +1,6 @@
 // Journeys as a shopper makes them, in a real browser against the local stack.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 async function noSeriousA11yViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -223,10 +223,11 @@ const API = process.env.API_URL ?? "http://127.0.0.1:3000";
 const STRIPE = "http://127.0.0.1:8420";
 const STRIPE_AUTH = { Authorization: `Basic ${Buffer.from("sk_test_ferrocart_local:").toString("base64")}` };
 
-test("a customer's paid order shows in their orders, shipped, with its tracking and history", async ({ page, request }) => {
-  // Set up through the API: an account, a paid order for the first demo product.
-  const email = `orders-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-  const password = "correct horse battery";
+/** Through the API: an account with an order of one demo product, paid with the test card unless
+ * `pay` is false. */
+async function orderFor(request: APIRequestContext, who: string, pay = true) {
+  const email = uniqueEmail(who);
+  const password = PASSWORD;
   expect((await request.post(`${API}/auth/register`, { data: { email, password } })).status()).toBe(202);
   const tokens = await (await request.post(`${API}/auth/login`, { data: { email, password } })).json();
   const auth = { Authorization: `Bearer ${tokens.access_token}` };
@@ -241,15 +242,22 @@ test("a customer's paid order shows in their orders, shipped, with its tracking 
   });
   expect(placed.status()).toBe(201);
   const order = await placed.json();
-  const pm = await (
-    await request.post(`${STRIPE}/v1/payment_methods`, {
-      headers: STRIPE_AUTH,
-      form: { type: "card", "card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2034", "card[cvc]": "123" },
-    })
-  ).json();
-  const pi = order.payment.payment_intent_id;
-  await request.post(`${STRIPE}/v1/payment_intents/${pi}`, { headers: STRIPE_AUTH, form: { payment_method: pm.id } });
-  expect((await request.post(`${STRIPE}/v1/payment_intents/${pi}/confirm`, { headers: STRIPE_AUTH })).status()).toBe(200);
+  if (pay) {
+    const pm = await (
+      await request.post(`${STRIPE}/v1/payment_methods`, {
+        headers: STRIPE_AUTH,
+        form: { type: "card", "card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2034", "card[cvc]": "123" },
+      })
+    ).json();
+    const pi = order.payment.payment_intent_id;
+    await request.post(`${STRIPE}/v1/payment_intents/${pi}`, { headers: STRIPE_AUTH, form: { payment_method: pm.id } });
+    expect((await request.post(`${STRIPE}/v1/payment_intents/${pi}/confirm`, { headers: STRIPE_AUTH })).status()).toBe(200);
+  }
+  return { email, password, order };
+}
+
+test("a customer's paid order shows in their orders, shipped, with its tracking and history", async ({ page, request }) => {
+  const { email, password } = await orderFor(request, "orders");
 
   // The customer signs in and finds it.
   await page.goto("/account/login?next=/account/orders");
@@ -381,4 +389,155 @@ test("product and category pages carry their title, description, canonical link 
     expect(body).toContain('<meta name="robots" content="noindex" />');
     expect(body).not.toContain("ld+json");
   }
+});
+
+test("two tabs whose access token expired both stay signed in: the single-use refresh token is spent once", async ({ context, request }) => {
+  const email = uniqueEmail("tabs");
+  expect((await request.post(`${API}/auth/register`, { data: { email, password: PASSWORD } })).status()).toBe(202);
+  const one = await context.newPage();
+  await one.goto("/account/login?next=/account");
+  await one.getByLabel("Email").fill(email);
+  await one.getByLabel("Password").fill(PASSWORD);
+  await one.getByRole("button", { name: "Sign in" }).click();
+  await expect(one.getByRole("heading", { name: "Your account" })).toBeVisible();
+  const two = await context.newPage();
+  await two.goto("/account");
+  await expect(two.getByText(email).first()).toBeVisible();
+
+  // The access token "expires" in both tabs (they share localStorage); both reload at once.
+  await one.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem("ferrocart.session")!);
+    localStorage.setItem("ferrocart.session", JSON.stringify({ ...s, expiresAt: 0 }));
+  });
+  const refreshes: string[] = [];
+  context.on("request", (r) => r.method() === "POST" && r.url().endsWith("/auth/refresh") && refreshes.push(r.url()));
+  await Promise.all([one.reload(), two.reload()]);
+  for (const tab of [one, two]) {
+    await expect(tab.getByRole("heading", { name: "Your account" })).toBeVisible();
+    await expect(tab.locator("dd").filter({ hasText: email })).toBeVisible();
+  }
+  expect(refreshes).toHaveLength(1);
+  await one.reload();
+  await expect(one.locator("dd").filter({ hasText: email })).toBeVisible();
+});
+
+test("an admin finds a customer's orders, refunds part of a paid one, sends its email again, and cancels an unpaid one", async ({ page, request }) => {
+  const paid = await orderFor(request, "refund");
+  const unpaid = await orderFor(request, "cancel", false);
+  await page.goto("/account/login?next=/admin/orders");
+  await page.getByLabel("Email").fill("admin@ferrocart.local");
+  await page.getByLabel("Password").fill("ferrocart-admin-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
+  const find = page.getByRole("form", { name: "Find orders" });
+  await find.getByLabel("Customer email").fill(paid.email);
+  await find.getByRole("button", { name: "Find" }).click();
+  await expect(page.getByRole("row")).toHaveCount(2);
+  await noSeriousA11yViolations(page);
+  await page.getByRole("row").nth(1).getByRole("link").click();
+
+  await expect(page.getByText(/^(Paid|Being packed|Shipped)$/)).toBeVisible();
+  await noSeriousA11yViolations(page);
+  const refund = page.getByRole("form", { name: "Refund" });
+  await refund.getByLabel(/^Refund/).fill("1.00");
+  await refund.getByRole("button", { name: "Refund" }).click();
+  await expect(page.getByRole("status")).toContainText("Refund asked of Stripe");
+  // Stripe's charge.refunded webhook records it; the page shows it once read again.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText(/€1\.00 refunded/)).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  const resend = page.getByRole("form", { name: "Send an email again" });
+  await resend.getByLabel("Email").selectOption("order_confirmation");
+  await resend.getByRole("button", { name: "Send again" }).click();
+  await expect(page.getByRole("status")).toHaveText("Order confirmation email queued.");
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Emails" })).toContainText("(sent again)", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+
+  await page.goto(`/admin/orders/${unpaid.order.order_id}`);
+  await expect(page.getByText("Awaiting payment", { exact: true })).toBeVisible();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Cancel order" }).click();
+  await expect(page.getByRole("status")).toHaveText("Order cancelled.");
+  await expect(page.getByText("Cancelled", { exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+
+  // Discount codes: a new one, then switched off; and the shipping zones.
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Discount codes" }).click();
+  await expect(page.getByRole("cell", { name: "WELCOME10" })).toBeVisible();
+  await noSeriousA11yViolations(page);
+  const code = `T${Date.now().toString(36).toUpperCase()}`;
+  const form = page.getByRole("form", { name: "New discount code" });
+  await form.getByLabel(/^Code/).fill(code);
+  await form.getByLabel("Percent off").fill("15");
+  await form.getByLabel(/^Uses in all/).fill("100");
+  await form.getByRole("button", { name: "Create code" }).click();
+  await expect(page.getByRole("status")).toHaveText(`Code ${code} created.`);
+  const row = page.getByRole("row").filter({ hasText: code });
+  await expect(row).toContainText("15% off");
+  await expect(row).toContainText("0 of 100");
+  await row.getByRole("button", { name: /Switch off/ }).click();
+  await expect(page.getByRole("status")).toHaveText(`Code ${code} switched off.`);
+  await expect(row).toContainText("Off");
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Shipping" }).click();
+  await expect(page.getByRole("region", { name: "United Kingdom" })).toContainText("Standard");
+  await noSeriousA11yViolations(page);
+  await page.getByRole("button", { name: "Save shipping" }).click();
+  await expect(page.getByRole("status")).toHaveText("Shipping saved.");
+});
+
+/** The newest email to `to` whose subject ends with `subject`, from the local SES (moto). */
+async function emailTo(request: APIRequestContext, to: string, subject: string): Promise<string> {
+  for (let i = 0; i < 40; i++) {
+    const dump = await request.get("http://127.0.0.1:4566/moto-api/data.json");
+    if (dump.ok()) {
+      const messages = ((await dump.json()).ses?.Message ?? []) as { destinations: { ToAddresses: string[] }; subject: string; body: string }[];
+      const hit = messages.filter((m) => m.destinations.ToAddresses.includes(to) && m.subject.endsWith(subject)).pop();
+      if (hit) return hit.body;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no "${subject}" email to ${to}`);
+}
+
+test("the account emails' links: verify the address, reset the password, sign in with the new one", async ({ page, request }) => {
+  const email = uniqueEmail("links");
+  await page.goto("/account/register");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("navigation", { name: "Account" }).getByText(email)).toBeVisible();
+
+  const verify = (await emailTo(request, email, "confirm your email address")).match(/http:\/\/127\.0\.0\.1:3002\/verify-email\?token=[A-Za-z0-9_-]{43}/)![0];
+  await page.goto(verify);
+  await expect(page.getByRole("status")).toHaveText(`${email} is verified. Thank you.`);
+  await noSeriousA11yViolations(page);
+  await page.goto(verify);
+  await expect(page.getByRole("alert")).toBeVisible();
+  await page.goto("/account");
+  await expect(page.getByText("(verified)")).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Account" }).getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/account/login");
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await expect(page.getByRole("status")).toContainText("a link to set a new password is on its way");
+  await noSeriousA11yViolations(page);
+  const reset = (await emailTo(request, email, "reset your password")).match(/http:\/\/127\.0\.0\.1:3002\/reset-password\?token=[A-Za-z0-9_-]{43}/)![0];
+  await page.goto(reset);
+  await page.getByLabel(/^New password/).fill("a new password entirely");
+  await noSeriousA11yViolations(page);
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByRole("heading", { name: "Password changed" })).toBeVisible();
+  await page.getByRole("link", { name: "Sign in" }).last().click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await page.getByLabel("Password").fill("a new password entirely");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("navigation", { name: "Account" }).getByText(email)).toBeVisible();
 });

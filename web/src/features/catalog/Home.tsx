@@ -13,9 +13,11 @@ export function Home() {
     document.title = "Ferrocart";
     api.GET("/categories").then(({ data, error }) => (data ? setCategories(data.items) : setError(errorMessage(error))));
     api
-      .GET("/search", { params: { query: { sort: "newest", limit: 12 } } })
+      .GET("/search", { params: { query: { sort: "newest", limit: 50 } } })
       .then(({ data, error }) => (data ? setProducts(data.items) : setError(errorMessage(error))));
   }, []);
+  // The sales among the newest products (search has no on-sale filter: a sale has a time window).
+  const onSale = products.filter((p) => p.regular_price != null).slice(0, 8);
   return (
     <>
       <h1>Shop by category</h1>
@@ -27,12 +29,24 @@ export function Home() {
           </li>
         ))}
       </ul>
-      <h2>New in</h2>
-      <ul className="grid">
-        {products.map((p) => (
-          <ProductCard key={p.product_id} p={p} />
-        ))}
-      </ul>
+      {onSale.length > 0 && (
+        <section aria-label="On sale">
+          <h2>On sale</h2>
+          <ul className="grid">
+            {onSale.map((p) => (
+              <ProductCard key={p.product_id} p={p} />
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-label="New in">
+        <h2>New in</h2>
+        <ul className="grid">
+          {products.slice(0, 12).map((p) => (
+            <ProductCard key={p.product_id} p={p} />
+          ))}
+        </ul>
+      </section>
     </>
   );
 }

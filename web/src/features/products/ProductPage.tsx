@@ -5,14 +5,26 @@ import { money } from "../../ui/money";
 import { Picture } from "../../ui/Picture";
 import { ProductCard } from "../../ui/ProductCard";
 
+/** Whether the shop's prices include tax (the same for every country; a cached public answer). */
+function useTaxIncluded(): boolean | null {
+  const [included, setIncluded] = useState<boolean | null>(null);
+  useEffect(() => {
+    api.GET("/shipping-options", { params: { query: { country: "GB" } } }).then(({ data }) => data && setIncluded(data.tax_included));
+  }, []);
+  return included;
+}
+
 export function ProductPage({ id }: { id: string }) {
   const [product, setProduct] = useState<ProductDetail | null>(null);
   const [missing, setMissing] = useState(false);
   const [recommended, setRecommended] = useState<ProductSummary[]>([]);
   const [quantity, setQuantity] = useState(1);
   const [status, setStatus] = useState<string | null>(null);
+  const [shown, setShown] = useState(0);
+  const taxIncluded = useTaxIncluded();
   useEffect(() => {
     setProduct(null);
+    setShown(0);
     setMissing(false);
     api.GET("/products/{id}", { params: { path: { id } } }).then(({ data }) => {
       if (data) {
@@ -39,11 +51,25 @@ export function ProductPage({ id }: { id: string }) {
     const { data, error } = await api.POST("/cart/items", { body: { product_id: id, quantity } });
     setStatus(data ? `Added to your cart (${data.line_count} ${data.line_count === 1 ? "line" : "lines"}).` : errorMessage(error));
   };
-  const first = product.images[0] ?? null;
+  const image = product.images[shown] ?? product.images[0] ?? null;
   return (
     <article className="product">
       <div className="gallery">
-        <Picture image={first} alt={product.name} sizes="(max-width: 800px) 100vw, 480px" />
+        <Picture image={image} alt={product.name} sizes="(max-width: 800px) 100vw, 480px" />
+        {product.images.length > 1 && (
+          <ul className="thumbs" aria-label="Photos">
+            {product.images.map((im, i) => {
+              const thumb = im.variants.find((v) => v.format === "webp" && v.width <= 160) ?? im.variants[0];
+              return (
+                <li key={im.image_id}>
+                  <button type="button" aria-pressed={i === shown} onClick={() => setShown(i)}>
+                    <img src={thumb?.url} width={80} height={thumb ? Math.round((80 * thumb.height) / thumb.width) : 60} alt={`Photo ${i + 1} of ${product.images.length}`} />
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
       </div>
       <div>
         <h1>{product.name}</h1>
@@ -56,7 +82,13 @@ export function ProductPage({ id }: { id: string }) {
               <s aria-label="was">{money(product.regular_price, product.currency)}</s>
             </>
           )}
+          {taxIncluded != null && <span className="tax"> {taxIncluded ? "incl. tax" : "plus tax"}</span>}
         </p>
+        {product.sale_ends_at && (
+          <p className="sale">
+            Sale ends {new Date(product.sale_ends_at).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
+          </p>
+        )}
         <p className={`availability ${product.availability}`}>{product.availability.replace(/_/g, " ")}</p>
         <p>{product.description}</p>
         <label>
