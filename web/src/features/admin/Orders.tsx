@@ -1,6 +1,6 @@
 // Orders for the admin: find them (status, customer email, dates), and one order with what only
 // the shop sees, to cancel, refund (in full or in part) or send an email again.
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, errorMessage } from "../../api/client";
 import type { paths } from "../../api/schema";
 import { Link } from "../../router";
@@ -36,8 +36,11 @@ export function AdminOrders() {
   const [items, setItems] = useState<Listed[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Only the newest search's answer is shown: an older one arriving later must not replace it.
+  const asked = useRef(0);
   const find = async (from: string | null) => {
     setError(null);
+    const mine = ++asked.current;
     const since = new Date(Date.now() - Number(days) * 86_400_000).toISOString();
     const { data, error } = await api.GET("/admin/orders", {
       params: {
@@ -49,6 +52,7 @@ export function AdminOrders() {
         },
       },
     });
+    if (mine !== asked.current) return;
     if (!data) return setError(errorMessage(error));
     setItems((old) => (from && old ? [...old, ...data.items] : data.items));
     setCursor(data.next_cursor);
