@@ -18,31 +18,14 @@ pub const LISTED: usize = 24;
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
 pub struct Context {
     pub store: Store,
-    pub s3: aws_sdk_s3::Client,
-    /// Where the storefront's `index.html` is (`STOREFRONT_BUCKET`).
-    pub bucket: String,
-    /// The storefront's origin, for canonical links (`STOREFRONT_URL`; unset, they are paths on
-    /// whichever origin served the page).
-    pub storefront: String,
-    pub shop_name: String,
+    pub storefront: page::Storefront,
 }
 
 impl FunctionContext for Context {
     fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Self {
             store: startup.store()?,
-            s3: startup.s3(),
-            bucket: startup.required("STOREFRONT_BUCKET")?,
-            storefront: startup
-                .settings()
-                .get("STOREFRONT_URL")
-                .unwrap_or_default()
-                .trim_end_matches('/')
-                .to_string(),
-            shop_name: startup
-                .settings()
-                .get("SHOP_NAME")
-                .unwrap_or_else(|| "Ferrocart".into()),
+            storefront: page::Storefront::from_startup(startup)?,
         })
     }
 }
@@ -55,7 +38,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
         .to_string();
     let (categories, shell) = tokio::try_join!(
         async { Ok::<_, ApiError>(ctx.store.list_categories().await?) },
-        page::shell(&ctx.s3, &ctx.bucket),
+        ctx.storefront.shell(),
     )?;
     let head = match categories.into_iter().find(|c| c.slug == slug) {
         Some(c) => {
@@ -67,11 +50,15 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
                 &c.slug,
                 &c.name,
                 &first.items,
-                &ctx.storefront,
-                &ctx.shop_name,
+                &ctx.storefront.url,
+                &ctx.storefront.shop_name,
             )
         }
-        None => page::missing_head(&format!("/c/{slug}"), &ctx.storefront, &ctx.shop_name),
+        None => page::missing_head(
+            &format!("/c/{slug}"),
+            &ctx.storefront.url,
+            &ctx.storefront.shop_name,
+        ),
     };
     page::response(page::render(&shell, &head), head.missing)
 }

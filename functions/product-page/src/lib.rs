@@ -16,33 +16,16 @@ use lambda_http::{Body, Request, RequestExt, Response};
 /// Built once per cold start ([`FunctionContext`]): every setting this function needs.
 pub struct Context {
     pub store: Store,
-    pub s3: aws_sdk_s3::Client,
-    /// Where the storefront's `index.html` is (`STOREFRONT_BUCKET`).
-    pub bucket: String,
-    /// The storefront's origin, for canonical links (`STOREFRONT_URL`; unset, they are paths on
-    /// whichever origin served the page).
-    pub storefront: String,
+    pub storefront: page::Storefront,
     pub media_base_url: String,
-    pub shop_name: String,
 }
 
 impl FunctionContext for Context {
     fn from_startup(startup: &Startup) -> Result<Self, ConfigError> {
         Ok(Self {
             store: startup.store()?,
-            s3: startup.s3(),
-            bucket: startup.required("STOREFRONT_BUCKET")?,
-            storefront: startup
-                .settings()
-                .get("STOREFRONT_URL")
-                .unwrap_or_default()
-                .trim_end_matches('/')
-                .to_string(),
+            storefront: page::Storefront::from_startup(startup)?,
             media_base_url: startup.media_base_url(),
-            shop_name: startup
-                .settings()
-                .get("SHOP_NAME")
-                .unwrap_or_else(|| "Ferrocart".into()),
         })
     }
 }
@@ -60,7 +43,7 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             None => Ok::<_, ApiError>(None),
         }
     };
-    let (product, shell) = tokio::try_join!(read, page::shell(&ctx.s3, &ctx.bucket))?;
+    let (product, shell) = tokio::try_join!(read, ctx.storefront.shell())?;
     let head = match product {
         Some(p) => {
             let brand = ctx
@@ -71,12 +54,16 @@ pub async fn handle(ctx: &Context, req: Request) -> Result<Response<Body>, ApiEr
             page::product_head(
                 &p,
                 &brand,
-                &ctx.storefront,
+                &ctx.storefront.url,
                 &ctx.media_base_url,
-                &ctx.shop_name,
+                &ctx.storefront.shop_name,
             )
         }
-        None => page::missing_head(&format!("/p/{raw}"), &ctx.storefront, &ctx.shop_name),
+        None => page::missing_head(
+            &format!("/p/{raw}"),
+            &ctx.storefront.url,
+            &ctx.storefront.shop_name,
+        ),
     };
     page::response(page::render(&shell, &head), head.missing)
 }

@@ -671,7 +671,7 @@ pub fn search(catalog: &Catalog, req: &SearchRequest) -> Result<Results, SearchE
                 let desc = d.snippet(&card.description);
                 (
                     Some(if name.fragment().is_empty() {
-                        html_escape(&card.name)
+                        ferrocart::views::page::escape(&card.name)
                     } else {
                         name.to_html()
                     }),
@@ -713,19 +713,4 @@ fn text_of(doc: &tantivy::TantivyDocument, field: tantivy::schema::Field) -> Opt
     doc.get_first(field)
         .and_then(|v| v.as_str())
         .map(str::to_string)
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

@@ -15,6 +15,41 @@ use serde_json::{Value, json};
 /// How long browsers and the CDN keep a page: the catalog's own answers' lifetime.
 pub const PAGE_CACHE_CONTROL: &str = crate::views::product_view::CACHE_CONTROL;
 
+/// What both page functions need at start-up: where the storefront's `index.html` is
+/// (`STOREFRONT_BUCKET`), the storefront's origin for canonical links (`STOREFRONT_URL`; unset, the
+/// links are paths on whichever origin served the page) and the shop's name (`SHOP_NAME`).
+pub struct Storefront {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub url: String,
+    pub shop_name: String,
+}
+
+impl Storefront {
+    pub fn from_startup(
+        startup: &crate::startup::Startup,
+    ) -> Result<Self, crate::settings::ConfigError> {
+        let settings = startup.settings();
+        Ok(Self {
+            s3: startup.s3(),
+            bucket: startup.required("STOREFRONT_BUCKET")?,
+            url: settings
+                .get("STOREFRONT_URL")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            shop_name: settings
+                .get("SHOP_NAME")
+                .unwrap_or_else(|| "Ferrocart".into()),
+        })
+    }
+
+    /// The storefront's `index.html`, as deployed.
+    pub async fn shell(&self) -> Result<String, ApiError> {
+        shell(&self.s3, &self.bucket).await
+    }
+}
+
 /// What one page says about itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageHead {

@@ -5,6 +5,7 @@ import { api, errorMessage } from "../../api/client";
 import type { paths } from "../../api/schema";
 import { Link } from "../../router";
 import { money, toMinor } from "../../ui/money";
+import { STATUS, when } from "../../ui/orderStatus";
 import { AdminPage } from "./Admin";
 
 type Listed = paths["/admin/orders"]["get"]["responses"]["200"]["content"]["application/json"]["items"][number];
@@ -12,14 +13,6 @@ type Detail = paths["/admin/orders/{id}"]["get"]["responses"]["200"]["content"][
 type Status = NonNullable<paths["/admin/orders"]["get"]["parameters"]["query"]>["status"];
 type EmailKind = paths["/admin/orders/{id}/emails/{kind}"]["post"]["parameters"]["path"]["kind"];
 
-const STATUSES: Record<NonNullable<Status>, string> = {
-  pending_payment: "Awaiting payment",
-  paid: "Paid",
-  fulfilling: "Being packed",
-  shipped: "Shipped",
-  cancelled: "Cancelled",
-  refunded: "Refunded",
-};
 const EMAILS: Record<EmailKind, string> = {
   order_confirmation: "Order confirmation",
   shipped: "Shipped",
@@ -27,7 +20,6 @@ const EMAILS: Record<EmailKind, string> = {
   order_cancelled: "Order cancelled",
   refund: "Refund",
 };
-const when = (at: string) => new Date(at).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 export function AdminOrders() {
   const [status, setStatus] = useState<Status | "">("");
@@ -71,7 +63,7 @@ export function AdminOrders() {
           Status
           <select value={status ?? ""} onChange={(e) => setStatus(e.target.value as Status | "")}>
             <option value="">Any</option>
-            {Object.entries(STATUSES).map(([k, v]) => (
+            {Object.entries(STATUS).map(([k, v]) => (
               <option key={k} value={k}>
                 {v}
               </option>
@@ -114,7 +106,7 @@ export function AdminOrders() {
                 <td>
                   {o.ship_to} ({o.country}){o.guest_email ? `, guest ${o.guest_email}` : ""}
                 </td>
-                <td>{STATUSES[o.status]}</td>
+                <td>{STATUS[o.status]}</td>
                 <td>{money(o.total, o.currency)}</td>
               </tr>
             ))}
@@ -193,7 +185,7 @@ export function AdminOrder({ id }: { id: string }) {
       {status && <p role="status">{status}</p>}
       {error && <p role="alert">{error}</p>}
       <p>
-        <strong>{STATUSES[order.status]}</strong> · {money(order.total, c)}
+        <strong>{STATUS[order.status]}</strong> · {money(order.total, c)}
         {order.amount_refunded > 0 && ` · ${money(order.amount_refunded, c)} refunded`}
         {order.cancel_reason && ` · cancelled: ${order.cancel_reason}`} ·{" "}
         {order.guest_email ? `guest ${order.guest_email}` : `customer ${order.customer_id}`}
@@ -277,7 +269,7 @@ export function AdminOrder({ id }: { id: string }) {
         <ol>
           {order.status_history?.map((h) => (
             <li key={`${h.status}-${h.at}`}>
-              {STATUSES[h.status]}: {when(h.at)}
+              {STATUS[h.status]}: {when(h.at)}
             </li>
           ))}
         </ol>

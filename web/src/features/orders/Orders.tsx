@@ -6,22 +6,14 @@ import { api, errorMessage } from "../../api/client";
 import type { components, paths } from "../../api/schema";
 import { Link } from "../../router";
 import { money } from "../../ui/money";
+import { STATUS, when } from "../../ui/orderStatus";
 import { useSession } from "../account/session";
 
 type Order = components["schemas"]["Order"];
 type Listed = paths["/orders"]["get"]["responses"]["200"]["content"]["application/json"]["items"][number];
 
-const STATUS: Record<string, string> = {
-  pending_payment: "Awaiting payment",
-  paid: "Paid",
-  fulfilling: "Being packed",
-  shipped: "Shipped",
-  cancelled: "Cancelled",
-  refunded: "Refunded",
-};
 const MOVING = new Set(["pending_payment", "paid", "fulfilling"]);
 
-const when = (at: string) => new Date(at).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 export function OrderList() {
   const signedIn = useSession();
