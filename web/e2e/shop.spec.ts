@@ -142,6 +142,12 @@ test("a declined card says so; the order stays reserved and shown, and another c
   await expect(held).toContainText(`1 × ${name}`);
   await noSeriousA11yViolations(page);
 
+  // The order cannot be read for a moment (the shop busy): it is not forgotten for that.
+  await page.route(/\/orders\/[0-9a-f-]{36}$/, (r) => r.fulfill({ status: 503, contentType: "application/json", body: '{"error":{"code":"try_again","message":"busy"}}' }));
+  await page.reload();
+  await expect(page.getByRole("alert")).toContainText("could not be read just now");
+  await page.unroute(/\/orders\/[0-9a-f-]{36}$/);
+
   // Away and back: the cart says the order waits, and checkout still holds it.
   await page.goto("/cart");
   await expect(page.getByRole("note").filter({ hasText: "waiting for its payment" })).toBeVisible();

@@ -99,12 +99,16 @@ export function Checkout() {
         params: { path: { id: placed.order_id } },
         ...(placed.order_token ? { headers: { "x-order-token": placed.order_token } } : {}),
       })
-      .then(({ data }) => {
+      .then(({ data, response }) => {
         if (data?.status === "pending_payment") return setOrder(data);
+        // Not known to be gone (the shop busy, the network down): kept, so no second order.
+        if (!data && ![401, 403, 404].includes(response.status))
+          return setError("Your order could not be read just now. Reload the page to pay for it.");
         pending.clear();
         setHeld(null);
         if (data && data.status !== "cancelled") navigate(orderUrl(placed));
-      });
+      })
+      .catch(() => setError("The shop could not be reached. Reload the page to pay for your order."));
   }, [placed]);
 
   useEffect(() => {
@@ -136,6 +140,18 @@ export function Checkout() {
     setBusy(true);
     setError(null);
     let done = placed;
+    if (done && !done.payment.client_secret && held) {
+      // Placed while the payment could not start: the same request again finishes it.
+      const outcome = await placeOrder(held.key, JSON.parse(held.body) as CheckoutBody);
+      if ("error" in outcome) {
+        setBusy(false);
+        return setError(outcome.error);
+      }
+      const next = { ...held, placed: outcome.placed };
+      pending.set(next);
+      setHeld(next);
+      done = outcome.placed;
+    }
     if (!done) {
       const body: CheckoutBody = saved
         ? { address_id: saved.id }
@@ -179,7 +195,7 @@ export function Checkout() {
     navigate(orderUrl(done, "placed"));
   };
 
-  if (placed && !order) return <p aria-busy="true">Loading…</p>;
+  if (placed && !order) return error ? <p role="alert">{error}</p> : <p aria-busy="true">Loading…</p>;
   if (!placed && !cart) return <p aria-busy="true">{error ?? "Loading…"}</p>;
   if (!placed && cart && cart.lines.length === 0)
     return (
