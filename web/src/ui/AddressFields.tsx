@@ -15,6 +15,19 @@ export const countries = COUNTRIES.map((code) => ({ code, name: names.of(code) ?
   a.name.localeCompare(b.name),
 );
 
+/** A country picker over the countries the forms offer. */
+export function CountrySelect({ value, onChange, autoComplete }: { value: string; onChange: (code: string) => void; autoComplete?: string }) {
+  return (
+    <select autoComplete={autoComplete} value={value} onChange={(e) => onChange(e.target.value)}>
+      {countries.map((c) => (
+        <option key={c.code} value={c.code}>
+          {c.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export const emptyAddress: AddressInput = { name: "", line1: "", city: "", postal_code: "", country: "GB" };
 
 /** Only the fields filled in: the API refuses empty strings. */
@@ -46,13 +59,7 @@ export function AddressFields({ value, onChange }: { value: AddressInput; onChan
       {field("postal_code", "Postcode", "postal-code")}
       <label>
         Country
-        <select autoComplete="country" value={value.country} onChange={(e) => onChange({ ...value, country: e.target.value })}>
-          {countries.map((c) => (
-            <option key={c.code} value={c.code}>
-              {c.name}
-            </option>
-          ))}
-        </select>
+        <CountrySelect autoComplete="country" value={value.country} onChange={(country) => onChange({ ...value, country })} />
       </label>
       {field("phone", "Phone (optional, e.g. +44 20 7946 0958)", "tel")}
     </>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api, errorMessage } from "../../api/client";
 import type { components } from "../../api/schema";
 import { Link } from "../../router";
-import { countries } from "../../ui/AddressFields";
+import { CountrySelect } from "../../ui/AddressFields";
 import { deliveryDays, money } from "../../ui/money";
 import { pending } from "../checkout/pending";
 import { Discount } from "./Discount";
@@ -125,13 +125,7 @@ export function CartPage() {
             <h2>Delivery</h2>
             <label>
               Deliver to{" "}
-              <select value={country} onChange={(e) => setCountry(e.target.value)}>
-                {countries.map((c) => (
-                  <option key={c.code} value={c.code}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
+              <CountrySelect value={country} onChange={setCountry} />
             </label>
             {estimate && estimate.options.length === 0 && <p role="note">We do not ship this cart there.</p>}
             <ul>
