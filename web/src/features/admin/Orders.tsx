@@ -6,6 +6,7 @@ import type { paths } from "../../api/schema";
 import { Link } from "../../router";
 import { money, toMinor } from "../../ui/money";
 import { STATUS, when } from "../../ui/orderStatus";
+import { StatusHistory } from "../../ui/StatusHistory";
 import { AdminPage } from "./Admin";
 
 type Listed = paths["/admin/orders"]["get"]["responses"]["200"]["content"]["application/json"]["items"][number];
@@ -264,16 +265,7 @@ export function AdminOrder({ id }: { id: string }) {
           ))}
         </ul>
       </section>
-      <section aria-label="History">
-        <h2>History</h2>
-        <ol>
-          {order.status_history?.map((h) => (
-            <li key={`${h.status}-${h.at}`}>
-              {STATUS[h.status]}: {when(h.at)}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <StatusHistory history={order.status_history} />
     </AdminPage>
   );
 }

@@ -7,6 +7,7 @@ import type { components, paths } from "../../api/schema";
 import { Link } from "../../router";
 import { money } from "../../ui/money";
 import { STATUS, when } from "../../ui/orderStatus";
+import { StatusHistory } from "../../ui/StatusHistory";
 import { useSession } from "../account/session";
 
 type Order = components["schemas"]["Order"];
@@ -141,16 +142,7 @@ export function OrderPage({ id, token, placed }: { id: string; token: string | n
           </ul>
         </section>
       )}
-      <section aria-label="History">
-        <h2>History</h2>
-        <ol>
-          {order.status_history?.map((h) => (
-            <li key={`${h.status}-${h.at}`}>
-              {STATUS[h.status] ?? h.status}: {when(h.at)}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <StatusHistory history={order.status_history} />
     </article>
   );
 }
